@@ -1,0 +1,1 @@
+"""Model backends: one async streaming interface, three implementations."""

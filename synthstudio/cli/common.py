@@ -1,0 +1,63 @@
+"""What every command shares: the pool and config from the common options, output, errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from synthstudio.errors import SynthError
+
+console = Console(highlight=False)
+console_err = Console(stderr=True, highlight=False)
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    from synthstudio.store import default_db_path
+
+    given = getattr(args, "db", None)
+    return Path(given).expanduser() if given else default_db_path()
+
+
+def config_path(args: argparse.Namespace) -> Path | None:
+    given = getattr(args, "config", None) or os.environ.get("SYNTHSTUDIO_CONFIG")
+    return Path(given).expanduser() if given else None
+
+
+def open_pool(args: argparse.Namespace, *, load_defaults: bool = True):  # type: ignore[no-untyped-def]
+    """Open the pool named by ``--db``; on first start of an empty pool, load default seeds."""
+    from synthstudio.seeds import ensure_default_seeds
+    from synthstudio.store import Pool
+
+    pool = Pool(db_path(args))
+    if load_defaults:
+        ensure_default_seeds(pool)
+    return pool
+
+
+def load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from synthstudio.config import load_settings as _load
+
+    return _load(config_path(args))
+
+
+def run_command(func: Callable[[argparse.Namespace], int | None],
+                args: argparse.Namespace) -> int:
+    """Run a command; a SynthError becomes one red sentence (and its hint), exit 1."""
+    try:
+        return int(func(args) or 0)
+    except SynthError as err:
+        from synthstudio.sanitize import inert
+
+        console_err.print(f"[bold red]error:[/] {inert(err.message)}", markup=True)
+        if err.hint:
+            console_err.print(f"[dim]{inert(err.hint)}[/]", markup=True)
+        return 1
+    except KeyboardInterrupt:
+        console_err.print("interrupted; everything accepted so far is saved.")
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,124 @@
+"""Plain records that move between the store, the recipes, the exporters and the UI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PROPOSED = "proposed"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+STATUSES = (PROPOSED, ACCEPTED, REJECTED)
+
+
+@dataclass(slots=True)
+class Instance:
+    input: str = ""
+    output: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"input": self.input, "output": self.output}
+
+
+@dataclass(slots=True)
+class SeedTask:
+    """A human-written task in the Self-Instruct seed schema."""
+
+    instruction: str
+    instances: list[Instance] = field(default_factory=list)
+    is_classification: bool = False
+    name: str = ""
+    key: str = ""  # the file's "id", e.g. "seed_task_0"
+    id: int | None = None  # row id in the pool
+
+    def as_seed_dict(self) -> dict[str, Any]:
+        """The Self-Instruct seed schema, in its field order."""
+        return {
+            "id": self.key,
+            "name": self.name,
+            "instruction": self.instruction,
+            "instances": [i.as_dict() for i in self.instances],
+            "is_classification": self.is_classification,
+        }
+
+
+@dataclass(slots=True)
+class FilterResult:
+    """One filter's verdict on one candidate: what the Scores pane shows in a row."""
+
+    name: str
+    passed: bool
+    value: float | str | None = None
+    threshold: float | str | None = None
+    detail: str = ""
+    #: extra data, e.g. ``{"nearest": [[text, score], ...]}`` for ROUGE-L
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FilterResult:
+        return cls(
+            name=str(d.get("name", "")),
+            passed=bool(d.get("passed", False)),
+            value=d.get("value"),
+            threshold=d.get("threshold"),
+            detail=str(d.get("detail", "")),
+            extra=dict(d.get("extra") or {}),
+        )
+
+
+def first_failure(results: list[FilterResult]) -> FilterResult | None:
+    for r in results:
+        if not r.passed:
+            return r
+    return None
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One generated item, whatever the recipe.
+
+    Self-Instruct fills ``instruction``, ``is_classification`` and ``instances``;
+    the textbook recipe fills ``text`` and ``meta`` (topic, audience, style);
+    the reasoning recipe fills ``instruction`` (the problem), ``thinking``, ``answer``
+    and ``meta["reference"]``.
+    """
+
+    recipe: str
+    instruction: str = ""
+    instances: list[Instance] = field(default_factory=list)
+    is_classification: bool | None = None
+    text: str = ""
+    thinking: str = ""
+    answer: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    status: str = PROPOSED
+    reason: str = ""
+    scores: list[FilterResult] = field(default_factory=list)
+    #: the exact prompt of the main request (messages as dicts)
+    prompt: list[dict[str, str]] = field(default_factory=list)
+    raw_output: str = ""
+    #: model, backend, options, every request with its stats and timings
+    provenance: dict[str, Any] = field(default_factory=dict)
+    run_id: int | None = None
+    id: int | None = None
+    created_at: str = ""
+    decided_at: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.scores)
+
+    @property
+    def failed_filters(self) -> list[str]:
+        return [r.name for r in self.scores if not r.passed]
+
+    @property
+    def title(self) -> str:
+        """A one-line label for lists."""
+        if self.instruction:
+            return self.instruction
+        topic = self.meta.get("topic", "")
+        return f"{topic} ({self.meta.get('audience', '')}, {self.meta.get('style', '')})"

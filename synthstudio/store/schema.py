@@ -1,0 +1,114 @@
+"""Schema of the pool, as ordered migrations keyed by ``PRAGMA user_version``.
+
+Each migration runs once, in order, inside one transaction. Never edit a shipped
+migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["seeds"].create(
+        {
+            "id": int, "key": str, "name": str, "instruction": str,
+            "is_classification": int, "source": str, "created_at": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"instruction"},
+        defaults={"key": "", "name": "", "is_classification": 0, "source": "user"},
+    )
+    db["runs"].create(
+        {
+            "id": int, "recipe": str, "backend": str, "model": str, "options": str,
+            "settings": str, "state": str, "counts": str, "target": int, "status": str,
+            "started_at": str, "updated_at": str, "ended_at": str, "pid": int,
+        },
+        pk="id",
+    )
+    db["candidates"].create(
+        {
+            "id": int, "run_id": int, "recipe": str, "status": str, "reason": str,
+            "instruction": str, "is_classification": int, "text": str, "thinking": str,
+            "answer": str, "meta": str, "scores": str, "prompt": str, "raw_output": str,
+            "provenance": str, "created_at": str, "decided_at": str,
+        },
+        pk="id",
+        defaults={"status": "proposed", "reason": ""},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["instances"].create(
+        {"id": int, "candidate_id": int, "seed_id": int, "idx": int, "input": str,
+         "output": str},
+        pk="id",
+        foreign_keys=[("candidate_id", "candidates", "id"), ("seed_id", "seeds", "id")],
+    )
+    db["topics"].create(
+        {"id": int, "topic": str, "field": str, "extract": str, "source": str,
+         "created_at": str},
+        pk="id",
+    )
+    db["problems"].create(
+        {"id": int, "key": str, "problem": str, "answer": str, "kind": str, "source": str,
+         "created_at": str},
+        pk="id",
+    )
+    db["candidates"].create_index(["status", "recipe"])
+    db["candidates"].create_index(["run_id"])
+    db["candidates"].create_index(["created_at"])
+    db["instances"].create_index(["candidate_id"])
+    db["instances"].create_index(["seed_id"])
+    db["seeds"].create_index(["key"])
+    # Full-text search (trigram: works for CJK and substrings); triggers keep it in step,
+    # and the update trigger fires only when searchable text changes, not on accept.
+    for sql in _FTS_SQL:
+        db.conn.execute(sql)
+
+
+_FTS_SQL = [
+    "CREATE VIRTUAL TABLE candidates_fts USING fts5(instruction, text, answer, "
+    "content='candidates', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER candidates_ai AFTER INSERT ON candidates BEGIN "
+    "INSERT INTO candidates_fts(rowid, instruction, text, answer) "
+    "VALUES (new.id, new.instruction, new.text, new.answer); END",
+    "CREATE TRIGGER candidates_ad AFTER DELETE ON candidates BEGIN "
+    "INSERT INTO candidates_fts(candidates_fts, rowid, instruction, text, answer) "
+    "VALUES ('delete', old.id, old.instruction, old.text, old.answer); END",
+    "CREATE TRIGGER candidates_au AFTER UPDATE OF instruction, text, answer ON candidates "
+    "BEGIN INSERT INTO candidates_fts(candidates_fts, rowid, instruction, text, answer) "
+    "VALUES ('delete', old.id, old.instruction, old.text, old.answer); "
+    "INSERT INTO candidates_fts(rowid, instruction, text, answer) "
+    "VALUES (new.id, new.instruction, new.text, new.answer); END",
+]
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; return the version found."""
+    db = sqlite_utils.Database(conn)
+    found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        from synthstudio.errors import StoreError
+
+        raise StoreError(
+            f"The pool was written by a newer synthstudio (schema {found}, this one knows "
+            f"{SCHEMA_VERSION}).",
+            "Upgrade synthstudio, or open another pool with --db.",
+        )
+    for version in range(found, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version](db)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return int(found)
