@@ -36,10 +36,15 @@ class SelfInstructSettings(BaseModel):
     """Words and phrases a text model cannot act on; matched as whole words, any case."""
     extra_blacklist: list[str] = Field(default_factory=list)
     """Words added to the blacklist without replacing the defaults."""
-    reject_non_ascii_start: bool = False
-    """Reject instructions that start with a non-ASCII character. Off by default, since it
-    would reject every Chinese instruction; instructions starting with punctuation are
+    reject_non_ascii_start: bool = True
+    """Reject instructions that start with a non-ASCII character, as the paper does, except
+    CJK letters (so Chinese instructions pass). Punctuation and symbols at the start are
     always rejected."""
+    structured: str = Field("auto", pattern="^(auto|on|off)$")
+    """Ask the model for JSON-schema constrained answers for classification and instances:
+    auto (only for the tiny embedded model), on, off (plain text, as in the paper)."""
+    max_requests_per_item: int = Field(12, ge=1)
+    """A headless run gives up after this many instruction requests per wanted item."""
     human_tasks: int = Field(6, ge=0)
     """Seed tasks in each instruction-generation prompt."""
     machine_tasks: int = Field(2, ge=0)

@@ -1,9 +1,115 @@
-"""Command module (being written)."""
+"""``synthstudio generate``: run a recipe headless, with a progress bar."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from synthstudio.cli.common import console, load_settings, open_pool
+from synthstudio.errors import InputError
+from synthstudio.sanitize import inert
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Not registered yet."""
+    p = sub.add_parser("generate", parents=[common], help="run a recipe without the studio")
+    p.add_argument("--recipe", default=None,
+                   help="self-instruct (default), textbook or reasoning")
+    p.add_argument("--count", type=int, default=10,
+                   help="how many items that pass the filters to make (default 10)")
+    p.add_argument("--backend", choices=["auto", "ollama", "openai", "embedded"],
+                   help="model server (default from config: auto)")
+    p.add_argument("--model", help="model name (default: the backend's)")
+    p.add_argument("--host", help="Ollama URL (default $OLLAMA_HOST or 127.0.0.1:11434)")
+    p.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://gpu:8000/v1")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--seed", type=int, help="random seed for sampling and the model")
+    p.add_argument("--auto-accept", action="store_true",
+                   help="accept every item that passes all filters (default: leave them "
+                        "proposed for curation in the studio)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the last run that was stopped or killed")
+    p.add_argument("--max-requests", type=int,
+                   help="give up after this many generation steps")
+    p.set_defaults(func=cmd_generate)
+
+
+def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    settings = load_settings(args)
+    for attr, field in (("backend", "backend"), ("model", "model"), ("host", "ollama_host"),
+                        ("base_url", "openai_base_url"), ("temperature", "temperature"),
+                        ("seed", "seed")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            setattr(settings, field, value)
+    return settings
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    if args.count < 1:
+        raise InputError("must be at least 1", field="--count")
+    settings = settings_from_args(args)
+    return asyncio.run(_generate(args, settings))
+
+
+async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from synthstudio.backends.select import open_backend
+    from synthstudio.engine import Engine
+    from synthstudio.recipes import make_recipe
+    from synthstudio.recipes.base import CandidateReady, Status
+
+    pool = open_pool(args)
+    resume_run = None
+    if args.resume:
+        resume_run = pool.last_unfinished_run(args.recipe)
+        if resume_run is None:
+            console.print("No stopped or killed run to resume; starting a new one.")
+        else:
+            args.recipe = resume_run["recipe"]
+    recipe_name = args.recipe or settings.recipe
+    recipe = make_recipe(recipe_name)
+    backend, why = await open_backend(settings)
+    console.print(f"[dim]{escape(why)}[/]")
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
+                        console=console, transient=False)
+    engine: Engine | None = None
+
+    def on_event(event: object) -> None:
+        if isinstance(event, CandidateReady):
+            c = event.candidate
+            if c.status == "rejected":
+                progress.update(task, info=f"rejected: {c.reason}")
+                return
+            word = "accepted" if c.status == "accepted" else "proposed"
+            progress.console.print(f"{word} #{c.id}: {escape(inert(c.title[:100]))}")
+            progress.update(task, advance=1, info="")
+        elif isinstance(event, Status):
+            style = {"error": "red", "warning": "yellow"}.get(event.level, "dim")
+            progress.console.print(f"[{style}]{escape(inert(event.text))}[/]")
+
+    try:
+        engine = Engine(pool, backend, recipe, settings, target=args.count,
+                        auto_accept=args.auto_accept, emit=on_event,
+                        max_steps=args.max_requests, resume_run=resume_run)
+        with progress:
+            task = progress.add_task(f"{recipe_name} · {backend.name}:{backend.model}",
+                                     total=engine.target, info="")
+            if resume_run:
+                done = pool.run_counts(int(resume_run["id"]))
+                progress.update(task, completed=done["proposed"] + done["accepted"])
+            summary = await engine.run()
+    finally:
+        await backend.aclose()
+        counts = pool.counts()
+        pool.close()
+    console.print(
+        f"Run {summary.run_id}: {summary.produced} passed the filters "
+        f"({summary.accepted} accepted), {summary.rejected} filtered out, "
+        f"{summary.requests} steps. Pool: {counts['accepted']} accepted, "
+        f"{counts['proposed']} proposed, {counts['rejected']} rejected.")
+    if summary.message:
+        console.print(f"[yellow]{escape(inert(summary.message))}[/]")
+    return 0 if summary.status in ("finished", "stopped") else 1

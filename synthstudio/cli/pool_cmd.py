@@ -1,9 +1,143 @@
-"""Command module (being written)."""
+"""``synthstudio pool stats|list|show|accept|reject``."""
 
 from __future__ import annotations
 
 import argparse
+import json
+
+from rich.markup import escape
+from rich.table import Table
+
+from synthstudio.cli.common import console, open_pool
+from synthstudio.errors import InputError
+from synthstudio.records import STATUSES
+from synthstudio.sanitize import inert
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Not registered yet."""
+    p = sub.add_parser("pool", parents=[common], help="look at and curate the pool")
+    psub = p.add_subparsers(dest="pool_command", metavar="ACTION", required=True)
+    st = psub.add_parser("stats", parents=[common],
+                         help="counts by status, recipe and rejection reason")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.set_defaults(func=cmd_stats)
+    ls = psub.add_parser("list", parents=[common], help="list candidates")
+    ls.add_argument("--status", choices=STATUSES)
+    ls.add_argument("--recipe")
+    ls.add_argument("--search", default="")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.set_defaults(func=cmd_list)
+    sh = psub.add_parser("show", parents=[common], help="one candidate with its provenance")
+    sh.add_argument("id", type=int)
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_show)
+    for action in ("accept", "reject"):
+        a = psub.add_parser(action, parents=[common], help=f"{action} candidates by id")
+        a.add_argument("ids", type=int, nargs="+")
+        if action == "reject":
+            a.add_argument("--reason", default="")
+        a.set_defaults(func=cmd_decide, action=action)
+
+
+def stats(pool) -> dict:  # type: ignore[no-untyped-def]
+    by_recipe = {}
+    for r in pool.query("SELECT recipe, status, count(*) AS n FROM candidates "
+                        "GROUP BY recipe, status ORDER BY recipe"):
+        by_recipe.setdefault(r["recipe"], dict.fromkeys(STATUSES, 0))[r["status"]] = r["n"]
+    instances = pool.query(
+        "SELECT count(*) AS n FROM instances i JOIN candidates c ON c.id = i.candidate_id "
+        "WHERE c.status = 'accepted'")[0]["n"]
+    return {"db": str(pool.path), "seeds": pool.count_seeds(), "counts": pool.counts(),
+            "by_recipe": by_recipe, "rejected_by_reason": pool.rejection_reasons(),
+            "accepted_instances": instances,
+            "runs": pool.query("SELECT count(*) AS n FROM runs")[0]["n"]}
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        data = stats(pool)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    c = data["counts"]
+    console.print(f"Pool {escape(data['db'])}: {data['seeds']} seed tasks, {data['runs']} runs")
+    table = Table(title="candidates by status")
+    for col in ("recipe", *STATUSES):
+        table.add_column(col, justify="right" if col != "recipe" else "left")
+    for recipe, counts in data["by_recipe"].items():
+        table.add_row(escape(recipe), *(str(counts[s]) for s in STATUSES))
+    table.add_row("[b]all[/]", *(f"[b]{c[s]}[/]" for s in STATUSES))
+    console.print(table)
+    console.print(f"{data['accepted_instances']} instances in accepted tasks.")
+    if data["rejected_by_reason"]:
+        reasons = Table(title="rejected by reason")
+        reasons.add_column("reason")
+        reasons.add_column("count", justify="right")
+        for reason, n in data["rejected_by_reason"].items():
+            reasons.add_row(escape(inert(reason)), str(n))
+        console.print(reasons)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        items = pool.candidates(status=args.status, recipe=args.recipe, search=args.search,
+                                limit=args.limit, newest_first=True, with_instances=False)
+    table = Table(expand=True)
+    for col in ("#", "recipe", "status", "item", "reason"):
+        table.add_column(col, ratio=1 if col == "item" else None)
+    for c in items:
+        table.add_row(str(c.id), c.recipe, c.status, escape(inert(c.title[:200])),
+                      escape(inert(c.reason)))
+    console.print(table)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        c = pool.get_candidate(args.id)
+    if c is None:
+        raise InputError(f"no candidate #{args.id} in the pool", field="id")
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(c), ensure_ascii=False, indent=2))
+        return 0
+    console.print(f"[b]#{c.id}[/] {c.recipe} · {c.status} {escape(inert(c.reason))}")
+    console.print(f"[b]instruction[/] {escape(inert(c.instruction))}")
+    for i, inst in enumerate(c.instances, 1):
+        console.print(f"  [b]{i}. input[/] {escape(inert(inst.input))}")
+        console.print(f"     [b]output[/] {escape(inert(inst.output))}")
+    if c.thinking:
+        console.print(f"[b]thinking[/] {escape(inert(c.thinking))}")
+    if c.text or c.answer:
+        console.print(escape(inert(c.text or c.answer)))
+    table = Table(title="filters")
+    for col in ("filter", "value", "threshold", "verdict", "detail"):
+        table.add_column(col)
+    for s in c.scores:
+        table.add_row(s.name, escape(inert(str(s.value))), escape(str(s.threshold)),
+                      "[green]pass[/]" if s.passed else "[red]fail[/]", escape(inert(s.detail)))
+    console.print(table)
+    prov = c.provenance
+    console.print(f"[b]model[/] {escape(str(prov.get('backend')))}:{escape(str(prov.get('model')))}"
+                  f"  [b]options[/] {escape(json.dumps(prov.get('options', {})))}")
+    for req in prov.get("requests", []):
+        stats = req.get("stats", {})
+        console.print(f"[dim]{req.get('step')}: {stats.get('eval_tokens')} tokens, "
+                      f"{req.get('elapsed_s')} s[/]")
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    status = "accepted" if args.action == "accept" else "rejected"
+    reason = "" if status == "accepted" else ("user: " + args.reason if args.reason else "user")
+    with open_pool(args) as pool:
+        for cid in args.ids:
+            if pool.get_candidate(cid) is None:
+                raise InputError(f"no candidate #{cid} in the pool", field="id")
+        with pool.transaction():
+            for cid in args.ids:
+                pool.set_status(cid, status, reason)
+    console.print(f"{status.capitalize()} {len(args.ids)} candidate(s).")
+    return 0

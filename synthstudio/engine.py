@@ -1,0 +1,258 @@
+"""The generation loop, shared by ``synthstudio generate`` and the studio.
+
+The engine asks a recipe for candidates step by step, stores each one in its own
+transaction (so a kill never loses what was reported), keeps the run's counts and
+sampling state for resume, and reports events. Pause, resume, cancelling the request
+in flight and stopping are safe at any moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthstudio.backends.base import (
+    Backend,
+    Completion,
+    ContentDelta,
+    Final,
+    GenOptions,
+    Message,
+    ThinkingDelta,
+)
+from synthstudio.config import Settings
+from synthstudio.errors import BackendError
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
+from synthstudio.recipes.base import (
+    CandidateReady,
+    Context,
+    EventSink,
+    Recipe,
+    RequestFinished,
+    RequestStarted,
+    Status,
+    StreamChunk,
+    make_request,
+    request_record,
+)
+from synthstudio.store import Pool
+
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 30.0
+
+
+async def _stream(ctx: Context, step: str, request: Any) -> Completion:
+    comp = Completion()
+    start = time.perf_counter()
+    content: list[str] = []
+    thinking: list[str] = []
+    stream = ctx.backend.stream_chat(request)
+    try:
+        async for chunk in stream:
+            if isinstance(chunk, ContentDelta | ThinkingDelta) and comp.first_token_s is None:
+                comp.first_token_s = round(time.perf_counter() - start, 4)
+            if isinstance(chunk, ContentDelta):
+                content.append(chunk.text)
+            elif isinstance(chunk, ThinkingDelta):
+                thinking.append(chunk.text)
+            elif isinstance(chunk, Final):
+                comp.final = chunk
+            ctx.emit(StreamChunk(step, chunk))
+            if ctx.cancel.is_set():
+                comp.cancelled = True
+                comp.final = Final(done_reason="cancelled")
+                break
+    finally:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    comp.content = "".join(content)
+    comp.thinking = "".join(thinking)
+    comp.elapsed_s = time.perf_counter() - start
+    return comp
+
+
+async def ask(ctx: Context, step: str, prompt: str | list[Message], options: GenOptions,
+              json_schema: dict[str, Any] | None = None,
+              think: bool | None = None) -> tuple[Completion, dict[str, Any]]:
+    """One request with retries and backoff on retryable backend errors."""
+    request = make_request(prompt, options, json_schema, think, ctx.settings.model or None)
+    messages = [{"role": m.role, "content": m.content} for m in request.messages]
+    attempt = 0
+    while True:
+        attempt += 1
+        ctx.emit(RequestStarted(step, messages, ctx.backend.model, ctx.backend.name))
+        try:
+            comp = await _stream(ctx, step, request)
+        except BackendError as err:
+            if not err.retryable or attempt > ctx.retries or ctx.cancel.is_set():
+                raise
+            delay = min(BACKOFF_BASE_S * 2 ** (attempt - 1), BACKOFF_MAX_S)
+            ctx.emit(Status(f"{err.full()} Retrying in {delay:.0f} s "
+                            f"(attempt {attempt + 1} of {ctx.retries + 1}).", "warning"))
+            await asyncio.sleep(delay)
+            continue
+        ctx.emit(RequestFinished(step, comp))
+        return comp, request_record(step, messages, comp, options, attempt)
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    produced: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    requests: int = 0
+    status: str = "finished"  # finished | stopped | exhausted | failed
+    message: str = ""
+    accepted_ids: list[int] = field(default_factory=list)
+
+
+class Engine:
+    """Drives one recipe against one backend and one pool."""
+
+    def __init__(self, pool: Pool, backend: Backend, recipe: Recipe, settings: Settings,
+                 *, target: int, auto_accept: bool = False, emit: EventSink | None = None,
+                 max_steps: int | None = None, resume_run: dict[str, Any] | None = None,
+                 seed: int | None = None) -> None:
+        self.pool = pool
+        self.recipe = recipe
+        self.auto_accept = auto_accept
+        self.target = target
+        self._listeners: list[EventSink] = [emit] if emit else []
+        seed = settings.seed if seed is None else seed
+        self.ctx = Context(pool=pool, backend=backend, settings=settings,
+                           rng=random.Random(seed), emit=self._emit)
+        self.max_steps = max_steps or max(
+            3, target * settings.self_instruct.max_requests_per_item)
+        self._resume = resume_run
+        self._running = asyncio.Event()
+        self._running.set()
+        self._stop = False
+        self.summary: RunSummary | None = None
+
+    # -- control (safe from the event loop at any moment) ------------------------------
+
+    def _emit(self, event: Any) -> None:
+        for listener in self._listeners:
+            listener(event)
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def cancel_request(self) -> None:
+        """Stop the request in flight now; its partial text is kept and marked cancelled."""
+        self.ctx.cancel.set()
+
+    def stop(self) -> None:
+        """Finish after the current step (or at once if paused)."""
+        self._stop = True
+        self.ctx.cancel.set()
+        self._running.set()
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _start(self) -> RunSummary:
+        ctx = self.ctx
+        backend = ctx.backend
+        if self._resume:
+            run_id = int(self._resume["id"])
+            counts = self.pool.run_counts(run_id)
+            self.recipe.restore(self._resume.get("state") or {})
+            state = (self._resume.get("state") or {}).get("engine", {})
+            if "rng" in state:
+                ctx.rng.setstate(_tuple_state(state["rng"]))
+            summary = RunSummary(run_id, produced=counts[PROPOSED] + counts[ACCEPTED],
+                                 accepted=counts[ACCEPTED], rejected=counts[REJECTED],
+                                 requests=int(state.get("steps", 0)))
+            self.target = int(self._resume.get("target") or self.target)
+            with self.pool.transaction() as conn:
+                conn.execute("UPDATE runs SET status = 'running' WHERE id = ?", (run_id,))
+        else:
+            settings = ctx.settings.model_dump(mode="json")
+            options = {"temperature": ctx.settings.temperature, "top_p": ctx.settings.top_p,
+                       "seed": ctx.settings.seed}
+            run_id = self.pool.start_run(self.recipe.name, backend.name, backend.model,
+                                         options, settings, self.target)
+            summary = RunSummary(run_id)
+        ctx.run_id = run_id
+        return summary
+
+    def _save_state(self, summary: RunSummary) -> None:
+        state = self.recipe.state()
+        state["engine"] = {"rng": _list_state(self.ctx.rng.getstate()),
+                           "steps": summary.requests}
+        self.pool.save_run_state(summary.run_id, state, {
+            "produced": summary.produced, "accepted": summary.accepted,
+            "rejected": summary.rejected})
+
+    def _store(self, cand: Candidate, summary: RunSummary) -> None:
+        cand.run_id = summary.run_id
+        cand.provenance.setdefault("run_id", summary.run_id)
+        if cand.status != REJECTED:
+            if self.auto_accept and cand.passed:
+                cand.status = ACCEPTED
+            summary.produced += 1
+        else:
+            summary.rejected += 1
+        self.pool.add_candidate(cand)
+        if cand.status == ACCEPTED:
+            summary.accepted += 1
+            summary.accepted_ids.append(int(cand.id or 0))
+        self.recipe.on_stored(cand)
+        self._emit(CandidateReady(cand))
+
+    async def run(self) -> RunSummary:
+        """Run until ``target`` candidates pass the filters, the step budget is spent, or
+        :meth:`stop` is called. Returns the summary; the run row records the outcome."""
+        summary = self._start()
+        self.summary = summary
+        try:
+            await asyncio.to_thread(self.recipe.prepare, self.ctx)
+            while summary.produced < self.target and not self._stop:
+                if summary.requests >= self.max_steps:
+                    summary.status = "exhausted"
+                    summary.message = (
+                        f"Stopped after {summary.requests} requests with {summary.produced} of "
+                        f"{self.target} items: the model's output kept failing the filters.")
+                    break
+                await self._running.wait()
+                if self._stop:
+                    break
+                self.ctx.cancel.clear()
+                summary.requests += 1
+                for cand in await self.recipe.step(self.ctx):
+                    self._store(cand, summary)
+                self._save_state(summary)
+            if self._stop:
+                summary.status = "stopped"
+        except BackendError as err:
+            summary.status = "failed"
+            summary.message = err.full()
+            self._emit(Status(err.full(), "error"))
+        except asyncio.CancelledError:
+            summary.status = "stopped"
+            self.pool.finish_run(summary.run_id, "stopped")
+            raise
+        self.pool.finish_run(summary.run_id, "finished" if summary.status == "finished"
+                             else "stopped" if summary.status in ("stopped", "failed")
+                             else summary.status)
+        return summary
+
+
+def _list_state(state: Any) -> Any:
+    return [_list_state(x) for x in state] if isinstance(state, tuple) else state
+
+
+def _tuple_state(state: Any) -> Any:
+    return tuple(_tuple_state(x) for x in state) if isinstance(state, list) else state

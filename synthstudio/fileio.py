@@ -1,0 +1,36 @@
+"""Atomic file writing: a temp file in the target's folder, fsync, then rename.
+
+A crash or a full disk leaves the target as it was (or absent), never half written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from synthstudio.errors import InputError
+
+
+@contextmanager
+def atomic_writer(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError("its folder does not exist", path=str(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

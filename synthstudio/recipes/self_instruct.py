@@ -1,0 +1,201 @@
+"""Self-Instruct (Wang et al. 2022), as Alpaca ran it, one prompt at a time.
+
+A step: sample 6 human seed tasks and 2 accepted machine tasks (seeds fill in while
+there are fewer), ask the model to continue the numbered list, parse and filter the new
+instructions, then for each survivor ask whether it is a classification task and
+generate instances output-first (classification) or input-first (otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synthstudio import prompts
+from synthstudio.filters.instance import filter_instances
+from synthstudio.filters.instruction import (
+    NEAREST_K,
+    blacklist_filter,
+    program_filter,
+    rouge_filter,
+    start_filter,
+    words_filter,
+)
+from synthstudio.parsers import (
+    parse_instances,
+    parse_instances_json,
+    parse_numbered_instructions,
+    parse_yes_no,
+)
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
+from synthstudio.recipes.base import Context
+from synthstudio.similarity import RougeIndex
+
+NAME = "self-instruct"
+
+YES_NO_SCHEMA = {"type": "object", "properties": {"answer": {"enum": ["Yes", "No"]}},
+                 "required": ["answer"]}
+
+
+def instances_schema(output_first: bool, n: int) -> dict[str, Any]:
+    first, second = ("class_label", "input") if output_first else ("input", "output")
+    return {
+        "type": "object",
+        "properties": {"instances": {
+            "type": "array", "minItems": 1, "maxItems": n,
+            "items": {"type": "object",
+                      "properties": {first: {"type": "string"}, second: {"type": "string"}},
+                      "required": [first, second]},
+        }},
+        "required": ["instances"],
+    }
+
+
+def seed_key(seed_id: int) -> str:
+    return f"seed:{seed_id}"
+
+
+def cand_key(cand_id: int) -> str:
+    return f"cand:{cand_id}"
+
+
+class SelfInstruct:
+    name = NAME
+
+    def __init__(self) -> None:
+        self.index = RougeIndex()
+        self.seeds: list[tuple[int, str]] = []
+        self.machine: list[tuple[int, str]] = []
+
+    # -- pool state -------------------------------------------------------------------
+
+    def prepare(self, ctx: Context) -> None:
+        self.seeds = [(s.id or 0, s.instruction) for s in ctx.pool.list_seeds()]
+        self.machine = ctx.pool.instructions((ACCEPTED,), NAME)
+        self.index = RougeIndex()
+        for sid, text in self.seeds:
+            self.index.add(seed_key(sid), text)
+        for cid, text in ctx.pool.instructions((ACCEPTED, PROPOSED), NAME):
+            self.index.add(cand_key(cid), text)
+
+    def on_stored(self, cand: Candidate) -> None:
+        if cand.id is None or cand.recipe != NAME:
+            return
+        if cand.status != REJECTED:
+            self.index.add(cand_key(cand.id), cand.instruction)
+        if cand.status == ACCEPTED:
+            self.machine.append((cand.id, cand.instruction))
+
+    def on_status_changed(self, cand: Candidate, old_status: str) -> None:
+        if cand.id is None or cand.recipe != NAME:
+            return
+        key = cand_key(cand.id)
+        if key in self.index:
+            self.index.remove(key)
+        if cand.status != REJECTED:
+            self.index.add(key, cand.instruction)
+        self.machine = [(i, t) for i, t in self.machine if i != cand.id]
+        if cand.status == ACCEPTED:
+            self.machine.append((cand.id, cand.instruction))
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        return None
+
+    # -- prompts ----------------------------------------------------------------------
+
+    def sample_tasks(self, ctx: Context) -> tuple[list[str], dict[str, list[int]]]:
+        """6 human + 2 machine tasks (all from the seeds while fewer machine tasks exist)."""
+        cfg = ctx.settings.self_instruct
+        total = cfg.human_tasks + cfg.machine_tasks
+        machine = (ctx.rng.sample(self.machine, cfg.machine_tasks)
+                   if len(self.machine) >= cfg.machine_tasks else [])
+        n_human = min(total - len(machine), len(self.seeds))
+        human = ctx.rng.sample(self.seeds, n_human)
+        tasks = [t for _, t in human] + [t for _, t in machine]
+        ctx.rng.shuffle(tasks)
+        return tasks, {"human": [i for i, _ in human], "machine": [i for i, _ in machine]}
+
+    @staticmethod
+    def instruction_prompt(tasks: list[str]) -> str:
+        listing = "\n".join(f"{i}. {' '.join(t.split())}" for i, t in enumerate(tasks, 1))
+        return prompts.render("self_instruct_instructions", tasks=listing)
+
+    def structured(self, ctx: Context) -> bool:
+        mode = ctx.settings.self_instruct.structured
+        return mode == "on" or (mode == "auto" and ctx.backend.name == "embedded")
+
+    # -- filters ----------------------------------------------------------------------
+
+    def instruction_filters(self, ctx: Context, text: str) -> list[FilterResult]:
+        cfg = ctx.settings.self_instruct
+        results = [
+            words_filter(text, cfg.min_words, cfg.max_words),
+            blacklist_filter(text, ctx.settings.blacklist),
+            program_filter(text),
+            start_filter(text, cfg.reject_non_ascii_start),
+        ]
+        match = self.index.query(text, k=NEAREST_K)
+        results.append(rouge_filter(match.max_score,
+                                    [(n.text, n.score) for n in match.nearest],
+                                    cfg.rouge_threshold))
+        return results
+
+    # -- one step ---------------------------------------------------------------------
+
+    async def step(self, ctx: Context) -> list[Candidate]:
+        cfg = ctx.settings.self_instruct
+        tasks, sampled = self.sample_tasks(ctx)
+        prompt = self.instruction_prompt(tasks)
+        options = ctx.options(num_predict=cfg.request_tokens, stop=["\n20.", "20."])
+        comp, record = await ctx.ask("instructions", prompt, options)
+        base = {"recipe": NAME, "backend": ctx.backend.name, "model": ctx.backend.model,
+                "options": options.as_dict(), "sampled": sampled}
+        if comp.cancelled:
+            return []
+        out: list[Candidate] = []
+        for text in parse_numbered_instructions(comp.content, truncated=comp.truncated):
+            cand = Candidate(recipe=NAME, instruction=text, prompt=record["prompt"],
+                             raw_output=comp.content,
+                             provenance={**base, "requests": [record]})
+            cand.scores = self.instruction_filters(ctx, text)
+            if cand.passed:
+                # later instructions of this reply are compared with this one too
+                self.index.add(f"pending:{id(cand)}", text)
+                await self._complete(ctx, cand)
+                self.index.remove(f"pending:{id(cand)}")
+            if ctx.cancel.is_set():
+                break
+            failed = cand.failed_filters
+            if failed:
+                cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
+            out.append(cand)
+        return out
+
+    async def _complete(self, ctx: Context, cand: Candidate) -> None:
+        """Classify the task, then generate and filter its instances."""
+        cfg = ctx.settings.self_instruct
+        structured = self.structured(ctx)
+        opts = ctx.options(num_predict=8 if not structured else 24, temperature=0.0)
+        comp, rec = await ctx.ask(
+            "classify", prompts.render("self_instruct_classify", instruction=cand.instruction),
+            opts, YES_NO_SCHEMA if structured else None)
+        cand.provenance["requests"].append(rec)
+        is_cls = parse_yes_no(comp.content)
+        cand.is_classification = bool(is_cls)
+        template = ("self_instruct_instances_output_first" if cand.is_classification
+                    else "self_instruct_instances_input_first")
+        opts = ctx.options(num_predict=cfg.instance_tokens)
+        comp, rec = await ctx.ask(
+            "instances", prompts.render(template, instruction=cand.instruction,
+                                        n=cfg.max_instances), opts,
+            instances_schema(cand.is_classification, cfg.max_instances) if structured else None)
+        cand.provenance["requests"].append(rec)
+        if structured:
+            raw = parse_instances_json(comp.content, cfg.max_instances)
+        else:
+            raw = parse_instances(comp.content, cand.is_classification, cfg.max_instances,
+                                  truncated=comp.truncated)
+        cand.instances, results = filter_instances(raw)
+        cand.scores.extend(results)

@@ -1,0 +1,120 @@
+"""Parsers on messy model output."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synthstudio.parsers import (
+    parse_instances,
+    parse_instances_json,
+    parse_numbered_instructions,
+    parse_yes_no,
+)
+from synthstudio.records import Instance
+
+
+def test_continuation_starting_without_number():
+    text = " Suggest a name for a new coffee shop.\n10. Classify the tweet as happy or sad.\n"
+    assert parse_numbered_instructions(text) == [
+        "Suggest a name for a new coffee shop.", "Classify the tweet as happy or sad."]
+
+
+def test_preamble_is_not_a_task():
+    text = "Sure! Here are some new tasks:\n9. Write a limerick about a cat.\n10) Sort the list."
+    assert parse_numbered_instructions(text) == ["Write a limerick about a cat.", "Sort the list."]
+
+
+def test_variants_of_numbering_and_markdown():
+    text = ("**9.** Explain tides to a child.\nTask 10: Rename the variable.\n"
+            "- 11. List three rivers in Africa.\n12、用一句话总结这段文字。")
+    assert parse_numbered_instructions(text) == [
+        "Explain tides to a child.", "Rename the variable.", "List three rivers in Africa.",
+        "用一句话总结这段文字。"]
+
+
+def test_multiline_item_collapsed_and_input_sections_cut():
+    text = "9. Translate the sentence\n   into French.\nInput: Hello\nOutput: Bonjour\n10. Next one."
+    assert parse_numbered_instructions(text) == ["Translate the sentence into French.",
+                                                 "Next one."]
+
+
+def test_truncated_reply_drops_last_item():
+    text = "9. First task here.\n10. Second task here.\n11. Third task that was cu"
+    assert parse_numbered_instructions(text, truncated=True) == [
+        "First task here.", "Second task here."]
+    assert len(parse_numbered_instructions(text, truncated=False)) == 3
+
+
+def test_restarted_numbering_still_parsed():
+    text = "1. Alpha task one.\n2. Beta task two.\n1. Gamma task three."
+    assert len(parse_numbered_instructions(text)) == 3
+
+
+def test_empty_and_garbage():
+    assert parse_numbered_instructions("") == []
+    assert parse_numbered_instructions("   \n\n") == []
+    assert parse_numbered_instructions("Sure:") == []
+
+
+def test_yes_no():
+    assert parse_yes_no("Yes") is True
+    assert parse_yes_no(" no, it is open-ended") is False
+    assert parse_yes_no('{"answer": "Yes"}') is True
+    assert parse_yes_no("是") is True
+    assert parse_yes_no("I think it depends") is None
+    assert parse_yes_no("yesterday nobody came") is None
+
+
+def test_instances_input_first():
+    text = ("Example 1\nInput: 3 + 4\nOutput: 7\n\nExample 2\nInput: <noinput>\n"
+            "Output: a multi\nline answer\n\nExample 3\nInput: dangling")
+    assert parse_instances(text, output_first=False) == [
+        Instance("3 + 4", "7"), Instance("", "a multi\nline answer")]
+
+
+def test_instances_output_first():
+    text = ("Class label: Positive\nInput: Great food!\n\nClass label: Negative\n"
+            "Input: Cold and late.\nClass label: Neutral")
+    assert parse_instances(text, output_first=True) == [
+        Instance("Great food!", "Positive"), Instance("Cold and late.", "Negative")]
+
+
+def test_instances_output_without_input_line():
+    assert parse_instances("Output: just an answer", output_first=False) == [
+        Instance("", "just an answer")]
+
+
+def test_instances_truncated_and_limit():
+    text = "\n".join(f"Input: q{i}\nOutput: a{i}" for i in range(8))
+    assert len(parse_instances(text, False, limit=5)) == 5
+    assert parse_instances(text, False, limit=10, truncated=True)[-1] == Instance("q6", "a6")
+
+
+def test_instances_json():
+    assert parse_instances_json('{"instances": [{"input": "a", "output": "b"}, 3]}') == [
+        Instance("a", "b")]
+    assert parse_instances_json('{"instances": [{"class_label": "Yes", "input": "q"}]}') == [
+        Instance("q", "Yes")]
+    assert parse_instances_json("not json") == []
+    assert parse_instances_json('{"instances": "x"}') == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.booleans())
+def test_parsers_never_raise(text, flag):
+    assert isinstance(parse_numbered_instructions(text, flag), list)
+    assert parse_yes_no(text) in (True, False, None)
+    assert isinstance(parse_instances(text, flag), list)
+    assert isinstance(parse_instances_json(text), list)
+
+
+def test_huge_output_is_cheap():
+    import time
+
+    text = ("9. " + "word " * 50 + "\n") * 2000 + "x" * 100_000
+    start = time.perf_counter()
+    items = parse_numbered_instructions(text)
+    parse_instances(text, False)
+    assert len(items) == 32
+    assert time.perf_counter() - start < 2.0
