@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     recipes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Settings of the other recipes, by recipe name."""
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,  # type: ignore[no-untyped-def, override]
+                                   dotenv_settings, file_secret_settings):
+        # the environment overrides the config file (passed in as init values)
+        return env_settings, init_settings
+
     @property
     def blacklist(self) -> list[str]:
         return [*self.self_instruct.blacklist, *self.self_instruct.extra_blacklist]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from synthstudio.errors import SynthError
 
@@ -52,9 +53,9 @@ def run_command(func: Callable[[argparse.Namespace], int | None],
     except SynthError as err:
         from synthstudio.sanitize import inert
 
-        console_err.print(f"[bold red]error:[/] {inert(err.message)}", markup=True)
+        console_err.print(f"[bold red]error:[/] {escape(inert(err.message))}", soft_wrap=True)
         if err.hint:
-            console_err.print(f"[dim]{inert(err.hint)}[/]", markup=True)
+            console_err.print(f"[dim]{escape(inert(err.hint))}[/]", soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         console_err.print("interrupted; everything accepted so far is saved.")

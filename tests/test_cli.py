@@ -1,0 +1,49 @@
+"""The command line: seeds, pool stats, errors as one sentence."""
+
+from __future__ import annotations
+
+import json
+
+from synthstudio.cli import main
+from tests.conftest import PUBLIC_SEEDS
+
+
+def test_seeds_import_list_export(tmp_path, capsys):
+    db = str(tmp_path / "p.db")
+    assert main(["seeds", "import", str(PUBLIC_SEEDS), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "Imported 175 seed tasks (26 classification)" in out
+    assert main(["seeds", "list", "--db", db, "--search", "breakfast"]) == 0
+    assert "1 seed tasks" in capsys.readouterr().out
+    target = tmp_path / "seeds.jsonl"
+    assert main(["seeds", "export", "-o", str(target), "--db", db]) == 0
+    # the default seeds were loaded on first start, then the public ones on top
+    assert len(target.read_text().splitlines()) > 175
+
+
+def test_bad_seed_file_one_sentence_exit_1(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"instruction": "ok ok ok ok", "instances": []}\n{"oops"\n')
+    assert main(["seeds", "import", str(bad), "--db", str(tmp_path / "p.db")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.jsonl, line 2: not valid JSON" in err
+    assert "Traceback" not in err
+
+
+def test_pool_stats_json(tmp_path, capsys):
+    db = str(tmp_path / "p.db")
+    assert main(["pool", "stats", "--json", "--db", db]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"] == {"proposed": 0, "accepted": 0, "rejected": 0}
+    assert data["seeds"] >= 40
+
+
+def test_db_from_environment(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SYNTHSTUDIO_DB", str(tmp_path / "env.db"))
+    assert main(["pool", "stats"]) == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_unknown_candidate(tmp_path, capsys):
+    assert main(["pool", "show", "42", "--db", str(tmp_path / "p.db")]) == 1
+    assert "no candidate #42" in capsys.readouterr().err
