@@ -15,6 +15,16 @@ from synthstudio.recipes.self_instruct import SelfInstruct
 from tests.fakes import Reply, ScriptedBackend, by_step
 
 SEEDS = [f"Seed task number {i} asks about topic {chr(97 + i)} in detail." for i in range(10)]
+DISTINCT = [
+    "Compose a short verse about harbour lights at night.",
+    "Explain why bread dough needs time to rise.",
+    "List four habits that help people sleep better.",
+    "Recommend a board game for a family of five.",
+    "Describe how a bill becomes law in a parliament.",
+    "Give tips for keeping basil alive indoors.",
+    "Suggest a weekend itinerary for a rainy city.",
+    "Outline the steps to change a flat bicycle tyre.",
+]
 
 
 def seeded(pool, n=10):
@@ -122,8 +132,7 @@ def test_engine_auto_accept_stores_provenance(pool):
     counter = iter(range(1000))
 
     def instructions(_req):
-        i = next(counter)
-        return f"9. Compose a {i}-line verse about harbour {i} lights.\n"
+        return f"9. {DISTINCT[next(counter)]}\n"
 
     reply = by_step(instructions=instructions, instances="Input: <noinput>\nOutput: verse")
     events = []
@@ -213,7 +222,7 @@ def test_resume_continues_the_run(pool):
     seeded(pool)
     counter = iter(range(1000))
     reply = by_step(
-        instructions=lambda r: f"9. Invent a riddle about object number {next(counter)} x.",
+        instructions=lambda r: Reply(f"9. {DISTINCT[next(counter)]}", delay=0.002),
         instances="Input: <noinput>\nOutput: riddle")
     engine = Engine(pool, ScriptedBackend(default=reply), SelfInstruct(), Settings(),
                     target=4, auto_accept=True, seed=3)

@@ -155,22 +155,27 @@ class SelfInstruct:
         if comp.cancelled:
             return []
         out: list[Candidate] = []
-        for text in parse_numbered_instructions(comp.content, truncated=comp.truncated):
-            cand = Candidate(recipe=NAME, instruction=text, prompt=record["prompt"],
-                             raw_output=comp.content,
-                             provenance={**base, "requests": [record]})
-            cand.scores = self.instruction_filters(ctx, text)
-            if cand.passed:
-                # later instructions of this reply are compared with this one too
-                self.index.add(f"pending:{id(cand)}", text)
-                await self._complete(ctx, cand)
-                self.index.remove(f"pending:{id(cand)}")
-            if ctx.cancel.is_set():
-                break
-            failed = cand.failed_filters
-            if failed:
-                cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
-            out.append(cand)
+        pending: list[str] = []
+        try:
+            for text in parse_numbered_instructions(comp.content, truncated=comp.truncated):
+                cand = Candidate(recipe=NAME, instruction=text, prompt=record["prompt"],
+                                 raw_output=comp.content,
+                                 provenance={**base, "requests": [record]})
+                cand.scores = self.instruction_filters(ctx, text)
+                if cand.passed:
+                    # later instructions of this reply are compared with this one too
+                    pending.append(f"pending:{len(pending)}")
+                    self.index.add(pending[-1], text)
+                    await self._complete(ctx, cand)
+                if ctx.cancel.is_set():
+                    break
+                failed = cand.failed_filters
+                if failed:
+                    cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
+                out.append(cand)
+        finally:
+            for key in pending:  # the engine adds what it stores via on_stored
+                self.index.remove(key)
         return out
 
     async def _complete(self, ctx: Context, cand: Candidate) -> None:
