@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     """The studio's theme."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remapping: binding id to keys, e.g. {"accept" = "a,enter"}."""
-    self_instruct: SelfInstructSettings = Field(default_factory=SelfInstructSettings)
+    self_instruct: SelfInstructSettings = Field(default_factory=lambda: SelfInstructSettings())
     """Self-Instruct recipe settings."""
     recipes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Settings of the other recipes, by recipe name."""

@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def stats(pool) -> dict:  # type: ignore[no-untyped-def]
-    by_recipe = {}
+    by_recipe: dict[str, dict[str, int]] = {}
     for r in pool.query("SELECT recipe, status, count(*) AS n FROM candidates "
                         "GROUP BY recipe, status ORDER BY recipe"):
         by_recipe.setdefault(r["recipe"], dict.fromkeys(STATUSES, 0))[r["status"]] = r["n"]

@@ -137,11 +137,11 @@ class Pool:
         raise StoreError(f"The pool {self.path} stayed locked by another process.",
                          "Close the other synthstudio, then try again.")
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
             cur = self.conn.execute(sql, tuple(params))
             cols = [d[0] for d in cur.description or ()]
-            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]  # type: ignore[misc]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def integrity_check(self) -> str:
         return str(self.query("PRAGMA integrity_check")[0]["integrity_check"])

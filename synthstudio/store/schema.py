@@ -13,7 +13,7 @@ import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["seeds"].create(
+    db.table("seeds").create(
         {
             "id": int, "key": str, "name": str, "instruction": str,
             "is_classification": int, "source": str, "created_at": str, "updated_at": str,
@@ -22,7 +22,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         not_null={"instruction"},
         defaults={"key": "", "name": "", "is_classification": 0, "source": "user"},
     )
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int, "recipe": str, "backend": str, "model": str, "options": str,
             "settings": str, "state": str, "counts": str, "target": int, "status": str,
@@ -30,7 +30,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["candidates"].create(
+    db.table("candidates").create(
         {
             "id": int, "run_id": int, "recipe": str, "status": str, "reason": str,
             "instruction": str, "is_classification": int, "text": str, "thinking": str,
@@ -41,28 +41,26 @@ def _v1(db: sqlite_utils.Database) -> None:
         defaults={"status": "proposed", "reason": ""},
         foreign_keys=[("run_id", "runs", "id")],
     )
-    db["instances"].create(
+    db.table("instances").create(
         {"id": int, "candidate_id": int, "seed_id": int, "idx": int, "input": str,
          "output": str},
         pk="id",
         foreign_keys=[("candidate_id", "candidates", "id"), ("seed_id", "seeds", "id")],
     )
-    db["topics"].create(
+    db.table("topics").create(
         {"id": int, "topic": str, "field": str, "extract": str, "source": str,
          "created_at": str},
         pk="id",
     )
-    db["problems"].create(
+    db.table("problems").create(
         {"id": int, "key": str, "problem": str, "answer": str, "kind": str, "source": str,
          "created_at": str},
         pk="id",
     )
-    db["candidates"].create_index(["status", "recipe"])
-    db["candidates"].create_index(["run_id"])
-    db["candidates"].create_index(["created_at"])
-    db["instances"].create_index(["candidate_id"])
-    db["instances"].create_index(["seed_id"])
-    db["seeds"].create_index(["key"])
+    for table, columns in (("candidates", ["status", "recipe"]), ("candidates", ["run_id"]),
+                           ("candidates", ["created_at"]), ("instances", ["candidate_id"]),
+                           ("instances", ["seed_id"]), ("seeds", ["key"])):
+        db.table(table).create_index(columns)
     # Full-text search (trigram: works for CJK and substrings); triggers keep it in step,
     # and the update trigger fires only when searchable text changes, not on accept.
     for sql in _FTS_SQL:
