@@ -1,0 +1,319 @@
+"""OpenAI-compatible backend (llama.cpp server, vLLM, LM Studio, TGI) over plain httpx.
+
+Streams ``POST {base_url}/chat/completions`` as server-sent events (``data: {...}``
+lines ending with ``data: [DONE]``) and lists ``{base_url}/models``. Reasoning arrives as
+``delta.reasoning_content``, ``delta.reasoning`` or inline ``<think>...</think>`` in the
+content; all three become :class:`ThinkingDelta`. Timeouts and stall detection work as in
+:mod:`synthstudio.backends.ollama` (connect 5 s, first chunk 600 s, gaps 120 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+import httpx
+
+from synthstudio.backends.base import (
+    ChatRequest,
+    Chunk,
+    Final,
+    ModelInfo,
+    ThinkingDelta,
+)
+from synthstudio.backends.thinksplit import ThinkSplitter
+from synthstudio.errors import BackendError
+
+URL_HINT = ("Start the server (llama.cpp `llama-server`, vLLM, LM Studio), or set "
+            "openai_base_url in the config or SYNTHSTUDIO_OPENAI_BASE_URL.")
+
+
+def normalize_base_url(url: str) -> str:
+    """``http://host:port`` gets ``/v1``; a URL with a path is kept as given."""
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = "http://" + url
+    return url if url.split("://", 1)[1].count("/") else url + "/v1"
+
+
+def build_body(request: ChatRequest, model: str) -> dict[str, Any]:
+    """The ``/chat/completions`` request body for ``request``."""
+    o = request.options
+    body: dict[str, Any] = {
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "stream": True, "stream_options": {"include_usage": True},
+    }
+    if model:
+        body["model"] = model
+    for key, value in (("temperature", o.temperature), ("top_p", o.top_p), ("seed", o.seed),
+                       ("max_tokens", o.num_predict), ("stop", o.stop)):
+        if value is not None:
+            body[key] = value
+    if request.json_schema is not None:
+        body["response_format"] = {"type": "json_schema",
+                                   "json_schema": {"name": "output",
+                                                   "schema": request.json_schema}}
+    if request.think is not None:  # Qwen3-style templates (llama.cpp, vLLM, SGLang)
+        body["chat_template_kwargs"] = {"enable_thinking": request.think}
+    return body
+
+
+class ChunkReader:
+    """Turns OpenAI-style ``chat.completion.chunk`` dicts into typed chunks.
+
+    Keeps the finish reason, usage and llama.cpp ``timings``; when there are no timings
+    it measures decode time itself, from the first token to the last, scaled by n/(n-1)
+    since that span covers one step fewer than the tokens it saw.
+    """
+
+    def __init__(self, model: str = "") -> None:
+        self.model = model
+        self.split = ThinkSplitter()
+        self.finish: str | None = None
+        self.usage: dict[str, Any] = {}
+        self.timings: dict[str, Any] = {}
+        self.deltas = 0
+        self.first_t: float | None = None
+        self.last_t = 0.0
+        self.start = time.perf_counter()
+
+    def feed(self, obj: dict[str, Any]) -> list[Chunk]:
+        out: list[Chunk] = []
+        if obj.get("model") and not self.model:
+            self.model = str(obj["model"])
+        if isinstance(obj.get("usage"), dict):
+            self.usage = obj["usage"]
+        if isinstance(obj.get("timings"), dict):
+            self.timings = obj["timings"]
+        for choice in obj.get("choices") or ():
+            delta = choice.get("delta") or {}
+            for key in ("reasoning_content", "reasoning"):
+                if isinstance(delta.get(key), str) and delta[key]:
+                    out.append(ThinkingDelta(delta[key]))
+            if isinstance(delta.get("content"), str) and delta["content"]:
+                out += self.split.feed(delta["content"])
+            if choice.get("finish_reason"):
+                self.finish = str(choice["finish_reason"])
+        if out:
+            now = time.perf_counter()
+            self.deltas += 1
+            self.first_t = self.first_t if self.first_t is not None else now
+            self.last_t = now
+        return out
+
+    def final(self) -> list[Chunk]:
+        out: list[Chunk] = list(self.split.flush())
+        t = self.timings
+        tokens = t.get("predicted_n") or self.usage.get("completion_tokens") or self.deltas
+        if t.get("predicted_ms") is not None:
+            decode: float | None = float(t["predicted_ms"]) / 1000
+        elif self.first_t is not None and tokens and tokens > 1:
+            decode = (self.last_t - self.first_t) * tokens / (tokens - 1) or None
+        else:
+            decode = None
+        prompt = self.usage.get("prompt_tokens")
+        if prompt is None and "prompt_n" in t:
+            prompt = int(t["prompt_n"]) + int(t.get("cache_n") or 0)
+        total = time.perf_counter() - self.start
+        out.append(Final(done_reason=self.finish or "stop", prompt_tokens=prompt,
+                         eval_tokens=int(tokens) if tokens else None, eval_duration_s=decode,
+                         total_duration_s=total, model=self.model))
+        return out
+
+
+def error_text(body: bytes | str | dict[str, Any]) -> str:
+    """The message of an error body (OpenAI, vLLM, FastAPI or plain text), one line."""
+    return " ".join(_error_text(body).split())[:200].rstrip(".")
+
+
+def _error_text(body: bytes | str | dict[str, Any]) -> str:
+    obj: Any = body
+    if not isinstance(body, dict):
+        raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            return raw
+    if isinstance(obj, dict):
+        err = obj.get("error", obj)
+        if isinstance(err, dict):
+            err = err.get("message") or err.get("detail") or err
+        if err is obj:
+            err = obj.get("message") or obj.get("detail") or obj
+        return str(err)
+    return str(obj)
+
+
+def status_error(code: int, text: str, model: str, where: str) -> BackendError:
+    """A BackendError for an HTTP error status from an OpenAI-compatible server."""
+    if code in (401, 403):
+        return BackendError(f"The server at {where} refused the API key (HTTP {code}).",
+                            "Set openai_api_key in the config or SYNTHSTUDIO_OPENAI_API_KEY.",
+                            kind="auth")
+    if code == 404 and "model" in text.lower():
+        return BackendError(f"The server at {where} has no model '{model}'.",
+                            "Pick one of the models it lists (`synthstudio doctor`).",
+                            kind="model")
+    if code == 404:
+        return BackendError(f"{where} has no /chat/completions endpoint (HTTP 404).",
+                            "Check openai_base_url; it usually ends in /v1.", kind="config")
+    if code in (429, 503):
+        return BackendError(f"The server at {where} is busy (HTTP {code}): {text}.",
+                            "Wait and retry.", kind="busy")
+    if code >= 500:
+        return BackendError(f"The server at {where} failed with HTTP {code}: {text}.",
+                            "Retry; if it repeats, check the server's log.", kind="server")
+    return BackendError(f"The server at {where} rejected the request (HTTP {code}): {text}.",
+                        kind="request")
+
+
+class OpenAIBackend:
+    """A model behind an OpenAI-compatible ``/v1`` API."""
+
+    name = "openai"
+
+    def __init__(self, base_url: str, api_key: str = "", model: str = "",
+                 connect_timeout: float = 5.0, read_timeout: float = 600.0,
+                 stall_timeout: float = 120.0) -> None:
+        self.base_url = normalize_base_url(base_url)
+        self.model = model
+        self.read_timeout = read_timeout
+        self.stall_timeout = min(stall_timeout, read_timeout)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.AsyncClient(
+            base_url=self.base_url + "/", headers=headers,
+            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
+                                  pool=connect_timeout))
+
+    def _map(self, exc: BaseException) -> BackendError:
+        if isinstance(exc, BackendError):
+            return exc
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return BackendError(f"No OpenAI-compatible server answers at {self.base_url}.",
+                                URL_HINT, kind="unreachable")
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendError(f"The server at {self.base_url} did not answer within "
+                                f"{self.read_timeout:g} s.",
+                                "Retry, or raise read_timeout in the config.", kind="timeout")
+        if isinstance(exc, httpx.HTTPError):
+            return BackendError(f"The connection to {self.base_url} broke mid-answer.",
+                                "The server may have crashed or restarted; retry.",
+                                kind="stream")
+        return BackendError(f"The server at {self.base_url} failed: {exc}.", kind="error")
+
+    async def ensure_model(self) -> str:
+        """The configured model, else the first the server lists ("" if it lists none)."""
+        if not self.model:
+            try:
+                models = await self.list_models()
+            except BackendError as err:  # some servers have no /models; chat may still work
+                if err.kind in ("unreachable", "auth", "timeout"):
+                    raise
+                models = []
+            self.model = models[0].name if models else ""
+        return self.model
+
+    async def list_models(self) -> list[ModelInfo]:
+        try:
+            r = await self.client.get("models")
+        except Exception as exc:
+            raise self._map(exc) from None
+        if r.status_code >= 400:
+            raise status_error(r.status_code, error_text(r.content), "", self.base_url)
+        try:
+            data = r.json().get("data") or []
+            return [ModelInfo(name=str(m["id"])) for m in data]
+        except (ValueError, AttributeError, KeyError, TypeError):
+            raise BackendError(f"{self.base_url}/models sent a malformed reply.",
+                               "Check openai_base_url.", kind="stream") from None
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        model = request.model or self.model or await self.ensure_model()
+        reader = ChunkReader(model)
+        try:
+            async with self.client.stream("POST", "chat/completions",
+                                          json=build_body(request, model)) as resp:
+                if resp.status_code >= 400:
+                    body = await resp.aread()
+                    raise status_error(resp.status_code, error_text(body), model,
+                                       self.base_url)
+                events, done = self._events(resp), False
+                try:
+                    async for obj in events:
+                        if obj is None:
+                            done = True
+                            continue
+                        for chunk in reader.feed(obj):
+                            yield chunk
+                finally:
+                    await events.aclose()
+                if not done and reader.finish is None:
+                    raise BackendError(f"The server at {self.base_url} ended the answer "
+                                       "early.", "Retry; the server may have restarted.",
+                                       kind="stream")
+                for chunk in reader.final():
+                    yield chunk
+        except Exception as exc:
+            raise self._map(exc) from None
+
+    async def _events(self, resp: httpx.Response
+                      ) -> AsyncGenerator[dict[str, Any] | None, None]:
+        """The decoded ``data:`` events of a response; ``None`` for ``[DONE]``."""
+        lines = resp.aiter_lines()
+        seen, first = False, True
+        try:
+            while True:
+                wait = self.read_timeout if first else self.stall_timeout
+                try:
+                    async with asyncio.timeout(wait):
+                        line = await anext(lines)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    raise BackendError(
+                        f"The server at {self.base_url} stopped sending for {wait:g} s.",
+                        "The model may be stuck or the machine overloaded; retry.",
+                        kind="timeout") from None
+                first = False
+                data = _sse_data(line)
+                if data == "[DONE]":
+                    yield None
+                    return
+                if data is not None:
+                    seen = True
+                    yield self._decode(data)
+        finally:
+            await lines.aclose()  # type: ignore[attr-defined]
+        if not seen:
+            raise BackendError(f"The server at {self.base_url} did not send an event stream.",
+                               "Check openai_base_url.", kind="stream")
+
+    def _decode(self, data: str) -> dict[str, Any]:
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            raise BackendError(f"The server at {self.base_url} sent a malformed event.",
+                               "Retry; if it repeats, check the server.", kind="stream") from None
+        if not isinstance(obj, dict):
+            raise BackendError(f"The server at {self.base_url} sent a malformed event.",
+                               kind="stream")
+        if obj.get("error"):
+            raise BackendError(f"The server reported an error mid-answer: "
+                               f"{error_text(obj)}.", "Retry; if it repeats, check the "
+                               "server's log.", kind="stream")
+        return obj
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _sse_data(line: str) -> str | None:
+    """The payload of a ``data:`` line; a bare JSON line (error bodies) counts too."""
+    if line.startswith("data:"):
+        return line[5:].strip()
+    if line.startswith("{"):
+        return line
+    return None
