@@ -42,6 +42,8 @@ from synthstudio.store import Pool
 
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 30.0
+#: a run stops after this many consecutive steps failed (each after its own retries)
+MAX_FAILED_STEPS = 3
 
 
 async def _stream(ctx: Context, step: str, request: Any) -> Completion:
@@ -217,6 +219,7 @@ class Engine:
         :meth:`stop` is called. Returns the summary; the run row records the outcome."""
         summary = self._start()
         self.summary = summary
+        failures = 0  # consecutive steps that failed after their retries
         try:
             await asyncio.to_thread(self.recipe.prepare, self.ctx)
             while summary.produced < self.target and not self._stop:
@@ -231,7 +234,18 @@ class Engine:
                     break
                 self.ctx.cancel.clear()
                 summary.requests += 1
-                for cand in await self.recipe.step(self.ctx):
+                try:
+                    cands = await self.recipe.step(self.ctx)
+                except BackendError as err:
+                    if not err.retryable or failures + 1 >= MAX_FAILED_STEPS:
+                        raise
+                    failures += 1
+                    self._emit(Status(f"{err.full()} Skipping this step; the run goes on.",
+                                      "warning"))
+                    self._save_state(summary)
+                    continue
+                failures = 0
+                for cand in cands:
                     self._store(cand, summary)
                 self._save_state(summary)
             if self._stop:
