@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from synthstudio.backends.base import (
-    Backend,
-    Completion,
-    ContentDelta,
-    Final,
-    GenOptions,
-    Message,
-    ThinkingDelta,
-)
+from synthstudio.backends.base import Backend, Completion, GenOptions, Message
+from synthstudio.backends.collect import collect, with_retries
 from synthstudio.config import Settings
 from synthstudio.errors import BackendError
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.recipes.base import (
     CandidateReady,
     Context,
@@ -38,6 +29,7 @@ from synthstudio.recipes.base import (
     make_request,
     request_record,
 )
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.store import Pool
 
 BACKOFF_BASE_S = 1.0
@@ -46,59 +38,34 @@ BACKOFF_MAX_S = 30.0
 MAX_FAILED_STEPS = 3
 
 
-async def _stream(ctx: Context, step: str, request: Any) -> Completion:
-    comp = Completion()
-    start = time.perf_counter()
-    content: list[str] = []
-    thinking: list[str] = []
-    stream = ctx.backend.stream_chat(request)
-    try:
-        async for chunk in stream:
-            if isinstance(chunk, ContentDelta | ThinkingDelta) and comp.first_token_s is None:
-                comp.first_token_s = round(time.perf_counter() - start, 4)
-            if isinstance(chunk, ContentDelta):
-                content.append(chunk.text)
-            elif isinstance(chunk, ThinkingDelta):
-                thinking.append(chunk.text)
-            elif isinstance(chunk, Final):
-                comp.final = chunk
-            ctx.emit(StreamChunk(step, chunk))
-            if ctx.cancel.is_set():
-                comp.cancelled = True
-                comp.final = Final(done_reason="cancelled")
-                break
-    finally:
-        aclose = getattr(stream, "aclose", None)
-        if aclose is not None:
-            await aclose()
-    comp.content = "".join(content)
-    comp.thinking = "".join(thinking)
-    comp.elapsed_s = time.perf_counter() - start
-    return comp
-
-
 async def ask(ctx: Context, step: str, prompt: str | list[Message], options: GenOptions,
               json_schema: dict[str, Any] | None = None,
               think: bool | None = None) -> tuple[Completion, dict[str, Any]]:
-    """One request with retries and backoff on retryable backend errors."""
+    """One request with retries and backoff on retryable backend errors.
+
+    Chunks are reported as they arrive; setting ``ctx.cancel`` stops the request at once,
+    even while waiting for a first token, and the partial completion is returned.
+    """
     request = make_request(prompt, options, json_schema, think, ctx.settings.model or None)
     messages = [{"role": m.role, "content": m.content} for m in request.messages]
-    attempt = 0
-    while True:
-        attempt += 1
+    attempts = 0
+
+    async def once() -> Completion:
+        nonlocal attempts
+        attempts += 1
         ctx.emit(RequestStarted(step, messages, ctx.backend.model, ctx.backend.name))
-        try:
-            comp = await _stream(ctx, step, request)
-        except BackendError as err:
-            if not err.retryable or attempt > ctx.retries or ctx.cancel.is_set():
-                raise
-            delay = min(BACKOFF_BASE_S * 2 ** (attempt - 1), BACKOFF_MAX_S)
-            ctx.emit(Status(f"{err.full()} Retrying in {delay:.0f} s "
-                            f"(attempt {attempt + 1} of {ctx.retries + 1}).", "warning"))
-            await asyncio.sleep(delay)
-            continue
-        ctx.emit(RequestFinished(step, comp))
-        return comp, request_record(step, messages, comp, options, attempt)
+        return await collect(ctx.backend, request,
+                             on_chunk=lambda chunk: ctx.emit(StreamChunk(step, chunk)),
+                             cancel=ctx.cancel)
+
+    def on_retry(attempt: int, err: BackendError, delay: float) -> None:
+        ctx.emit(Status(f"{err.full()} Retrying in {delay:.0f} s "
+                        f"(attempt {attempt + 1} of {ctx.retries + 1}).", "warning"))
+
+    comp = await with_retries(once, attempts=ctx.retries + 1, base_delay=BACKOFF_BASE_S,
+                              on_retry=on_retry, max_delay=BACKOFF_MAX_S)
+    ctx.emit(RequestFinished(step, comp))
+    return comp, request_record(step, messages, comp, options, attempts)
 
 
 @dataclass

@@ -34,7 +34,8 @@ def test_variants_of_numbering_and_markdown():
 
 
 def test_multiline_item_collapsed_and_input_sections_cut():
-    text = "9. Translate the sentence\n   into French.\nInput: Hello\nOutput: Bonjour\n10. Next one."
+    text = ("9. Translate the sentence\n   into French.\nInput: Hello\nOutput: Bonjour\n"
+            "10. Next one.")
     assert parse_numbered_instructions(text) == ["Translate the sentence into French.",
                                                  "Next one."]
 

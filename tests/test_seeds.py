@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from synthstudio.errors import InputError
+from synthstudio.resources import seeds_dir
 from synthstudio.seeds import (
     ensure_default_seeds,
     export_seeds,
     import_seed_file,
     parse_seed_file,
 )
-from synthstudio.resources import seeds_dir
 from tests.conftest import PUBLIC_SEEDS
 
 

@@ -9,9 +9,9 @@ from collections import Counter
 from synthstudio.config import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import BackendError
-from synthstudio.records import ACCEPTED, Candidate, Instance, SeedTask
 from synthstudio.recipes.base import CandidateReady, Context, Status
 from synthstudio.recipes.self_instruct import SelfInstruct
+from synthstudio.records import ACCEPTED, Candidate, Instance, SeedTask
 from tests.fakes import Reply, ScriptedBackend, by_step
 
 SEEDS = [f"Seed task number {i} asks about topic {chr(97 + i)} in detail." for i in range(10)]

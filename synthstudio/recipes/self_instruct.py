@@ -26,8 +26,8 @@ from synthstudio.parsers import (
     parse_numbered_instructions,
     parse_yes_no,
 )
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.recipes.base import Context
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.similarity import RougeIndex
 
 NAME = "self-instruct"
