@@ -16,7 +16,7 @@ from typing import Any
 from synthstudio.backends.base import Backend, Completion, GenOptions, Message
 from synthstudio.backends.collect import collect, with_retries
 from synthstudio.config import Settings
-from synthstudio.errors import BackendError
+from synthstudio.errors import BackendError, SynthError
 from synthstudio.recipes.base import (
     CandidateReady,
     Context,
@@ -90,13 +90,14 @@ class Engine:
         self.pool = pool
         self.recipe = recipe
         self.auto_accept = auto_accept
-        self.target = target
+        # a resumed run keeps its own target (known before run(), e.g. for a progress bar)
+        self.target = int((resume_run or {}).get("target") or target)
         self._listeners: list[EventSink] = [emit] if emit else []
         seed = settings.seed if seed is None else seed
         self.ctx = Context(pool=pool, backend=backend, settings=settings,
                            rng=random.Random(seed), emit=self._emit)
         self.max_steps = max_steps or max(
-            3, target * settings.self_instruct.max_requests_per_item)
+            3, self.target * settings.self_instruct.max_requests_per_item)
         self._resume = resume_run
         self._running = asyncio.Event()
         self._running.set()
@@ -217,7 +218,7 @@ class Engine:
                 self._save_state(summary)
             if self._stop:
                 summary.status = "stopped"
-        except BackendError as err:
+        except SynthError as err:  # backend gave up, or the recipe lacks its inputs
             summary.status = "failed"
             summary.message = err.full()
             self._emit(Status(err.full(), "error"))

@@ -16,6 +16,8 @@ from synthstudio.errors import SynthError
 
 COMMAND_MODULES = [
     "synthstudio.cli.seeds_cmd",
+    "synthstudio.cli.topics_cmd",
+    "synthstudio.cli.problems_cmd",
     "synthstudio.cli.generate_cmd",
     "synthstudio.cli.pool_cmd",
     "synthstudio.cli.export_cmd",

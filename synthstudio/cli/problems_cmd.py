@@ -1,0 +1,106 @@
+"""``synthstudio problems import|list|export``: the reasoning recipe's problems, as JSONL.
+
+One JSON object a line: ``{"id": str?, "problem": str, "answer": str | number,
+"kind": str?}`` (kind: arithmetic, algebra, fraction, counting, logic, ...; logic and
+word answers are compared as text, the rest with math-verify). A bad line stops the
+import with its file, line number and reason, and nothing is imported. Problems already
+in the pool (same text, any case) are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from synthstudio.cli.common import console, open_pool
+from synthstudio.cli.topics_cmd import (
+    add_actions,
+    import_rows,
+    short,
+    text_field,
+    write_jsonl,
+)
+from synthstudio.errors import InputError
+from synthstudio.sanitize import inert
+
+
+def parse_problem(obj: dict[str, Any]) -> dict[str, Any]:
+    problem = text_field(obj, "problem", required=True).strip()
+    answer = obj.get("answer")
+    if isinstance(answer, bool) or not isinstance(answer, str | int | float):
+        raise InputError("missing, or not a string or number", field="answer")
+    answer = str(answer).strip()
+    if not answer:
+        raise InputError("is empty", field="answer")
+    key = obj.get("id", obj.get("key", ""))
+    if key is None:
+        key = ""
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        raise InputError("must be a string", field="id")
+    return {"key": str(key), "problem": problem, "answer": answer,
+            "kind": text_field(obj, "kind").strip()}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("problems", parents=[common],
+                       help="import, list and export the reasoning recipe's problems")
+    add_actions(p, common, "problems", "problems_command",
+                {"import": cmd_import, "list": cmd_list, "export": cmd_export})
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        n, dup = import_rows(pool, "problems", "problem", args.file, parse_problem)
+        total = len(pool.list_rows("problems"))
+    console.print(f"Imported {n} problems from {escape(str(args.file))}; "
+                  f"the pool now has {total}.")
+    if dup:
+        console.print(f"Skipped {dup} already in the pool.")
+    return 0
+
+
+def _sample_counts(pool: Any) -> dict[int, tuple[int, int]]:
+    """problem id -> (samples, correct samples) of the reasoning recipe."""
+    out: dict[int, tuple[int, int]] = {}
+    for r in pool.query(
+            "SELECT json_extract(meta, '$.problem_id') AS pid, count(*) AS n, "
+            "sum(CASE WHEN json_extract(meta, '$.correct') THEN 1 ELSE 0 END) AS ok "
+            "FROM candidates WHERE recipe = 'reasoning' GROUP BY 1"):
+        if r["pid"] is not None:
+            out[int(r["pid"])] = (int(r["n"]), int(r["ok"] or 0))
+    return out
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        rows = pool.list_rows("problems")
+        counts = _sample_counts(pool)
+    table = Table(expand=True)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("id", style="dim")
+    table.add_column("kind")
+    table.add_column("problem", ratio=1)
+    table.add_column("answer")
+    table.add_column("samples", justify="right")
+    for r in rows:
+        n, ok = counts.get(r["id"], (0, 0))
+        table.add_row(str(r["id"]), escape(inert(r["key"] or "")),
+                      escape(inert(r["kind"] or "")), escape(inert(short(r["problem"]))),
+                      escape(inert(short(r["answer"], 20))), f"{ok}/{n}" if n else "")
+    console.print(table)
+    console.print(f"{len(rows)} problems.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        rows = [{"id": r["key"] or f"problem_{r['id']}", "problem": r["problem"],
+                 "answer": r["answer"], "kind": r["kind"] or ""}
+                for r in pool.list_rows("problems")]
+    n = write_jsonl(rows, args.output)
+    if args.output:
+        console.print(f"Wrote {n} problems to {escape(str(args.output))}.")
+    return 0

@@ -1,0 +1,181 @@
+"""``synthstudio topics import|list|export``: the textbook recipe's topics, as JSONL.
+
+One JSON object a line: ``{"topic": str, "field": str?, "extract": str?}``; other keys
+are ignored. A bad line stops the import with its file, line number and reason, and
+nothing is imported. Topics already in the pool (same text, any case) are skipped.
+The JSONL helpers here are shared with ``synthstudio problems``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from synthstudio.cli.common import console, open_pool
+from synthstudio.errors import InputError
+from synthstudio.sanitize import inert
+from synthstudio.store import Pool
+
+RowParser = Callable[[Any], dict[str, Any]]
+
+
+def text_field(obj: dict[str, Any], name: str, *, required: bool = False) -> str:
+    value = obj.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise InputError("missing or not a string" if required else "must be a string",
+                         field=name)
+    if required and not value.strip():
+        raise InputError("is empty", field=name)
+    return value
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def read_jsonl(path: Path, parse: RowParser) -> list[dict[str, Any]]:
+    """Every line parsed into a row; the first bad line raises InputError(path, line)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a JSONL file", path=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text ({exc.reason})", path=str(path)) from exc
+    rows: list[dict[str, Any]] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"not valid JSON ({str(exc)[:100]})", path=str(path),
+                             line=lineno) from None
+        try:
+            if not isinstance(obj, dict):
+                raise InputError(f"expected a JSON object, found {type(obj).__name__}")
+            rows.append(parse(obj))
+        except InputError as err:
+            raise InputError(err.reason, path=str(path), line=lineno, field=err.field,
+                             hint=err.hint) from None
+    return rows
+
+
+def import_rows(pool: Pool, table: str, key: str, path: Path,
+                parse: RowParser) -> tuple[int, int]:
+    """Import a whole file or nothing; return (imported, skipped as already present)."""
+    rows = read_jsonl(path, parse)
+    seen = {norm(r[key] or "") for r in pool.list_rows(table)}
+    fresh: list[dict[str, Any]] = []
+    for row in rows:
+        k = norm(row[key])
+        if k in seen:
+            continue
+        seen.add(k)
+        fresh.append(row)
+    pool.add_rows(table, fresh, source=path.name)
+    return len(fresh), len(rows) - len(fresh)
+
+
+def write_jsonl(rows: list[dict[str, Any]], output: Path | None) -> int:
+    if output is None:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return len(rows)
+    from synthstudio.fileio import atomic_writer
+
+    with atomic_writer(output) as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def short(text: str, n: int = 90) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def add_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser, what: str,
+                dest: str, cmds: dict[str, Callable[[argparse.Namespace], int]]) -> None:
+    sub = p.add_subparsers(dest=dest, metavar="ACTION", required=True)
+    imp = sub.add_parser("import", parents=[common], help=f"import {what} from a JSONL file")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=cmds["import"])
+    lst = sub.add_parser("list", parents=[common], help=f"list the {what}")
+    lst.set_defaults(func=cmds["list"])
+    exp = sub.add_parser("export", parents=[common], help=f"write the {what} as JSONL")
+    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    exp.set_defaults(func=cmds["export"])
+
+
+# -- topics ---------------------------------------------------------------------------
+
+
+def parse_topic(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"topic": text_field(obj, "topic", required=True).strip(),
+            "field": text_field(obj, "field").strip(),
+            "extract": text_field(obj, "extract").strip()}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("topics", parents=[common],
+                       help="import, list and export the textbook recipe's topics")
+    add_actions(p, common, "topics", "topics_command",
+                {"import": cmd_import, "list": cmd_list, "export": cmd_export})
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        n, dup = import_rows(pool, "topics", "topic", args.file, parse_topic)
+        total = len(pool.list_rows("topics"))
+    console.print(f"Imported {n} topics from {escape(str(args.file))}; "
+                  f"the pool now has {total}.")
+    if dup:
+        console.print(f"Skipped {dup} already in the pool.")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from synthstudio.recipes.textbook import topic_coverage
+
+    with open_pool(args) as pool:
+        rows = pool.list_rows("topics")
+        cov = topic_coverage(pool)
+    table = Table(expand=True)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("topic", ratio=1)
+    table.add_column("field")
+    table.add_column("extract", justify="right")
+    table.add_column("texts", justify="right")
+    for r in rows:
+        table.add_row(str(r["id"]), escape(inert(short(r["topic"]))),
+                      escape(inert(r["field"] or "")),
+                      str(len(r["extract"] or "")) if r["extract"] else "",
+                      str(sum(cov.get(r["id"], {}).values())))
+    console.print(table)
+    console.print(f"{len(rows)} topics, {sum(1 for r in rows if r['extract'])} with an extract.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with open_pool(args) as pool:
+        rows = [{"topic": r["topic"], "field": r["field"] or "", "extract": r["extract"] or ""}
+                for r in pool.list_rows("topics")]
+    n = write_jsonl(rows, args.output)
+    if args.output:
+        console.print(f"Wrote {n} topics to {escape(str(args.output))}.")
+    return 0

@@ -1,0 +1,198 @@
+"""Reasoning traces with verified answers (DeepSeek-R1 style rejection sampling).
+
+A step takes the least-sampled problem (ties broken at random) and asks for ``samples``
+answers with distinct seeds: think first, then answer. Thinking may arrive in the
+backend's thinking channel (Ollama ``message.thinking``, OpenAI ``reasoning_content``) or
+inline as ``<think>...</think>``; both are normalised the same way. Each sample is
+checked by rules (format, accuracy against the reference, language mixing, repetition,
+thinking length). With ``keep_only_correct`` (the default) a wrong answer is rejected
+with reason ``filter:accuracy``; it is still stored, so it can be inspected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from synthstudio import prompts
+from synthstudio.errors import ConfigError, InputError
+from synthstudio.filters.reasoning import (
+    accuracy_check,
+    export_text,
+    format_check,
+    language_check,
+    length_check,
+    repetition_check,
+    split_reasoning,
+)
+from synthstudio.recipes.base import Context
+from synthstudio.records import REJECTED, Candidate, FilterResult
+
+NAME = "reasoning"
+TEMPLATE = "reasoning"
+
+
+class ReasoningSettings(BaseModel):
+    """``settings.recipes["reasoning"]``."""
+
+    samples: int = Field(4, ge=1, le=64)
+    """Answers asked for per problem in one step (each with its own seed)."""
+    keep_only_correct: bool = True
+    """Reject samples whose final answer does not match the reference."""
+    think: bool | None = None
+    """Ask thinking models to think (None: the global ``think`` setting)."""
+    max_tokens: int = Field(4096, ge=16)
+    """Token limit of one request (thinking included)."""
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    """None: the global temperature."""
+    min_thinking_words: int = Field(10, ge=0)
+    max_thinking_words: int = Field(8000, ge=1)
+    max_foreign_share: float = Field(0.1, ge=0.0, le=1.0)
+    """Largest share of thinking tokens in another script than the problem's."""
+    max_repeated_sentences: float = Field(0.3, ge=0.0, le=1.0)
+    """Largest share of thinking sentences that repeat an earlier one."""
+    loop_min_repeats: int = Field(3, ge=2)
+    """A block of tokens repeated this often at the end of the thinking is a loop ..."""
+    loop_min_tokens: int = Field(24, ge=2)
+    """... when the repeats cover at least this many tokens."""
+
+
+def reasoning_settings(settings: Any) -> ReasoningSettings:
+    raw = (getattr(settings, "recipes", None) or {}).get(NAME, {})
+    try:
+        return ReasoningSettings.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(["recipes", NAME, *(str(p) for p in err["loc"])])
+        raise ConfigError(err["msg"], field=where,
+                          hint="Fix the value or remove it to use the default.") from exc
+
+
+def render_prompt(problem: str) -> str:
+    return prompts.render(TEMPLATE, problem=problem.strip())
+
+
+def check_sample(content: str, thinking: str, problem: str, reference: str, kind: str,
+                 cfg: ReasoningSettings, truncated: bool = False,
+                 ) -> tuple[str, str, list[FilterResult]]:
+    """(thinking, answer, checks) of one completion."""
+    trace = split_reasoning(content, thinking)
+    acc = accuracy_check(trace.answer, reference, kind)
+    if not acc.passed and not cfg.keep_only_correct:
+        acc.passed = True
+        acc.detail = f"wrong answer kept (expected {reference}; keep_only_correct is off)"
+        acc.extra["correct"] = False
+    else:
+        acc.extra["correct"] = acc.passed
+    results = [
+        format_check(trace, truncated),
+        acc,
+        language_check(trace.thinking, problem, cfg.max_foreign_share),
+        repetition_check(trace.thinking, cfg.max_repeated_sentences, cfg.loop_min_tokens,
+                         cfg.loop_min_repeats),
+        length_check(trace.thinking, cfg.min_thinking_words, cfg.max_thinking_words),
+    ]
+    return trace.thinking, trace.answer, results
+
+
+class Reasoning:
+    name = NAME
+
+    def __init__(self) -> None:
+        self.problems: list[dict[str, Any]] = []
+        #: problem id -> samples stored so far (any status)
+        self.sampled: Counter[int] = Counter()
+
+    # -- pool state -------------------------------------------------------------------
+
+    def prepare(self, ctx: Context) -> None:
+        reasoning_settings(ctx.settings)  # report a bad config before any request
+        import math_verify  # noqa: F401  (slow first import: here, off the event loop)
+
+        self.problems = [p for p in ctx.pool.list_rows("problems")
+                         if (p.get("problem") or "").strip()]
+        if not self.problems:
+            raise InputError("the pool has no problems for the reasoning recipe",
+                             hint="Import some with `synthstudio problems import FILE`.")
+        self.sampled = Counter()
+        for r in ctx.pool.query(
+                "SELECT json_extract(meta, '$.problem_id') AS pid, count(*) AS n "
+                "FROM candidates WHERE recipe = ? GROUP BY 1", [NAME]):
+            if r["pid"] is not None:
+                self.sampled[int(r["pid"])] = r["n"]
+
+    def on_stored(self, cand: Candidate) -> None:
+        if cand.recipe == NAME and cand.meta.get("problem_id") is not None:
+            self.sampled[int(cand.meta["problem_id"])] += 1
+
+    def on_status_changed(self, cand: Candidate, old_status: str) -> None:
+        return None  # sampling counts every sample, whatever its status
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        return None
+
+    # -- one step ---------------------------------------------------------------------
+
+    def choose(self, ctx: Context) -> dict[str, Any]:
+        low = min(self.sampled[int(p["id"])] for p in self.problems)
+        return ctx.rng.choice([p for p in self.problems if self.sampled[int(p["id"])] == low])
+
+    async def step(self, ctx: Context) -> list[Candidate]:
+        return await self.sample_problem(ctx, self.choose(ctx))
+
+    async def sample_problem(self, ctx: Context, problem: dict[str, Any]) -> list[Candidate]:
+        """``samples`` answers to one problem, each checked; stops early on cancel."""
+        cfg = reasoning_settings(ctx.settings)
+        think = cfg.think if cfg.think is not None else ctx.settings.think
+        prompt = render_prompt(problem["problem"])
+        first = self.sampled[int(problem["id"])]
+        seeds: set[int | None] = set()
+        out: list[Candidate] = []
+        for k in range(cfg.samples):
+            overrides: dict[str, Any] = {"num_predict": cfg.max_tokens}
+            if cfg.temperature is not None:
+                overrides["temperature"] = cfg.temperature
+            options = ctx.options(**overrides)
+            while options.seed in seeds:
+                options.seed = ctx.rng.randrange(2**31)
+            seeds.add(options.seed)
+            comp, record = await ctx.ask(f"sample {k + 1}/{cfg.samples}", prompt, options,
+                                         think=think)
+            if comp.cancelled:
+                break
+            out.append(self._candidate(ctx, problem, cfg, comp.content, comp.thinking,
+                                       comp.truncated, first + k, options.as_dict(), record,
+                                       think))
+            if ctx.cancel.is_set():
+                break
+        return out
+
+    def _candidate(self, ctx: Context, problem: dict[str, Any], cfg: ReasoningSettings,
+                   content: str, thinking: str, truncated: bool, sample: int,
+                   options: dict[str, Any], record: dict[str, Any],
+                   think: bool | None) -> Candidate:
+        reference = str(problem.get("answer") or "")
+        kind = str(problem.get("kind") or "")
+        thought, answer, results = check_sample(content, thinking, problem["problem"],
+                                                reference, kind, cfg, truncated)
+        correct = bool(results[1].extra.get("correct"))
+        cand = Candidate(
+            recipe=NAME, instruction=problem["problem"], thinking=thought, answer=answer,
+            text=export_text(thought, answer),
+            meta={"reference": reference, "problem_id": int(problem["id"]),
+                  "problem_key": problem.get("key") or "", "kind": kind, "sample": sample,
+                  "correct": correct},
+            scores=results, prompt=record["prompt"], raw_output=content,
+            provenance={"recipe": NAME, "backend": ctx.backend.name,
+                        "model": ctx.backend.model, "options": options, "think": think,
+                        "requests": [record]},
+        )
+        failed = cand.failed_filters
+        if failed:
+            cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
+        return cand

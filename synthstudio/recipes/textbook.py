@@ -1,0 +1,305 @@
+"""Textbook-quality texts (Phi "Textbooks Are All You Need", Cosmopedia).
+
+A step picks the least-covered (audience, style) combination (ties broken at random),
+then the topic least covered for it, renders ``textbook_<audience>_<style>`` with the
+topic and its optional source extract, and checks the text (length per style,
+placeholders, assistant boilerplate, references to images, MinHash near-duplicates of
+the pool's textbook texts, and the noise filters).
+
+Coverage counts accepted and proposed textbook candidates, so it is derived from the
+pool alone and a resumed run needs no saved state. ``mode = "all_audiences"`` writes one
+topic in one style for every audience, so the studio can show them side by side.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+
+from synthstudio import prompts
+from synthstudio.errors import ConfigError, InputError
+from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
+from synthstudio.filters.textbook import DEFAULT_LENGTHS, near_dup_filter, text_filters
+from synthstudio.recipes.base import Context
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
+from synthstudio.similarity.minhash import MinHashIndex
+from synthstudio.store import Pool
+
+NAME = "textbook"
+AUDIENCES = ("young_children", "high_school", "college", "researchers")
+STYLES = ("textbook", "story", "howto", "blog")
+AUDIENCE_LABELS = {"young_children": "young children", "high_school": "high school students",
+                   "college": "college students", "researchers": "researchers"}
+STYLE_LABELS = {"textbook": "textbook chapter", "story": "story", "howto": "how-to guide",
+                "blog": "blog post"}
+NO_EXTRACT = "(none given: rely on well-established knowledge)"
+
+Combo = tuple[str, str]
+
+
+class TextbookSettings(BaseModel):
+    """``settings.recipes["textbook"]``."""
+
+    audiences: list[str] = Field(default_factory=lambda: list(AUDIENCES))
+    styles: list[str] = Field(default_factory=lambda: list(STYLES))
+    mode: str = Field("even", pattern="^(even|all_audiences)$")
+    """even: one text a step, least-covered combination first; all_audiences: one topic
+    and style for all audiences a step."""
+    min_words: dict[str, int] = Field(default_factory=dict)
+    """Per-style lower length bounds, merged over the defaults."""
+    max_words: dict[str, int] = Field(default_factory=dict)
+    """Per-style upper length bounds, merged over the defaults."""
+    near_dup_threshold: float = Field(0.7, gt=0.0, le=1.0)
+    """Reject a text whose estimated Jaccard (word 5-grams) with a pool text reaches this."""
+    num_perm: int = Field(128, ge=16, le=1024)
+    max_tokens: int = Field(2048, ge=16)
+    """Token limit of one request."""
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    """None: the global temperature."""
+    reject_truncated: bool = True
+    """Reject a text cut off at the token limit (it ends mid-sentence)."""
+    noise_thresholds: dict[str, float] = Field(default_factory=dict)
+    """Noise filter thresholds by name (html, keyboard_mash, repetition, ...)."""
+    noise_disable: list[str] = Field(default_factory=list)
+    """Noise filters not to run."""
+
+    @field_validator("noise_thresholds", "noise_disable")
+    @classmethod
+    def _noise_names(cls, v: Any) -> Any:
+        unknown = sorted(set(v) - set(NOISE_FILTERS))
+        if unknown:
+            raise ValueError(f"unknown noise filter {', '.join(unknown)}; choose from "
+                             f"{', '.join(NOISE_FILTERS)}")
+        return v
+
+    @field_validator("audiences", "styles")
+    @classmethod
+    def _known(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        known = AUDIENCES if info.field_name == "audiences" else STYLES
+        if not v or any(x not in known for x in v):
+            raise ValueError(f"choose from {', '.join(known)}")
+        return v
+
+    def lengths(self) -> dict[str, tuple[int, int]]:
+        return {s: (self.min_words.get(s, lo), self.max_words.get(s, hi))
+                for s, (lo, hi) in DEFAULT_LENGTHS.items()}
+
+
+def textbook_settings(settings: Any) -> TextbookSettings:
+    raw = (getattr(settings, "recipes", None) or {}).get(NAME, {})
+    try:
+        return TextbookSettings.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(["recipes", NAME, *(str(p) for p in err["loc"])])
+        raise ConfigError(err["msg"], field=where,
+                          hint="Fix the value or remove it to use the default.") from exc
+
+
+def template_name(audience: str, style: str) -> str:
+    return f"textbook_{audience}_{style}"
+
+
+def render_prompt(topic: str, extract: str, audience: str, style: str) -> str:
+    return prompts.render(template_name(audience, style), topic=topic.strip(),
+                          extract=extract.strip() or NO_EXTRACT)
+
+
+# -- coverage (derived from the pool) ---------------------------------------------------
+
+
+def _counted(pool: Pool) -> list[dict[str, Any]]:
+    return pool.query(
+        "SELECT json_extract(meta, '$.topic_id') AS topic_id, "
+        "json_extract(meta, '$.audience') AS audience, json_extract(meta, '$.style') AS style, "
+        "count(*) AS n FROM candidates WHERE recipe = ? AND status IN (?, ?) "
+        "GROUP BY 1, 2, 3", [NAME, ACCEPTED, PROPOSED])
+
+
+def coverage(pool: Pool) -> dict[Combo, int]:
+    """Accepted + proposed textbook texts per (audience, style); every combination listed."""
+    out: dict[Combo, int] = {(a, s): 0 for a in AUDIENCES for s in STYLES}
+    for r in _counted(pool):
+        key = (r["audience"], r["style"])
+        if key in out:
+            out[key] += r["n"]
+    return out
+
+
+def topic_coverage(pool: Pool) -> dict[int, dict[Combo, int]]:
+    """Per topic id: accepted + proposed texts per (audience, style) (only non-zero)."""
+    out: dict[int, dict[Combo, int]] = {}
+    for r in _counted(pool):
+        if r["topic_id"] is None:
+            continue
+        per = out.setdefault(int(r["topic_id"]), {})
+        per[(r["audience"], r["style"])] = per.get((r["audience"], r["style"]), 0) + r["n"]
+    return out
+
+
+def _counts_key(cand: Candidate) -> tuple[int, str, str] | None:
+    m = cand.meta
+    if cand.recipe != NAME or m.get("topic_id") is None:
+        return None
+    return int(m["topic_id"]), str(m.get("audience", "")), str(m.get("style", ""))
+
+
+def _dup_key(cand_id: int) -> str:
+    return f"cand:{cand_id}"
+
+
+class Textbook:
+    name = NAME
+
+    def __init__(self) -> None:
+        self.topics: list[dict[str, Any]] = []
+        self.counts: Counter[tuple[int, str, str]] = Counter()
+        self.index = MinHashIndex()
+
+    # -- pool state -------------------------------------------------------------------
+
+    def prepare(self, ctx: Context) -> None:
+        cfg = textbook_settings(ctx.settings)
+        self.topics = [t for t in ctx.pool.list_rows("topics") if (t.get("topic") or "").strip()]
+        if not self.topics:
+            raise InputError("the pool has no topics for the textbook recipe",
+                             hint="Import some with `synthstudio topics import FILE`.")
+        self.counts = Counter()
+        for r in _counted(ctx.pool):
+            if r["topic_id"] is not None:
+                self.counts[(int(r["topic_id"]), r["audience"], r["style"])] += r["n"]
+        self.index = MinHashIndex(cfg.near_dup_threshold, cfg.num_perm)
+        for row in ctx.pool.query(
+                "SELECT id, text FROM candidates WHERE recipe = ? AND status IN (?, ?) "
+                "ORDER BY id", [NAME, ACCEPTED, PROPOSED]):
+            self.index.add(_dup_key(row["id"]), row["text"] or "")
+
+    def on_stored(self, cand: Candidate) -> None:
+        if cand.id is None or cand.recipe != NAME or cand.status == REJECTED:
+            return
+        self.index.add(_dup_key(cand.id), cand.text)
+        key = _counts_key(cand)
+        if key is not None:
+            self.counts[key] += 1
+
+    def on_status_changed(self, cand: Candidate, old_status: str) -> None:
+        if cand.id is None or cand.recipe != NAME:
+            return
+        was, now = old_status != REJECTED, cand.status != REJECTED
+        if now:  # (re)index: the text may have been edited
+            self.index.add(_dup_key(cand.id), cand.text)
+        else:
+            self.index.remove(_dup_key(cand.id))
+        key = _counts_key(cand)
+        if key is not None and was != now:
+            self.counts[key] = max(0, self.counts[key] + (1 if now else -1))
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        return None
+
+    # -- choosing what to write -------------------------------------------------------
+
+    def combo_counts(self, cfg: TextbookSettings) -> dict[Combo, int]:
+        out = {(a, s): 0 for a in cfg.audiences for s in cfg.styles}
+        for (_, a, s), n in self.counts.items():
+            if (a, s) in out:
+                out[(a, s)] += n
+        return out
+
+    def choose(self, ctx: Context, cfg: TextbookSettings) -> tuple[dict[str, Any], str, str]:
+        """The least-covered (audience, style), then its least-covered topic."""
+        combos = self.combo_counts(cfg)
+        low = min(combos.values())
+        audience, style = ctx.rng.choice(sorted(c for c, n in combos.items() if n == low))
+        return self.choose_topic(ctx, [(audience, style)]), audience, style
+
+    def choose_topic(self, ctx: Context, combos: list[Combo]) -> dict[str, Any]:
+        """Fewest texts for ``combos``, then fewest texts overall, then at random."""
+        totals: Counter[int] = Counter()
+        for (t, _, _), n in self.counts.items():
+            totals[t] += n
+
+        def key(t: dict[str, Any]) -> tuple[int, int]:
+            tid = int(t["id"])
+            return sum(self.counts[(tid, a, s)] for a, s in combos), totals[tid]
+
+        best = min(key(t) for t in self.topics)
+        return ctx.rng.choice([t for t in self.topics if key(t) == best])
+
+    # -- one step ---------------------------------------------------------------------
+
+    async def step(self, ctx: Context) -> list[Candidate]:
+        cfg = textbook_settings(ctx.settings)
+        if cfg.mode == "all_audiences":
+            style = self._least_covered_style(ctx, cfg)
+            topic = self.choose_topic(ctx, [(a, style) for a in cfg.audiences])
+            return await self.same_topic_all_audiences(ctx, topic, style, cfg.audiences)
+        topic, audience, style = self.choose(ctx, cfg)
+        cand = await self.write(ctx, topic, audience, style)
+        return [cand] if cand is not None else []
+
+    def _least_covered_style(self, ctx: Context, cfg: TextbookSettings) -> str:
+        combos = self.combo_counts(cfg)
+        per_style = {s: sum(combos[(a, s)] for a in cfg.audiences) for s in cfg.styles}
+        low = min(per_style.values())
+        return str(ctx.rng.choice(sorted(s for s, n in per_style.items() if n == low)))
+
+    async def same_topic_all_audiences(self, ctx: Context, topic: dict[str, Any], style: str,
+                                       audiences: list[str] | tuple[str, ...] = AUDIENCES,
+                                       ) -> list[Candidate]:
+        """One topic in one style for each audience (in the order given)."""
+        out: list[Candidate] = []
+        for audience in audiences:
+            cand = await self.write(ctx, topic, audience, style)
+            if cand is None:
+                break
+            out.append(cand)
+            if cand.status != REJECTED:  # the next audiences are compared with it too
+                self.index.add(f"pending:{id(cand)}", cand.text)
+        for cand in out:
+            self.index.remove(f"pending:{id(cand)}")
+        return out
+
+    async def write(self, ctx: Context, topic: dict[str, Any], audience: str,
+                    style: str) -> Candidate | None:
+        """Ask for one text and check it; None when the request was cancelled."""
+        cfg = textbook_settings(ctx.settings)
+        prompt = render_prompt(topic["topic"], topic.get("extract") or "", audience, style)
+        overrides: dict[str, Any] = {"num_predict": cfg.max_tokens}
+        if cfg.temperature is not None:
+            overrides["temperature"] = cfg.temperature
+        options = ctx.options(**overrides)
+        comp, record = await ctx.ask(f"textbook:{audience}:{style}", prompt, options)
+        if comp.cancelled:
+            return None
+        text = comp.content.strip()
+        label = f"{topic['topic']} — {AUDIENCE_LABELS[audience]} — {STYLE_LABELS[style]}"
+        cand = Candidate(
+            recipe=NAME, instruction=label, text=text,
+            meta={"topic": topic["topic"], "audience": audience, "style": style,
+                  "topic_id": int(topic["id"]), "field": topic.get("field") or ""},
+            prompt=record["prompt"], raw_output=comp.content,
+            provenance={"recipe": NAME, "backend": ctx.backend.name,
+                        "model": ctx.backend.model, "options": options.as_dict(),
+                        "template": template_name(audience, style), "requests": [record]},
+        )
+        cand.scores = self.filters(text, style, cfg)
+        if comp.truncated and cfg.reject_truncated:
+            cand.scores.append(FilterResult("complete", False, "length", "stop",
+                                            "cut at the token limit"))
+        failed = cand.failed_filters
+        if failed:
+            cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
+        return cand
+
+    def filters(self, text: str, style: str, cfg: TextbookSettings) -> list[FilterResult]:
+        results = text_filters(text, style, cfg.lengths())
+        results.append(near_dup_filter(self.index.query(text), cfg.near_dup_threshold))
+        results.extend(run_noise_filters(text, cfg.noise_thresholds,
+                                         disable=cfg.noise_disable))
+        return results
