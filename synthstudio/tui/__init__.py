@@ -1,0 +1,1 @@
+"""The studio: a Textual app over the core (the core never imports this package)."""

@@ -1,0 +1,224 @@
+"""The studio: four panes on one screen, the engine in a worker, the queue walked by keys.
+
+``SynthStudio(pool=..., settings=..., backend=...)`` takes its backend from the caller
+(tests pass a scripted one); without one it opens the configured backend itself
+(``synthstudio.backends.select``) and says in the status bar what it chose and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.containers import Grid
+from textual.css.query import NoMatches
+from textual.widgets import Footer
+
+from synthstudio.backends.base import Backend
+from synthstudio.config import Settings, save_settings
+from synthstudio.errors import SynthError
+from synthstudio.recipes import make_recipe
+from synthstudio.recipes.base import Recipe
+from synthstudio.store import Pool
+from synthstudio.tui import bindings
+from synthstudio.tui.commands import StudioCommands
+from synthstudio.tui.control import RunControl
+from synthstudio.tui.curation import CurationActions
+from synthstudio.tui.layout import LayoutActions
+from synthstudio.tui.messages import BackendReady
+from synthstudio.tui.review import Curator
+from synthstudio.tui.screens.export import ExportRequest, ExportScreen
+from synthstudio.tui.screens.help import HelpScreen
+from synthstudio.tui.screens.settings import SettingsScreen
+from synthstudio.tui.statusbar import embedded_note
+from synthstudio.tui.theme import next_theme, register_themes, stylesheets, usable_theme
+
+
+def _recipe(name: str) -> Recipe | None:
+    try:
+        return make_recipe(name)
+    except SynthError:
+        return None
+
+
+class SynthStudio(CurationActions, RunControl, LayoutActions):
+    TITLE = "synthstudio"
+    CSS_PATH = stylesheets()
+    BINDINGS = bindings.APP
+    COMMANDS = App.COMMANDS | {StudioCommands}
+    ESCAPE_TO_MINIMIZE = False
+
+    def __init__(self, pool: Pool, settings: Settings, backend: Backend | None = None, *,
+                 config_path: Path | None = None, why: str = "") -> None:
+        super().__init__()
+        register_themes(self)
+        self.pool = pool
+        self.settings = settings
+        self.backend = backend
+        self.backend_why = why
+        self.config_path = config_path
+        self.remap, self.unknown_keys = bindings.keymap(settings.keys)
+        self.recipe = _recipe(settings.recipe)
+        self.curator = Curator(pool, self.recipe)
+        self._owns_backend = False
+        self.init_run_control()
+        self.init_layout()
+
+    def compose(self) -> ComposeResult:
+        self.make_panes()
+        with Grid(id="panes", classes="grid"):
+            yield from (self._seeds, self._generation, self._scores, self._pool_pane)
+        yield self._status
+        yield Footer(compact=True)
+
+    # -- start ----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme = usable_theme(self, self.settings.theme)
+        self.set_keymap(self.remap)
+        if self.unknown_keys:
+            self.notify(f"Unknown binding ids in the config's [keys]: "
+                        f"{', '.join(self.unknown_keys)}. See ? for the ids.",
+                        severity="warning")
+        self.load_queue()
+        self.refresh_counts()
+        self.status.update_right(state="idle")
+        if self.backend is not None:
+            self.post_message(BackendReady(self.backend, self.backend_why))
+        else:
+            self.status.set_connecting("Looking for a model (Ollama, else the embedded one)…")
+            self.run_worker(self._open_backend(), name="backend", group="backend",
+                            exit_on_error=False)
+        self.offer_resume()
+        self.generation.focus_primary()
+
+    async def _open_backend(self) -> None:
+        try:
+            from synthstudio.backends.select import open_backend
+        except ImportError as exc:
+            self.post_message(BackendReady(None, error=f"model backends are not available "
+                                                       f"({exc})."))
+            return
+        try:
+            backend, why = await open_backend(self.settings)
+        except SynthError as err:
+            self.post_message(BackendReady(None, error=err.full()))
+            return
+        self._owns_backend = True
+        self.post_message(BackendReady(backend, why))
+
+    def on_backend_ready(self, event: BackendReady) -> None:
+        if not self.ui_ready():
+            return
+        if event.backend is None:
+            self.status.set_error(event.error)
+            self.generation.set_backend("none", "no model", "")
+            return
+        self.backend = event.backend
+        name, model = event.backend.name, event.backend.model
+        embedded = name == "embedded"
+        self.status.set_backend(name, model, event.why, embedded)
+        self.generation.set_backend(name, model, embedded_note() if embedded else "")
+        if embedded:
+            self.notify(f"{event.why} {embedded_note()}".strip(), severity="warning",
+                        timeout=8)
+        elif event.why:
+            self.notify(event.why, timeout=6)
+
+    async def on_unmount(self) -> None:
+        with contextlib.suppress(NoMatches, AttributeError):
+            self.seeds.editor.flush()
+        if self._owns_backend and self.backend is not None:
+            await self.backend.aclose()
+
+    # -- panes ----------------------------------------------------------------------------
+
+    # -- theme, settings, export, help -------------------------------------------------------
+
+    def action_toggle_theme(self) -> None:
+        self.theme = next_theme(self.theme)
+
+    def watch_theme(self, name: str) -> None:
+        if not self.ui_ready():
+            return
+        self.scores.show(self.focus_candidate)
+        if name != self.settings.theme:
+            self.settings.theme = name
+            self.save_config()
+
+    def save_config(self) -> Path | None:
+        try:
+            return save_settings(self.settings, self.config_path)
+        except OSError as exc:
+            self.notify(f"Could not save the config: {exc}", severity="error")
+            return None
+
+    def action_settings(self) -> None:
+        def done(new: Settings | None) -> None:
+            if new is None:
+                return
+            old = self.settings
+            self.settings = new
+            path = self.save_config()
+            if new.recipe != old.recipe and not self.running:
+                self.recipe = _recipe(new.recipe)
+                self.curator.recipe = self.recipe
+            if (new.backend, new.model) != (old.backend, old.model) and not self.running:
+                self.backend = None
+                self.status.set_connecting("Opening the model you chose…")
+                self.run_worker(self._open_backend(), name="backend", group="backend",
+                                exclusive=True, exit_on_error=False)
+            if path is not None:
+                self.notify(f"Settings saved to {path}.")
+
+        self.push_screen(SettingsScreen(self.settings), done)
+
+    def action_export(self) -> None:
+        def done(req: ExportRequest | None) -> None:
+            if req is not None:
+                self.run_worker(self._export(req), name="export", exit_on_error=False)
+
+        self.push_screen(ExportScreen(Path.cwd() / "export.jsonl"), done)
+
+    async def _export(self, req: ExportRequest) -> None:
+        import asyncio
+
+        try:
+            from synthstudio.export import export
+        except ImportError as exc:
+            self.notify(f"Export is not available yet ({exc}).", severity="error")
+            return
+        status = None if req.status == "all" else req.status
+        try:
+            summary: Any = await asyncio.to_thread(export, self.pool, req.fmt, req.path,
+                                                   status=status)
+        except (SynthError, OSError) as exc:
+            self.notify(f"Export failed: {exc}", severity="error")
+            return
+        rows = getattr(summary, "rows", "?")
+        self.notify(f"Wrote {rows} lines ({req.fmt}) to {req.path}.")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.remap))
+
+    async def action_quit(self) -> None:
+        self.seeds.editor.flush()
+        await self.stop_engine()
+        self.exit(0)
+
+
+def run_studio(args: argparse.Namespace) -> int:
+    """Open the studio on the pool and config named by ``args`` (``db``, ``config``)."""
+    from synthstudio.cli.common import config_path, load_settings, open_pool
+
+    settings = load_settings(args)
+    pool = open_pool(args)
+    try:
+        app = SynthStudio(pool=pool, settings=settings, config_path=config_path(args))
+        code = app.run()
+    finally:
+        pool.close()
+    return int(code or 0)

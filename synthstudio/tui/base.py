@@ -1,0 +1,87 @@
+"""What every part of the studio app shares: its state and its panes.
+
+The app is put together from :class:`StudioBase` and three action sets (curation,
+run control, layout), each a subclass of it, so each can use the panes and the state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from synthstudio.backends.base import Backend
+from synthstudio.config import Settings
+from synthstudio.engine import Engine
+from synthstudio.recipes.base import Recipe
+from synthstudio.records import Candidate
+from synthstudio.store import Pool
+from synthstudio.tui.panes.generation import GenerationPane
+from synthstudio.tui.panes.pool import PoolPane
+from synthstudio.tui.panes.scores import ScoresPane
+from synthstudio.tui.panes.seeds import SeedsPane
+from synthstudio.tui.review import Curator
+from synthstudio.tui.statusbar import StatusBar
+
+
+class StudioBase(App[int]):
+    pool: Pool
+    settings: Settings
+    backend: Backend | None
+    config_path: Path | None
+    recipe: Recipe | None
+    curator: Curator
+    remap: dict[str, str]
+    engine: Engine | None
+    resume_run: dict[str, Any] | None
+    focus_candidate: Candidate | None = None
+    focus_source: str = "queue"
+
+    _seeds: SeedsPane
+    _generation: GenerationPane
+    _scores: ScoresPane
+    _pool_pane: PoolPane
+    _status: StatusBar
+
+    def make_panes(self) -> None:
+        self._seeds = SeedsPane(self.pool, id="seeds")
+        self._generation = GenerationPane(id="generation")
+        self._scores = ScoresPane(id="scores")
+        self._pool_pane = PoolPane(self.pool, id="pool")
+        self._status = StatusBar(id="status")
+
+    def ui_ready(self) -> bool:
+        """False while the panes are not (or no longer) there: late messages are dropped."""
+        panes = (self._seeds, self._generation, self._scores, self._pool_pane)
+        return self.is_running and all(p.is_attached for p in panes)
+
+    @property
+    def seeds(self) -> SeedsPane:
+        return self._seeds
+
+    @property
+    def generation(self) -> GenerationPane:
+        return self._generation
+
+    @property
+    def scores(self) -> ScoresPane:
+        return self._scores
+
+    @property
+    def pool_pane(self) -> PoolPane:
+        return self._pool_pane
+
+    @property
+    def status(self) -> StatusBar:
+        return self._status
+
+    def refresh_counts(self) -> None:
+        self.status.update_right(counts=self.pool.counts())
+        self.pool_pane.refresh_counts()
+
+    def focus_on(self, c: Candidate | None, source: str) -> None:
+        """Make ``c`` the candidate in focus: the Scores pane shows it, keys act on it."""
+        self.focus_candidate = c
+        self.focus_source = source
+        self.scores.show(c)

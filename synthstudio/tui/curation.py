@@ -1,0 +1,143 @@
+"""Walking the queue: accept, reject, edit then accept, skip, un-accept, accept all.
+
+The "candidate in focus" is the one last highlighted in the queue (Generation pane) or
+in the pool list; the Scores pane shows it and the keys act on it. The decisions
+themselves live in :class:`synthstudio.tui.review.Curator`.
+"""
+
+from __future__ import annotations
+
+from synthstudio.records import ACCEPTED, Candidate
+from synthstudio.tui.base import StudioBase
+from synthstudio.tui.messages import CandidateFocused
+from synthstudio.tui.screens.confirm import AskScreen
+from synthstudio.tui.screens.edit import EditScreen
+
+
+class CurationActions(StudioBase):
+    def on_candidate_focused(self, event: CandidateFocused) -> None:
+        """A list highlighted a candidate: follow it if that list is the one in use."""
+        if not self.ui_ready():
+            return
+        pane = {"queue": self.generation, "pool": self.pool_pane}.get(event.source)
+        in_use = pane is not None and pane.has_focus_within
+        if in_use or event.source == self.focus_source:
+            self.focus_on(event.candidate, event.source)
+
+    def load_queue(self) -> None:
+        self.curator.load()
+        first = self.curator.queue[0] if self.curator.queue else None
+        self.generation.set_queue(self.curator.queue, first, self.curator.show_filtered)
+        self.focus_on(first, "queue")
+
+    def action_reload_queue(self) -> None:
+        self.load_queue()
+        self.refresh_counts()
+
+    def _target(self) -> Candidate | None:
+        c = getattr(self, "focus_candidate", None)
+        if c is None:
+            self.notify("No candidate in focus: pick one in the queue or the pool.")
+        return c
+
+    def _after(self, c: Candidate, nxt: Candidate | None) -> None:
+        """Redraw after a decision on ``c``; show ``nxt`` next when it came from the queue."""
+        from_queue = self.focus_source == "queue"
+        if from_queue:
+            target = nxt if self.curator.index_of(nxt) is not None else (
+                self.curator.queue[0] if self.curator.queue else None)
+        else:
+            target = c
+        self.generation.set_queue(self.curator.queue, target if from_queue else None,
+                                  self.curator.show_filtered)
+        self.pool_pane.reload(focus_id=c.id if not from_queue else None)
+        self.refresh_counts()
+        self.focus_on(target, self.focus_source)
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def action_accept(self) -> None:
+        c = self._target()
+        if c is None:
+            return
+        if c.status == ACCEPTED:
+            self.notify(f"#{c.id} is already accepted.")
+            return
+        nxt = self.curator.after(c)
+        self.curator.accept(c)
+        self._after(c, nxt)
+
+    def action_reject(self, reason: str = "") -> None:
+        c = self._target()
+        if c is None:
+            return
+        nxt = self.curator.after(c)
+        self.curator.reject(c, reason)
+        self._after(c, nxt)
+
+    def action_reject_with_reason(self) -> None:
+        c = self._target()
+        if c is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason is not None and self.focus_candidate is c:
+                self.action_reject(reason.strip())
+
+        self.push_screen(AskScreen(f"Why reject #{c.id}? (optional)",
+                                   placeholder="e.g. off-topic, wrong output"), done)
+
+    def action_edit(self) -> None:
+        c = self._target()
+        if c is not None:
+            self.open_editor(c, accept=c.status != ACCEPTED)
+
+    def open_editor(self, c: Candidate, accept: bool = True) -> None:
+        """Edit ``c`` in a dialog; saving stores it (and accepts it if ``accept``)."""
+
+        def done(edited: Candidate | None) -> None:
+            if edited is None:
+                return
+            nxt = self.curator.after(c) if accept else None
+            self.curator.save_edit(edited, accept=accept)
+            self.notify(f"Saved #{edited.id}" + (" and accepted it." if accept else "."))
+            self._after(edited, nxt)
+
+        self.push_screen(EditScreen(c, accept=accept), done)
+
+    def action_skip(self) -> None:
+        c = self._target()
+        if c is None:
+            return
+        nxt = self.curator.after(c)
+        if nxt is None or nxt.id == c.id:
+            self.notify("That was the last candidate in the queue.")
+            return
+        self.generation.set_queue(self.curator.queue, nxt, self.curator.show_filtered)
+        self.focus_on(nxt, "queue")
+
+    def action_unaccept(self) -> None:
+        c = self._target()
+        if c is None:
+            return
+        if not self.curator.unaccept(c):
+            self.notify(f"#{c.id} is not accepted.")
+            return
+        self.notify(f"#{c.id} is back in the queue.")
+        self._after(c, None)
+
+    def action_accept_all(self) -> None:
+        chosen = self.curator.accept_all_passing()
+        self.notify(f"Accepted {len(chosen)} candidates that pass every filter.")
+        self.focus_source = "queue"
+        first = self.curator.queue[0] if self.curator.queue else None
+        if chosen:
+            self._after(chosen[-1], first)
+
+    def action_toggle_filtered(self) -> None:
+        shown = self.curator.toggle_filtered()
+        first = self.curator.queue[0] if self.curator.queue else None
+        self.generation.set_queue(self.curator.queue, first, shown)
+        self.focus_on(first, "queue")
+        self.notify("Showing candidates the filters rejected too: accept one to overrule "
+                    "its filter." if shown else "Hiding filtered-out candidates.")

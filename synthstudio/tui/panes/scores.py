@@ -1,0 +1,173 @@
+"""Pane 3: the candidate in focus, every filter side by side, and its verdict.
+
+For ROUGE-L, the nearest pool items are listed with their scores and the words they
+share with the candidate highlighted. Reasoning candidates show thinking and answer
+apart. All model text is shown inert, never as markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from synthstudio.records import ACCEPTED, PROPOSED, Candidate, first_failure
+from synthstudio.tui.panes import Pane
+from synthstudio.tui.text import cell, highlight_overlap, one_line, safe
+
+MAX_INSTANCES = 5
+Part = str | Content | tuple[str, str]
+
+
+def fmt_value(v: Any) -> Text:
+    if v is None:
+        return Text("–")
+    if isinstance(v, float):
+        return Text(f"{v:.4g}")
+    return cell(one_line(str(v), 60))
+
+
+def verdict(c: Candidate) -> Content:
+    """The overall verdict and its reason, in one line."""
+    parts: list[Part] = [(f"#{c.id} ", "bold")]
+    if c.status == ACCEPTED:
+        parts.append(("✓ accepted", "bold $success"))
+        if c.meta.get("edited"):
+            parts.append(" (edited)")
+    elif c.status == PROPOSED:
+        if c.passed:
+            parts.append(("● proposed: passes every filter", "bold $success"))
+        else:
+            parts.append((f"◐ proposed: fails {', '.join(c.failed_filters)}",
+                          "bold $warning"))
+    else:
+        parts.append(("✗ rejected", "bold $error"))
+        fail = first_failure(c.scores)
+        reason = c.reason or (fail.name if fail else "")
+        if reason:
+            parts += [": ", safe(reason)]
+        if fail is not None and fail.detail and c.reason.startswith("filter:"):
+            parts += [" — ", safe(one_line(fail.detail, 120))]
+    return Content.assemble(*parts)
+
+
+def heading(c: Candidate) -> Content:
+    """The instruction (or problem, or topic), above the filter table."""
+    return safe(c.instruction or c.title, "bold")
+
+
+def body(c: Candidate) -> Content:
+    """The rest of the candidate: classification flag, instances, or the text."""
+    parts: list[Part] = []
+    if c.is_classification:
+        parts.append(("classification task\n", "italic"))
+    for n, inst in enumerate(c.instances[:MAX_INSTANCES], 1):
+        if inst.input:
+            parts += [(f"{n}. input: ", "dim"), safe(inst.input), "\n"]
+        parts += [(f"{n}. output: ", "dim"), safe(inst.output), "\n"]
+    if len(c.instances) > MAX_INSTANCES:
+        parts.append((f"… {len(c.instances) - MAX_INSTANCES} more instances\n", "dim"))
+    if c.text:
+        parts += [safe(c.text), "\n"]
+    return Content.assemble(*parts)
+
+
+def reasoning(c: Candidate) -> Content:
+    """A reasoning candidate's thinking and answer, apart."""
+    parts: list[Part] = []
+    if c.thinking:
+        parts += [("Thinking\n", "bold underline"), safe(c.thinking.strip(), "italic"),
+                  "\n\n"]
+    if c.answer:
+        parts += [("Answer\n", "bold underline"), safe(c.answer.strip())]
+        ref = c.meta.get("reference")
+        if ref:
+            parts += [("\nreference: ", "dim"), safe(str(ref))]
+    return Content.assemble(*parts)
+
+
+def nearest(c: Candidate) -> Content:
+    """ROUGE-L's nearest pool items, best first, shared words highlighted."""
+    rows: list[Any] = []
+    for r in c.scores:
+        if r.name.startswith("rouge") and isinstance(r.extra.get("nearest"), list):
+            rows = r.extra["nearest"]
+    if not rows:
+        return Content("")
+    parts: list[Part] = [("ROUGE-L nearest in the pool (shared words highlighted)\n",
+                          "bold")]
+    for row in rows:
+        if not isinstance(row, list | tuple) or len(row) < 2:
+            continue
+        text, score = str(row[0]), row[1]
+        label = f"{float(score):.3f}  " if isinstance(score, int | float) else "?      "
+        parts += [(label, "bold"),
+                  highlight_overlap(one_line(text, 200), c.instruction or c.text), "\n"]
+    return Content.assemble(*parts)
+
+
+class ScoresPane(Pane):
+    BORDER_TITLE = "3 Scores"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.candidate: Candidate | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="scores-body"):
+            yield Static(id="verdict")
+            yield Static(id="cand-heading")
+            yield DataTable(id="filters", cursor_type="row", zebra_stripes=True,
+                            show_cursor=False)
+            yield Static(id="cand-body")
+            yield Static(id="nearest")
+            yield Static(id="reasoning")
+
+    def on_mount(self) -> None:
+        self.show(None)
+
+    @property
+    def primary(self) -> Widget:
+        return self.query_one("#scores-body")
+
+    def _mark(self, passed: bool) -> Text:
+        colours = self.app.theme_variables
+        if passed:
+            return Text("✓ pass", style=colours.get("success", ""))
+        return Text("✗ fail", style=f"bold {colours.get('error', '')}".strip())
+
+    def _part(self, selector: str, content: Content) -> None:
+        widget = self.query_one(selector, Static)
+        widget.update(content)
+        widget.display = bool(content.plain.strip())
+
+    def show(self, c: Candidate | None) -> None:
+        """Show ``c`` (or an empty state)."""
+        self.candidate = c
+        table = self.query_one("#filters", DataTable)
+        table.clear(columns=True)
+        table.add_columns("filter", "result", "value", "threshold", "detail")
+        for part in ("#cand-heading", "#cand-body", "#nearest", "#reasoning"):
+            self.query_one(part, Static).update("")
+        if c is None:
+            self.query_one("#verdict", Static).update(Content(
+                "No candidate in focus: generate (g), or pick one in the queue or the pool."))
+            table.display = False
+            self.border_subtitle = ""
+            return
+        self.query_one("#verdict", Static).update(verdict(c))
+        self.query_one("#cand-heading", Static).update(heading(c))
+        self._part("#cand-body", body(c))
+        for r in c.scores:
+            table.add_row(cell(r.name), self._mark(r.passed), fmt_value(r.value),
+                          fmt_value(r.threshold), cell(one_line(r.detail, 80)))
+        table.display = bool(c.scores)
+        self._part("#nearest", nearest(c))
+        self._part("#reasoning", reasoning(c))
+        model = one_line(str(c.provenance.get("model", "")), 40)
+        self.border_subtitle = Content(f"{c.recipe} · {model}" if model else c.recipe)

@@ -1,0 +1,69 @@
+"""The bottom line: backend, model and connection (with why it was chosen), pool counts,
+generation rate and run state."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from synthstudio.tui.text import one_line
+
+EMBEDDED_FALLBACK = ("The embedded tiny model is in use: it is for trying the studio, "
+                     "not for real data.")
+
+
+def embedded_note() -> str:
+    try:
+        from synthstudio.backends.embedded import EMBEDDED_NOTE
+    except ImportError:
+        return EMBEDDED_FALLBACK
+    return str(EMBEDDED_NOTE)
+
+
+class StatusBar(Horizontal):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.counts: dict[str, int] = {}
+        self.rate: float | None = None
+        self.state = "idle"
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("○ no model yet"), id="status-backend")
+        yield Static(id="status-right")
+
+    def set_connecting(self, what: str) -> None:
+        self._left(Content.assemble(("◌ ", "$warning"), one_line(what, 200)))
+
+    def set_backend(self, name: str, model: str, why: str = "",
+                    embedded: bool = False) -> None:
+        parts: list[str | tuple[str, str]] = [("● ", "$success"),
+                                              (one_line(f"{name} · {model}", 80), "bold")]
+        if embedded:
+            parts += ["  ", ("⚠ tiny embedded model: for trying the studio, not real data",
+                             "bold $warning")]
+        if why:
+            parts += ["  ", (one_line(why, 200), "dim")]
+        self._left(Content.assemble(*parts))
+
+    def set_error(self, text: str) -> None:
+        self._left(Content.assemble(("✗ no model: ", "bold $error"), one_line(text, 300)))
+
+    def _left(self, content: Content) -> None:
+        self.query_one("#status-backend", Static).update(content)
+
+    def update_right(self, counts: dict[str, int] | None = None, rate: float | None = None,
+                     state: str | None = None) -> None:
+        if counts is not None:
+            self.counts = counts
+        if rate is not None:
+            self.rate = rate
+        if state is not None:
+            self.state = state
+        c = self.counts
+        rate_text = f"{self.rate:.1f} tok/s" if self.rate else "– tok/s"
+        self.query_one("#status-right", Static).update(Content.assemble(
+            (f"✓{c.get('accepted', 0)}", "$success"), " ",
+            (f"●{c.get('proposed', 0)}", "bold"), " ",
+            (f"✗{c.get('rejected', 0)}", "$error"), f" · {rate_text} · {self.state}"))
