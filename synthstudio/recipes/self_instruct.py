@@ -69,7 +69,9 @@ class SelfInstruct:
     # -- pool state -------------------------------------------------------------------
 
     def prepare(self, ctx: Context) -> None:
-        self.seeds = [(s.id or 0, s.instruction) for s in ctx.pool.list_seeds()]
+        # a seed still being written in the studio (empty instruction) is not sampled
+        self.seeds = [(s.id or 0, s.instruction) for s in ctx.pool.list_seeds()
+                      if s.instruction.strip()]
         self.machine = ctx.pool.instructions((ACCEPTED,), NAME)
         self.index = RougeIndex()
         for sid, text in self.seeds:
