@@ -15,6 +15,12 @@ from typing import IO
 from synthstudio.errors import InputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_writer(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
     path = Path(path)
@@ -27,6 +33,7 @@ def atomic_writer(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -1,9 +1,75 @@
-"""Command module (being written)."""
+"""``synthstudio export``: write pool items as JSONL for fine-tuning."""
 
 from __future__ import annotations
 
 import argparse
 
+from synthstudio.cli.common import console, open_pool
+from synthstudio.errors import SynthError
+from synthstudio.records import STATUSES
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Not registered yet."""
+    from synthstudio.export import FORMATS
+
+    p = sub.add_parser(
+        "export", parents=[common], help="write items as JSONL for fine-tuning",
+        description="Write pool items as JSONL, one training example a line. Formats: "
+                    "alpaca, self-instruct (the seed schema), sharegpt, messages, textbook.")
+    p.add_argument("--format", "-f", dest="fmt", required=True, choices=FORMATS)
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the JSONL file to write (replaced atomically)")
+    p.add_argument("--status", default="accepted", choices=[*STATUSES, "all"],
+                   help="which items (default: accepted)")
+    p.add_argument("--recipe", help="only items of this recipe")
+    p.add_argument("--since", metavar="DATE", help="created on or after (YYYY-MM-DD or ISO)")
+    p.add_argument("--until", metavar="DATE",
+                   help="created before; a bare date includes that day")
+    p.add_argument("--with-provenance", action="store_true",
+                   help="add model, options, scores, prompt and timestamps to each line")
+    p.add_argument("--reasoning", choices=["think", "field"], default="think",
+                   help="reasoning items: <think> block in the reply (default) or a "
+                        "separate reasoning_content field")
+    p.add_argument("--system", default="", metavar="TEXT",
+                   help="a system turn for the sharegpt and messages formats")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    from synthstudio.export import export, parse_when
+    from synthstudio.sanitize import inert
+
+    since = parse_when(args.since)
+    until = parse_when(args.until, end=True)
+    with open_pool(args, load_defaults=False) as pool:
+        try:
+            summary = export(pool, args.fmt, args.output, status=args.status,
+                             recipe=args.recipe, since=since, until=until,
+                             with_provenance=args.with_provenance,
+                             reasoning_style=args.reasoning, system=args.system)
+        except OSError as exc:
+            raise SynthError(f"Cannot write {args.output}: {exc.strerror or exc}.") from exc
+    console.print(f"{summary.rows} lines -> {inert(str(summary.path))}", markup=False)
+    table = Table()
+    table.add_column("recipe")
+    table.add_column("lines", justify="right")
+    table.add_column("items", justify="right")
+    table.add_column("skipped", justify="right")
+    for recipe in sorted(set(summary.by_recipe) | set(summary.skipped)):
+        table.add_row(Text(inert(recipe)), str(summary.by_recipe.get(recipe, 0)),
+                      str(summary.items_by_recipe.get(recipe, 0)),
+                      str(summary.skipped.get(recipe, 0)))
+    if summary.by_recipe or summary.skipped:
+        console.print(table)
+    if not summary.rows:
+        console.print(f"[yellow]Nothing matched[/] (status {args.status}"
+                      + (f", recipe {escape(inert(args.recipe))}" if args.recipe else "")
+                      + ").")
+    elif summary.skipped:
+        console.print("[dim]skipped: items the format cannot hold (self-instruct items "
+                      "without instances, or items of another recipe).[/]")
+    return 0

@@ -1,0 +1,285 @@
+"""Export pool items as JSONL for fine-tuning, one training example a line.
+
+Formats (``FORMATS``):
+
+* ``alpaca``: ``{"instruction", "input", "output"}``. Self-instruct items give one line per
+  instance; textbook items give a prompt-like instruction built from topic, audience and
+  style (see :func:`textbook_prompt`) with the text as output; reasoning items give the
+  problem as instruction and the reply (below) as output.
+* ``self-instruct``: the seed schema ``{"id", "name", "instruction", "instances",
+  "is_classification"}``, self-instruct items only, so a file imports back as seed tasks.
+  ``id`` is ``synth_task_<candidate id>``; ``name`` is ``meta["name"]`` or the same id.
+* ``sharegpt``: ``{"conversations": [{"from": "human"|"gpt"|"system", "value"}]}``.
+* ``messages``: ``{"messages": [{"role", "content"}]}`` (the OpenAI / chat-template shape).
+* ``textbook``: ``{"text", "audience", "style", "topic"}``, textbook items only.
+
+A self-instruct user turn is the instruction, then a blank line and the input when there
+is one. A reasoning reply, with ``reasoning_style="think"`` (default), is
+``<think>\\n{thinking}\\n</think>\\n\\n{answer}`` (the layout of R1-style chat templates; no
+think block when there is no thinking); with ``"field"`` the reply is the answer alone and
+the thinking goes in a ``"reasoning_content"`` key: on the assistant message (messages),
+the gpt turn (sharegpt) or the record (alpaca). Items a format cannot express (a textbook
+item in ``self-instruct``, a self-instruct item without instances in a chat format) are
+skipped and counted. ``with_provenance`` adds a ``"provenance"`` object to every line.
+
+Lines are rendered inside SQLite (:mod:`synthstudio.export_sql`), in id order, a batch of
+ids at a time on reader threads, so memory stays bounded and a 1M-item pool streams fast;
+:func:`candidate_rows` is the same mapping in Python for one item (previews, tests).
+Writing is atomic (:func:`synthstudio.fileio.atomic_writer`): a temporary file beside the
+target, fsync, ``os.replace``; on any error the target is left as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, cast
+
+from synthstudio.errors import InputError, StoreError
+from synthstudio.export_sql import WS, Row, T, as_is, build_query, filters, read_batches
+from synthstudio.fileio import atomic_writer
+from synthstudio.records import STATUSES, Candidate
+from synthstudio.store import Pool
+
+FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
+REASONING_STYLES = ("think", "field")
+#: formats that take only one recipe
+ONLY_RECIPE = {"self-instruct": "self-instruct", "textbook": "textbook"}
+_LINE, _RECIPE, _ID_RECIPE = itemgetter(2), itemgetter(1), itemgetter(0, 1)
+
+
+@dataclass(slots=True)
+class ExportSummary:
+    rows: int
+    by_recipe: dict[str, int]
+    path: Path
+    #: items that gave at least one line, by recipe
+    items_by_recipe: dict[str, int] = field(default_factory=dict)
+    #: matching items the format could not express, by recipe
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+    @property
+    def items(self) -> int:
+        return sum(self.items_by_recipe.values())
+
+
+# -- one item to training rows (the reference; export_sql renders the same in SQL) ------
+
+def textbook_prompt(meta: dict[str, Any], fallback: str = "") -> str:
+    """``Write a {style} about {topic} for {audience}.``, leaving out what is missing."""
+    style = str(meta.get("style") or "").strip(WS) or "text"
+    topic = str(meta.get("topic") or "").strip(WS) or fallback.strip(WS)
+    audience = str(meta.get("audience") or "").strip(WS)
+    line = f"Write {'an' if style[:1].lower() in 'aeiou' else 'a'} {style}"
+    if topic:
+        line += f" about {topic}"
+    if audience:
+        line += f" for {audience}"
+    return line.rstrip(".") + "."
+
+
+def user_turn(instruction: str, inp: str) -> str:
+    return f"{instruction}\n\n{inp}" if inp.strip(WS) else instruction
+
+
+def reasoning_reply(thinking: str, answer: str) -> str:
+    thinking = thinking.strip(WS)
+    return f"<think>\n{thinking}\n</think>\n\n{answer}" if thinking else answer
+
+
+def _examples(c: Candidate) -> Iterator[tuple[str, str, str, str]]:
+    """(instruction, input, output, thinking) for each example the item gives."""
+    if c.recipe == "textbook":
+        yield textbook_prompt(c.meta, c.instruction), "", c.text, ""
+    elif c.recipe == "reasoning":
+        yield c.instruction, "", c.answer, c.thinking.strip(WS)
+    else:
+        for inst in c.instances:
+            yield c.instruction, inst.input, inst.output, ""
+
+
+def provenance_of(c: Candidate) -> dict[str, Any]:
+    prov = c.provenance or {}
+    return {
+        "candidate_id": c.id, "recipe": c.recipe, "status": c.status, "reason": c.reason,
+        "model": prov.get("model") or "", "backend": prov.get("backend") or "",
+        "options": prov.get("options") or {}, "scores": [s.as_dict() for s in c.scores],
+        "prompt": c.prompt, "created_at": c.created_at, "decided_at": c.decided_at,
+    }
+
+
+def candidate_rows(c: Candidate, fmt: str, *, reasoning_style: str = "think",
+                   with_provenance: bool = False, system: str = "") -> list[dict[str, Any]]:
+    """The lines one item becomes in ``fmt`` (none when the format cannot express it)."""
+    rows: list[dict[str, Any]] = []
+    if fmt == "self-instruct":
+        if c.recipe == "self-instruct":
+            key = f"synth_task_{c.id}"
+            rows.append({"id": key, "name": str(c.meta.get("name") or "").strip(WS) or key,
+                         "instruction": c.instruction,
+                         "instances": [i.as_dict() for i in c.instances],
+                         "is_classification": bool(c.is_classification)})
+    elif fmt == "textbook":
+        if c.recipe == "textbook":
+            rows.append({"text": c.text, **{k: str(c.meta.get(k) or "")
+                                            for k in ("audience", "style", "topic")}})
+    else:
+        field_style = reasoning_style == "field"
+        for instruction, inp, out, thinking in _examples(c):
+            extra = {"reasoning_content": thinking} if field_style and thinking else {}
+            if not field_style:
+                out = reasoning_reply(thinking, out)
+            if fmt == "alpaca":
+                rows.append({"instruction": instruction, "input": inp, "output": out, **extra})
+            elif fmt == "sharegpt":
+                conv = [{"from": "system", "value": system}] if system else []
+                conv += [{"from": "human", "value": user_turn(instruction, inp)},
+                         {"from": "gpt", "value": out, **extra}]
+                rows.append({"conversations": conv})
+            elif fmt == "messages":
+                msgs = [{"role": "system", "content": system}] if system else []
+                msgs += [{"role": "user", "content": user_turn(instruction, inp)},
+                         {"role": "assistant", "content": out, **extra}]
+                rows.append({"messages": msgs})
+            else:
+                raise ValueError(f"unknown export format {fmt!r}")
+    if with_provenance and rows:
+        prov = provenance_of(c)
+        for r in rows:
+            r["provenance"] = prov
+    return rows
+
+
+# -- reading the pool ----------------------------------------------------------------
+
+def parse_when(text: str | None, *, end: bool = False) -> str | None:
+    """A date or ISO time as the pool stores it (UTC, ms). A bare date as the ``end`` of
+    a range means the end of that day, so ``--until 2025-03-02`` includes the 2nd."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InputError(f"'{text}' is not a date", field="until" if end else "since",
+                         hint="Use YYYY-MM-DD or an ISO time like 2025-03-01T12:00.") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if end and len(text.strip()) == 10:
+        when += timedelta(days=1)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _check(fmt: str, status: str | None, recipe: str | None, style: str) -> str | None:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format '{fmt}'", field="format",
+                         hint=f"Choose one of: {', '.join(FORMATS)}.")
+    if style not in REASONING_STYLES:
+        raise InputError(f"unknown reasoning style '{style}'", field="reasoning",
+                         hint="Choose think or field.")
+    if status not in (None, "all", *STATUSES):
+        raise InputError(f"unknown status '{status}'", field="status",
+                         hint=f"Choose one of: {', '.join(STATUSES)}, all.")
+    only = ONLY_RECIPE.get(fmt)
+    if only and recipe and recipe != only:
+        raise InputError(f"the {fmt} format holds only {only} items, not {recipe}",
+                         field="recipe", hint=f"Drop --recipe or use --recipe {only}.")
+    return only or recipe
+
+
+def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
+             since: str | None, until: str | None, with_provenance: bool,
+             reasoning_style: str, system: str,
+             post: Callable[[list[Row]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
+    """Check the options now (an ``InputError`` before any file is touched), then stream
+    ``post(rows)`` for batches of ``(candidate id, recipe, JSON line)`` rows, in id order."""
+    recipe = _check(fmt, status, recipe, reasoning_style)
+    sql, params = build_query(fmt, style=reasoning_style, system=system,
+                              with_provenance=with_provenance,
+                              status=None if status == "all" else status, recipe=recipe,
+                              since=since, until=until)
+    if str(pool.path) == ":memory:":  # no second connection possible: read in place
+        whole = {**params, "lo": -1, "hi": 1 << 62}
+        return iter([post(pool.conn.execute(sql, whole).fetchall())])
+
+    def guarded() -> Iterator[T]:
+        try:
+            yield from read_batches(pool.path, sql, params, post=post)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"Cannot read the pool {pool.path}: {exc}.") from exc
+
+    return guarded()
+
+
+def export_lines(pool: Pool, fmt: str, *, status: str | None = "accepted",
+                 recipe: str | None = None, since: str | None = None,
+                 until: str | None = None, with_provenance: bool = False,
+                 reasoning_style: str = "think", system: str = "",
+                 ) -> Iterator[tuple[int, str, str]]:
+    """``(candidate id, recipe, JSON line)`` for every line :func:`export` writes."""
+    batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
+                       with_provenance=with_provenance, reasoning_style=reasoning_style,
+                       system=system, post=as_is)
+    return ((cid, rec, line.decode("utf-8")) for rows in batches for cid, rec, line in rows)
+
+
+def export_rows(pool: Pool, fmt: str, **options: Any) -> Iterator[dict[str, Any]]:
+    """The lines :func:`export` would write, as dicts (same options as :func:`export`)."""
+    return (json.loads(line) for _id, _rec, line in export_lines(pool, fmt, **options))
+
+
+def _matching(pool: Pool, status: str | None, recipe: str | None, since: str | None,
+              until: str | None) -> Counter[str]:
+    where, params = filters(status, recipe, since, until)
+    sql = "SELECT recipe, count(*) AS n FROM candidates"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return Counter(dict(pool.conn.execute(sql + " GROUP BY recipe", params).fetchall()))
+
+
+# -- writing -------------------------------------------------------------------------
+
+def _encoded(batch: list[Row]) -> tuple[bytes, int, Counter[str], Counter[str]]:
+    """A batch as UTF-8 lines, with its lines and items by recipe."""
+    if not batch:
+        return b"", 0, Counter(), Counter()
+    data = b"\n".join(map(_LINE, batch)) + b"\n"
+    return (data, len(batch), Counter(map(_RECIPE, batch)),
+            Counter(map(_RECIPE, set(map(_ID_RECIPE, batch)))))
+
+
+def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "accepted",
+           recipe: str | None = None, since: str | None = None, until: str | None = None,
+           with_provenance: bool = False, reasoning_style: str = "think",
+           system: str = "") -> ExportSummary:
+    """Write the matching items of ``pool`` to ``path`` as JSONL in ``fmt``, atomically.
+
+    ``status`` is a status, or ``"all"``/``None`` for every item; ``since`` (inclusive) and
+    ``until`` (exclusive) bound ``created_at`` as stored (see :func:`parse_when`);
+    ``system`` adds a system turn to the chat formats.
+    """
+    by_recipe: Counter[str] = Counter()
+    items: Counter[str] = Counter()
+    rows = 0
+    batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
+                       with_provenance=with_provenance, reasoning_style=reasoning_style,
+                       system=system, post=_encoded)
+    with atomic_writer(path) as fh:
+        # bytes encoded on the reader threads go to the binary layer; the text one stays empty
+        out = cast(io.TextIOWrapper, fh).buffer
+        for data, n, lines_by_recipe, items_by_recipe in batches:
+            out.write(data)
+            rows += n
+            by_recipe.update(lines_by_recipe)
+            items.update(items_by_recipe)
+    st = None if status == "all" else status
+    skipped = _matching(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until) - items
+    return ExportSummary(rows=rows, by_recipe=dict(by_recipe), path=Path(path),
+                         items_by_recipe=dict(items), skipped=dict(skipped))

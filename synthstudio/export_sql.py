@@ -1,0 +1,233 @@
+"""SQL that renders export lines inside SQLite (``json_object``), for speed.
+
+Each query yields :data:`Row` tuples in id (then instance) order for one id range, and
+must give exactly the dicts that :func:`synthstudio.export.candidate_rows` gives for the
+same item (a property test holds the two to that), except that SQLite's ``json_extract``
+cuts a meta or provenance string value at a NUL character. Rendering JSON in C, as UTF-8
+bytes, leaves Python only joining and writing; :func:`read_batches` runs the queries on
+worker threads, each with its own connection, so SQLite works while the file is written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+#: (candidate id, recipe, the JSON line as UTF-8 bytes, straight from SQLite)
+Row = tuple[int, str, bytes]
+T = TypeVar("T")
+#: ids per query; each query renders the lines of up to this many items
+BATCH = 5000
+#: queries run ahead on their own connections (SQLite renders without the GIL)
+WORKERS = 2
+
+#: whitespace that ``strip`` removes on both sides (Python's and SQLite's ``trim``)
+WS = " \t\n\r\f\v"
+_WS = "' '||char(9,10,13,12,11)"
+_NL2 = "char(10,10)"
+
+# -- expressions over the inner row ``c`` (and instance ``i``) ---------------------------
+_THINK = f"trim(c.thinking, {_WS})"
+_TEXTBOOK = "c.recipe = 'textbook'"
+_REASONING = "c.recipe = 'reasoning'"
+_INSTANCED = "c.recipe NOT IN ('textbook', 'reasoning')"
+
+
+def _meta(key: str) -> str:
+    return f"CAST(json_extract(c.m, '$.{key}') AS TEXT)"
+
+
+def _trimmed(expr: str) -> str:
+    return f"nullif(trim(coalesce({expr}, ''), {_WS}), '')"
+
+
+_STYLE = f"coalesce({_trimmed(_meta('style'))}, 'text')"
+_TOPIC = f"coalesce({_trimmed(_meta('topic'))}, {_trimmed('c.instruction')})"
+_AUDIENCE = _trimmed(_meta("audience"))
+PROMPT = (
+    f"rtrim('Write ' || CASE WHEN lower(substr({_STYLE}, 1, 1)) IN ('a','e','i','o','u') "
+    f"THEN 'an ' ELSE 'a ' END || {_STYLE} || coalesce(' about ' || {_TOPIC}, '') "
+    f"|| coalesce(' for ' || {_AUDIENCE}, ''), '.') || '.'"
+)
+_INPUT = "coalesce(i.input, '')"
+_USER = (
+    f"CASE WHEN {_TEXTBOOK} THEN {PROMPT} WHEN {_REASONING} THEN c.instruction "
+    f"WHEN trim({_INPUT}, {_WS}) != '' THEN c.instruction || {_NL2} || {_INPUT} "
+    "ELSE c.instruction END"
+)
+_INSTRUCTION = f"CASE WHEN {_TEXTBOOK} THEN {PROMPT} ELSE c.instruction END"
+
+
+def _reply(style: str) -> str:
+    if style == "think":
+        reasoning = (f"CASE WHEN {_THINK} != '' THEN '<think>' || char(10) || {_THINK} || "
+                     f"char(10) || '</think>' || {_NL2} || c.answer ELSE c.answer END")
+    else:
+        reasoning = "c.answer"
+    return (f"CASE WHEN {_TEXTBOOK} THEN c.text WHEN {_REASONING} THEN {reasoning} "
+            "ELSE coalesce(i.output, '') END")
+
+
+def _with_thinking(obj: str, style: str) -> str:
+    """``obj`` plus a reasoning_content key when the style asks for one and there is any."""
+    if style != "field":
+        return obj
+    return (f"CASE WHEN {_REASONING} AND {_THINK} != '' "
+            f"THEN json_set({obj}, '$.reasoning_content', {_THINK}) ELSE {obj} END")
+
+
+_PROVENANCE = (
+    "json_object('candidate_id', c.id, 'recipe', c.recipe, 'status', c.status, "
+    "'reason', coalesce(c.reason, ''), "
+    "'model', coalesce(json_extract(c.pv, '$.model'), ''), "
+    "'backend', coalesce(json_extract(c.pv, '$.backend'), ''), "
+    "'options', json(coalesce(json_extract(c.pv, '$.options'), '{}')), "
+    "'scores', json(c.sc), 'prompt', json(c.pr), "
+    "'created_at', coalesce(c.created_at, ''), 'decided_at', coalesce(c.decided_at, ''))"
+)
+
+_INSTANCES = (
+    "json(coalesce((SELECT json_group_array(json_object('input', coalesce(input, ''), "
+    "'output', coalesce(output, ''))) FROM (SELECT input, output FROM instances "
+    "WHERE candidate_id = c.id ORDER BY idx)), '[]'))"
+)
+
+
+def row_expr(fmt: str, style: str, system: bool) -> tuple[str, bool]:
+    """The JSON expression of one line, and whether it needs the per-instance join."""
+    if fmt == "self-instruct":
+        key = "'synth_task_' || c.id"
+        return (f"json_object('id', {key}, 'name', coalesce({_trimmed(_meta('name'))}, {key}), "
+                f"'instruction', c.instruction, 'instances', {_INSTANCES}, "
+                "'is_classification', json(CASE WHEN c.is_classification THEN 'true' "
+                "ELSE 'false' END))", False)
+    if fmt == "textbook":
+        return ("json_object('text', c.text, "
+                + ", ".join(f"'{k}', coalesce({_meta(k)}, '')"
+                            for k in ("audience", "style", "topic")) + ")", False)
+    reply = _reply(style)
+    if fmt == "alpaca":
+        obj = (f"json_object('instruction', {_INSTRUCTION}, 'input', "
+               f"CASE WHEN {_INSTANCED} THEN {_INPUT} ELSE '' END, 'output', {reply})")
+        return _with_thinking(obj, style), True
+    if fmt == "sharegpt":
+        turns = ["json_object('from', 'system', 'value', :system)"] if system else []
+        turns += [f"json_object('from', 'human', 'value', {_USER})",
+                  _with_thinking(f"json_object('from', 'gpt', 'value', {reply})", style)]
+        return f"json_object('conversations', json_array({', '.join(turns)}))", True
+    if fmt == "messages":
+        turns = ["json_object('role', 'system', 'content', :system)"] if system else []
+        turns += [f"json_object('role', 'user', 'content', {_USER})",
+                  _with_thinking(f"json_object('role', 'assistant', 'content', {reply})",
+                                 style)]
+        return f"json_object('messages', json_array({', '.join(turns)}))", True
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _valid(col: str, default: str) -> str:
+    return f"CASE WHEN json_valid({col}) THEN {col} ELSE '{default}' END"
+
+
+def filters(status: str | None = None, recipe: str | None = None, since: str | None = None,
+            until: str | None = None) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses over ``candidates`` and their named parameters."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    for col, op, name, val in (("status", "=", "status", status),
+                               ("recipe", "=", "recipe", recipe),
+                               ("created_at", ">=", "since", since),
+                               ("created_at", "<", "until", until)):
+        if val:
+            where.append(f"{col} {op} :{name}")
+            params[name] = val
+    return where, params
+
+
+def build_query(fmt: str, *, style: str = "think", system: str = "",
+                with_provenance: bool = False, status: str | None = None,
+                recipe: str | None = None, since: str | None = None,
+                until: str | None = None) -> tuple[str, dict[str, Any]]:
+    """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
+    Rows are :data:`Row`."""
+    expr, per_instance = row_expr(fmt, style, bool(system))
+    if with_provenance:
+        expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
+    expr = f"CAST({expr} AS BLOB)"  # bytes: no decoding to str and encoding back
+    where, params = filters(status, recipe, since, until)
+    where[:0] = ["id > :lo", "id <= :hi"]
+    if system:
+        params["system"] = system
+    # the (status, recipe) index walks in id order; otherwise scan the id range itself
+    table = "candidates" if status and recipe else "candidates NOT INDEXED"
+    # columns stored after the bulky raw_output and provenance cost a read of those
+    extra = (f", {_valid('scores', '[]')} AS sc, {_valid('prompt', '[]')} AS pr, "
+             f"{_valid('provenance', '{}')} AS pv, created_at, decided_at"
+             if with_provenance else "")
+    inner = (f"SELECT id, recipe, status, reason, instruction, is_classification, text, "
+             f"thinking, answer, {_valid('meta', '{}')} AS m{extra} "
+             f"FROM {table} WHERE {' AND '.join(where)}")
+    if per_instance:
+        return (f"SELECT c.id, c.recipe, {expr} FROM ({inner}) AS c LEFT JOIN instances AS i "
+                f"ON i.candidate_id = c.id AND {_INSTANCED} "
+                f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY c.id, i.idx", params)
+    return f"SELECT c.id, c.recipe, {expr} FROM ({inner}) AS c ORDER BY c.id", params
+
+
+def as_is(rows: list[Row]) -> list[Row]:
+    return rows
+
+
+def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | None = None,
+                 workers: int | None = None,
+                 post: Callable[[list[Row]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
+    """Run ``sql`` over consecutive id ranges; yield ``post(rows)`` of each range, in order.
+
+    Each worker thread reads through its own connection inside one read transaction and
+    applies ``post`` there (e.g. encoding, off the consumer's thread); at most
+    ``2 * workers`` batches are held at once.
+    """
+    size = batch or BATCH
+    workers = max(1, workers or WORKERS)
+    conns: list[sqlite3.Connection] = []
+    local = threading.local()
+    lock = threading.Lock()
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("BEGIN")
+        with lock:
+            conns.append(conn)
+        return conn
+
+    def run(lo: int) -> T:
+        if not hasattr(local, "conn"):
+            local.conn = connect()
+        return post(local.conn.execute(sql, {**params, "lo": lo, "hi": lo + size}).fetchall())
+
+    pending: deque[Future[T]] = deque()
+    executor = ThreadPoolExecutor(workers, thread_name_prefix="export")
+    try:
+        top = connect().execute("SELECT coalesce(max(id), 0) FROM candidates").fetchone()[0]
+        starts = iter(range(0, int(top), size))
+        for lo in starts:
+            pending.append(executor.submit(run, lo))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            rows = pending.popleft().result()
+            nxt = next(starts, None)
+            if nxt is not None:
+                pending.append(executor.submit(run, nxt))
+            yield rows
+    finally:
+        for fut in pending:
+            fut.cancel()
+        executor.shutdown(wait=True)
+        for conn in conns:
+            conn.close()

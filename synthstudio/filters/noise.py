@@ -1,0 +1,218 @@
+"""Noise filters: cheap heuristics that catch text no one should train on.
+
+Each filter maps a text to a score (higher is noisier) and passes while the score is at
+most its threshold; ``NOISE_FILTERS`` holds them by name and :func:`run_noise_filters` runs
+them all. They look only at Latin-script words, markup and symbols, or at n-grams whose
+unit is a word or one CJK character, so Chinese and Japanese prose is never flagged.
+
+* ``html``: markup left over from web pages: tags of real HTML elements, comments and
+  character entities. Score: how many.
+* ``keyboard_mash``: share of words that look mashed (plain ASCII-letter words only, so
+  paths, code and notation are left alone): 6+ keys along one keyboard row (``asdfgh``),
+  7+ consonants in a row, one letter 6+ times, a 3-4 letter chunk 3+ times
+  (``jkljkljkl``) or a 2-letter one 5+ times. Short texts fail on one such word.
+* ``repetition``: share of tokens inside an n-gram that occurs 4 or more times (n = 3
+  words, 5 from 50 tokens on; twice as many characters when CJK dominates): a phrase
+  looping, not a refrain or a table that repeats a label two or three times.
+* ``mojibake``: U+FFFD and UTF-8 read as Latin-1/cp1252 (``Ã©``, ``â€™``, ``ä¸­``).
+  Score: how many.
+* ``emoji_flood``: share of emoji among non-space characters; a run of 5 or more emoji
+  fails whatever the share.
+* ``boilerplate``: share of lines with web boilerplate (cookie banners, "subscribe to our
+  newsletter", "all rights reserved", "click here", shop calls to action).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from synthstudio.records import FilterResult
+
+# -- html ---------------------------------------------------------------------------------
+_TAGS = ("a abbr address article aside audio b blockquote body br button canvas caption "
+         "center cite code col dd details div dl dt em embed fieldset figure font footer "
+         "form h1 h2 h3 h4 h5 h6 head header hr html i iframe img input label li link main "
+         "meta nav noscript ol option p pre s script section select small source span "
+         "strong style sub summary sup svg table tbody td textarea tfoot th thead title tr "
+         "u ul video").split()
+_MARKUP = re.compile(
+    r"</?(?:" + "|".join(_TAGS) + r")(?:\s[^<>]{0,300})?/?>"
+    r"|<!--.{0,300}?-->|&(?:#\d{1,6}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});",
+    re.IGNORECASE | re.DOTALL)
+
+
+def _html(text: str) -> tuple[float, str]:
+    found = _MARKUP.findall(text)
+    return float(len(found)), ", ".join(dict.fromkeys(m[:20] for m in found[:20]))
+
+
+# -- keyboard mash --------------------------------------------------------------------------
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+_ROW_RUNS = {row[i:i + 6] for row in _ROWS for i in range(len(row) - 5)}
+_ROW_RUNS |= {r[::-1] for r in _ROW_RUNS}
+_ROW_OK = {"qwerty", "qwertz", "azerty", "ytrewq"}
+_PUNCT = "\"'`.,;:!?()[]{}<>«»“”‘’*_-"
+_ANY_WORD = re.compile(r"[A-Za-z]+")
+_CONSONANTS = re.compile(r"[bcdfghjklmnpqrstvwxz]{7,}")
+_SAME = re.compile(r"([a-z])\1{5,}")
+_CHUNK = re.compile(r"([a-z]{3,4})\1{2,}|([a-z]{2})\2{4,}")
+
+
+def _mashed(word: str) -> bool:
+    if word.isupper():  # acronyms, shouting
+        return False
+    w = word.lower()
+    if any(w[i:i + 6] in _ROW_RUNS for i in range(len(w) - 5)) and w not in _ROW_OK:
+        return True
+    return bool(_CONSONANTS.search(w) or _SAME.search(w) or _CHUNK.search(w))
+
+
+def _keyboard_mash(text: str) -> tuple[float, str]:
+    words, bad = 0, []
+    for tok in text.split():
+        if not _ANY_WORD.search(tok):
+            continue
+        words += 1
+        core = tok.strip(_PUNCT)
+        # only plain words: paths, URLs, code and notation like "rnbqkbnr/pppppppp" are not
+        if len(core) >= 5 and core.isascii() and core.isalpha() and _mashed(core):
+            bad.append(core)
+    return (len(bad) / words if words else 0.0), ", ".join(bad[:5])
+
+
+# -- repetition ---------------------------------------------------------------------------
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+MIN_REPEATS = 4
+
+
+def _repetition(text: str) -> tuple[float, str]:
+    tokens = [t.lower() for t in _TOKEN.findall(text)]
+    cjk = sum(1 for t in tokens if len(t) == 1 and _IS_CJK.match(t))
+    n = 3 if len(tokens) < 50 else 5
+    if cjk * 2 > len(tokens):
+        n *= 2
+    if len(tokens) < n + MIN_REPEATS - 1:
+        return 0.0, ""
+    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    counts = Counter(grams)
+    covered = bytearray(len(tokens))
+    for i, g in enumerate(grams):
+        if counts[g] >= MIN_REPEATS:
+            covered[i:i + n] = b"\x01" * n
+    top, times = counts.most_common(1)[0]
+    detail = f"'{' '.join(top)}' x{times}" if times >= MIN_REPEATS else ""
+    return sum(covered) / len(tokens), detail
+
+
+# -- mojibake -----------------------------------------------------------------------------
+# bytes 0x80-0xBF as Latin-1, and as cp1252 where that differs
+_CONT = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039" \
+        "\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a" \
+        "\u0153\u017e\u0178"
+# a 3-byte sequence's first continuation; not NBSP or guillemets (French "é\u00a0»")
+_CONT_FIRST = _CONT.replace("\u0080-\u00bf", "\u0080-\u009f\u00a1-\u00aa\u00ac-\u00ba\u00bc-\u00bf")
+_MOJIBAKE = re.compile(rf"\ufffd|[\u00c2\u00c3\u00c5\u00c6\u00cb][{_CONT}]"
+                       rf"|[\u00e0-\u00ef][{_CONT_FIRST}][{_CONT}]|\u00ef\u00bb\u00bf")
+
+
+def _mojibake(text: str) -> tuple[float, str]:
+    found = _MOJIBAKE.findall(text)
+    return float(len(found)), " ".join(dict.fromkeys(found[:10]))
+
+
+# -- emoji ----------------------------------------------------------------------------------
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff]")
+_EMOJI_GLUE = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff\\s]")
+MAX_EMOJI_RUN = 5
+
+
+def _emoji_flood(text: str) -> tuple[float, str]:
+    bare = _EMOJI_GLUE.sub("", text)
+    if not bare:
+        return 0.0, ""
+    flags = [bool(_EMOJI.match(ch)) for ch in bare]
+    run = best = 0
+    for f in flags:
+        run = run + 1 if f else 0
+        best = max(best, run)
+    share = sum(flags) / len(flags)
+    if best >= MAX_EMOJI_RUN:
+        return max(share, 1.0), f"a run of {best} emoji"
+    return share, f"{sum(flags)} emoji, longest run {best}" if best else ""
+
+
+# -- boilerplate ----------------------------------------------------------------------------
+_BOILER = re.compile("|".join([
+    r"\bsubscribe to (?:our|the|my) (?:newsletter|channel|blog|mailing list|podcast)",
+    r"\bsign up for (?:our|the) newsletter", r"\ball rights reserved\b",
+    r"\b(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b",
+    r"\baccept (?:all )?cookies\b", r"\bcookie (?:settings|preferences|consent|banner)\b",
+    r"\bby (?:continuing to )?(?:use|using|browse|browsing) (?:this|our) (?:web)?site\b",
+    r"\bclick here\b", r"\b(?:sign|join) up (?:now|today)\b", r"\bfollow us on\b",
+    r"\blike us on facebook\b", r"\bshare (?:this|on) (?:facebook|twitter|linkedin)\b",
+    r"(?:©|\(c\)|copyright)\s*(?:19|20)\d\d\b", r"\b(?:buy|order|shop) now\b",
+    r"\blimited[- ]time offer\b", r"\bfree shipping\b", r"\badd to (?:cart|basket)\b",
+    r"\bdon'?t miss out\b", r"\bunsubscribe\b", r"\bpowered by\b",
+    r"\bskip to (?:main )?content\b", r"\bback to top\b",
+    r"\b(?:related|recent|popular) (?:posts|articles)\b", r"\bleave a (?:comment|reply)\b",
+    r"\bterms and conditions apply\b", r"\bread more\s*(?:»|>>|…|\.\.\.)",
+    "版权所有", "未经(?:许可|授权)不得转载", "点击这里", "关注我们", "订阅我们", "立即购买",
+]), re.IGNORECASE)
+
+
+def _boilerplate(text: str) -> tuple[float, str]:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return 0.0, ""
+    hits = [m.group(0) for ln in lines if (m := _BOILER.search(ln))]
+    return len(hits) / len(lines), ", ".join(dict.fromkeys(h.lower() for h in hits[:5]))
+
+
+# -- registry -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class NoiseFilter:
+    """A named noise check: ``filter(text)`` gives its :class:`FilterResult`."""
+
+    name: str
+    score: Callable[[str], tuple[float, str]]
+    threshold: float
+    description: str
+
+    def __call__(self, text: str, threshold: float | None = None) -> FilterResult:
+        limit = self.threshold if threshold is None else float(threshold)
+        value, detail = self.score(text or "")
+        return FilterResult(name=self.name, passed=value <= limit, value=round(value, 4),
+                            threshold=limit, detail=detail)
+
+
+NOISE_FILTERS: dict[str, NoiseFilter] = {f.name: f for f in (
+    NoiseFilter("html", _html, 2, "HTML tags, comments or entities (count)"),
+    NoiseFilter("keyboard_mash", _keyboard_mash, 0.05, "share of mashed Latin words"),
+    NoiseFilter("repetition", _repetition, 0.3, "share of tokens in repeated n-grams"),
+    NoiseFilter("mojibake", _mojibake, 0, "broken encoding sequences (count)"),
+    NoiseFilter("emoji_flood", _emoji_flood, 0.1, "share of emoji characters"),
+    NoiseFilter("boilerplate", _boilerplate, 0.2, "share of web-boilerplate lines"),
+)}
+
+
+def run_noise_filters(text: str, thresholds: Mapping[str, float] | None = None, *,
+                      disable: tuple[str, ...] | list[str] | set[str] = (),
+                      ) -> list[FilterResult]:
+    """Every enabled noise filter's verdict on ``text``, in registry order.
+
+    ``thresholds`` overrides thresholds by filter name; unknown names raise ``KeyError``.
+    """
+    thresholds = dict(thresholds or {})
+    unknown = (set(thresholds) | set(disable)) - set(NOISE_FILTERS)
+    if unknown:
+        raise KeyError(f"unknown noise filter(s): {', '.join(sorted(unknown))}")
+    return [f(text, thresholds.get(name)) for name, f in NOISE_FILTERS.items()
+            if name not in disable]

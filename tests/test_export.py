@@ -1,0 +1,322 @@
+"""Export for fine-tuning: each format read back by a real consumer, field by field."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import synthstudio.export as ex
+import synthstudio.export_sql as exsql
+from synthstudio.cli import main
+from synthstudio.errors import InputError
+from synthstudio.export import candidate_rows, export, export_rows, parse_when
+from synthstudio.records import Candidate, FilterResult, Instance
+from synthstudio.store import Pool
+
+THINK = "<think>\n{}\n</think>\n\n{}"
+
+
+def _si(instruction: str, *pairs: tuple[str, str], **kw: object) -> Candidate:
+    kw.setdefault("is_classification", False)
+    return Candidate(recipe="self-instruct", instruction=instruction,
+                     instances=[Instance(i, o) for i, o in pairs], **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def pool(tmp_path: Path):
+    p = Pool(tmp_path / "p.db")
+    prov = {"model": "qwen2.5:7b", "backend": "ollama", "options": {"temperature": 0.7},
+            "requests": [{"step": "generate", "prompt": [], "raw": "x", "stats": {}}]}
+    items = [
+        _si("Translate the sentence into Chinese.", ("Good morning.", "早上好。"),
+            ("", "你好，世界"), status="accepted", created_at="2025-03-01T10:00:00.000+00:00",
+            scores=[FilterResult("rouge_l", True, 0.31, 0.7)], provenance=prov,
+            prompt=[{"role": "user", "content": "Come up with tasks"}]),
+        _si("Is this review positive?", ("Great film!", "Yes"), status="accepted",
+            is_classification=True, created_at="2025-03-02T09:00:00.000+00:00"),
+        _si("An instruction without instances.", status="accepted",
+            created_at="2025-03-02T10:00:00.000+00:00"),
+        Candidate(recipe="textbook", instruction="photosynthesis", text="Plants make food.",
+                  meta={"topic": "photosynthesis", "audience": "young children",
+                        "style": "story"}, status="accepted",
+                  created_at="2025-03-03T08:00:00.000+00:00"),
+        Candidate(recipe="reasoning", instruction="What is 6 times 7?",
+                  thinking="  6*7 = 42.  ", answer="42",
+                  meta={"reference": "42", "correct": True}, status="accepted",
+                  created_at="2025-03-03T09:00:00.000+00:00"),
+        Candidate(recipe="reasoning", instruction="What is 2+2?", answer="4",
+                  meta={"reference": "4", "correct": True}, status="accepted",
+                  created_at="2025-03-04T09:00:00.000+00:00"),
+        _si("A rejected task here.", ("", "no"), status="rejected", reason="rouge_l"),
+        _si("A proposed task here.", ("", "maybe")),
+    ]
+    for c in items:
+        p.add_candidate(c)
+    yield p
+    p.close()
+
+
+def _load(path: Path, tmp_path: Path) -> list[dict]:
+    import datasets
+
+    ds = datasets.load_dataset("json", data_files=str(path), split="train",
+                               cache_dir=str(tmp_path / "hf-cache"))
+    return [dict(r) for r in ds]
+
+
+def test_alpaca_loads_with_datasets(pool, tmp_path):
+    out = tmp_path / "alpaca.jsonl"
+    s = export(pool, "alpaca", out)
+    rows = _load(out, tmp_path)
+    assert s.rows == len(rows) == 6
+    assert rows[0] == {"instruction": "Translate the sentence into Chinese.",
+                       "input": "Good morning.", "output": "早上好。"}
+    assert rows[1] == {"instruction": "Translate the sentence into Chinese.", "input": "",
+                       "output": "你好，世界"}
+    assert rows[3] == {"instruction": "Write a story about photosynthesis for young children.",
+                       "input": "", "output": "Plants make food."}
+    assert rows[4]["output"] == THINK.format("6*7 = 42.", "42")
+    assert rows[5]["output"] == "4"  # no thinking: no empty think block
+
+
+def test_messages_think_and_field_styles(pool, tmp_path):
+    out = tmp_path / "m.jsonl"
+    export(pool, "messages", out)
+    rows = _load(out, tmp_path)
+    assert rows[0]["messages"] == [
+        {"role": "user", "content": "Translate the sentence into Chinese.\n\nGood morning."},
+        {"role": "assistant", "content": "早上好。"}]
+    assert rows[1]["messages"][0]["content"] == "Translate the sentence into Chinese."
+    assert rows[4]["messages"][1]["content"] == THINK.format("6*7 = 42.", "42")
+    out2 = tmp_path / "m2.jsonl"
+    export(pool, "messages", out2, reasoning_style="field", system="Be brief.")
+    rows = _load(out2, tmp_path)
+    # (depending on the datasets version, keys a message lacks come back absent or None)
+    assert {k: v for k, v in rows[4]["messages"][0].items() if v is not None} == {
+        "role": "system", "content": "Be brief."}
+    assert rows[4]["messages"][2] == {"role": "assistant", "content": "42",
+                                      "reasoning_content": "6*7 = 42."}
+    assert rows[5]["messages"][2].get("reasoning_content") is None
+    raw = [json.loads(line) for line in out2.read_text(encoding="utf-8").splitlines()]
+    assert "reasoning_content" not in raw[5]["messages"][2]
+
+
+def test_sharegpt_loads_with_datasets(pool, tmp_path):
+    out = tmp_path / "s.jsonl"
+    export(pool, "sharegpt", out, system="You are helpful.")
+    rows = _load(out, tmp_path)
+    assert rows[2]["conversations"] == [
+        {"from": "system", "value": "You are helpful."},
+        {"from": "human", "value": "Is this review positive?\n\nGreat film!"},
+        {"from": "gpt", "value": "Yes"}]
+    assert [t["from"] for t in rows[3]["conversations"]] == ["system", "human", "gpt"]
+
+
+def test_textbook_format(pool, tmp_path):
+    out = tmp_path / "t.jsonl"
+    s = export(pool, "textbook", out)
+    assert _load(out, tmp_path) == [{"text": "Plants make food.", "audience": "young children",
+                                     "style": "story", "topic": "photosynthesis"}]
+    assert s.by_recipe == {"textbook": 1} and s.skipped == {}
+
+
+def test_self_instruct_round_trips_through_the_seed_importer(pool, tmp_path):
+    from synthstudio.seeds import parse_seed_file
+
+    out = tmp_path / "seeds.jsonl"
+    s = export(pool, "self-instruct", out)
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    seeds = parse_seed_file(out)
+    assert s.rows == len(seeds) == 3
+    assert [t.as_seed_dict() for t in seeds] == lines
+    assert seeds[0].instruction == "Translate the sentence into Chinese."
+    assert [(i.input, i.output) for i in seeds[0].instances] == [("Good morning.", "早上好。"),
+                                                                 ("", "你好，世界")]
+    assert seeds[1].is_classification and not seeds[0].is_classification
+    assert seeds[0].key == seeds[0].name == "synth_task_1"
+    assert seeds[2].instances == []
+
+
+def test_cjk_is_not_escaped(pool, tmp_path):
+    out = tmp_path / "a.jsonl"
+    export(pool, "alpaca", out)
+    text = out.read_text(encoding="utf-8")
+    assert "早上好" in text and "\\u" not in text
+
+
+def test_summary_counts_and_skips(pool, tmp_path):
+    s = export(pool, "messages", tmp_path / "m.jsonl")
+    assert s.rows == 6 and s.items == 5
+    assert s.by_recipe == {"self-instruct": 3, "textbook": 1, "reasoning": 2}
+    assert s.skipped == {"self-instruct": 1}  # the item without instances
+    s = export(pool, "alpaca", tmp_path / "all.jsonl", status="all")
+    assert s.rows == 8
+    s = export(pool, "alpaca", tmp_path / "r.jsonl", status="rejected")
+    assert s.rows == 1 and s.by_recipe == {"self-instruct": 1}
+    s = export(pool, "alpaca", tmp_path / "q.jsonl", recipe="reasoning")
+    assert s.by_recipe == {"reasoning": 2}
+
+
+def test_date_range(pool, tmp_path):
+    s = export(pool, "alpaca", tmp_path / "d.jsonl", since=parse_when("2025-03-02"),
+               until=parse_when("2025-03-03", end=True))
+    assert s.by_recipe == {"self-instruct": 1, "textbook": 1, "reasoning": 1}
+    assert parse_when("2025-03-03", end=True) == "2025-03-04T00:00:00.000+00:00"
+    with pytest.raises(InputError, match="not a date"):
+        parse_when("yesterday")
+
+
+def test_provenance(pool, tmp_path):
+    out = tmp_path / "p.jsonl"
+    export(pool, "alpaca", out, with_provenance=True)
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    prov = rows[0]["provenance"]
+    assert prov["candidate_id"] == 1 and prov["model"] == "qwen2.5:7b"
+    assert prov["backend"] == "ollama" and prov["options"] == {"temperature": 0.7}
+    assert prov["scores"] == [{"name": "rouge_l", "passed": True, "value": 0.31,
+                               "threshold": 0.7, "detail": "", "extra": {}}]
+    assert prov["prompt"] == [{"role": "user", "content": "Come up with tasks"}]
+    assert prov["created_at"] == "2025-03-01T10:00:00.000+00:00"
+    assert prov["decided_at"] == prov["created_at"]
+    assert rows[3]["provenance"]["model"] == "" and rows[3]["provenance"]["options"] == {}
+
+
+def test_export_rows_match_the_file(pool, tmp_path):
+    out = tmp_path / "m.jsonl"
+    export(pool, "sharegpt", out)
+    file_rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert list(export_rows(pool, "sharegpt")) == file_rows
+
+
+def test_many_batches_keep_order(pool, tmp_path, monkeypatch):
+    for n in range(40):
+        pool.add_candidate(_si(f"Task number {n}.", ("", str(n)), status="accepted"))
+    whole = list(export_rows(pool, "alpaca"))
+    monkeypatch.setattr(exsql, "BATCH", 3)
+    assert list(export_rows(pool, "alpaca")) == whole
+    assert [r["output"] for r in whole[-40:]] == [str(n) for n in range(40)]
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _exploding(real):
+    def read_batches(*args, **kwargs):
+        for i, batch in enumerate(real(*args, **kwargs)):
+            yield batch
+            if i == 0:
+                raise Boom("disk on fire")
+    return read_batches
+
+
+def test_failure_mid_write_leaves_nothing(pool, tmp_path, monkeypatch):
+    monkeypatch.setattr(exsql, "BATCH", 2)
+    monkeypatch.setattr(ex, "read_batches", _exploding(exsql.read_batches))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with pytest.raises(Boom):
+        export(pool, "alpaca", out_dir / "a.jsonl")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_failure_keeps_existing_target(pool, tmp_path, monkeypatch):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "a.jsonl"
+    target.write_text("old content\n", encoding="utf-8")
+    monkeypatch.setattr(exsql, "BATCH", 2)
+    monkeypatch.setattr(ex, "read_batches", _exploding(exsql.read_batches))
+    with pytest.raises(Boom):
+        export(pool, "alpaca", target)
+    assert target.read_text(encoding="utf-8") == "old content\n"
+    assert list(out_dir.iterdir()) == [target]
+
+
+def test_bad_options_raise_before_writing(pool, tmp_path):
+    out = tmp_path / "x.jsonl"
+    with pytest.raises(InputError, match="unknown format"):
+        export(pool, "csv", out)
+    with pytest.raises(InputError, match="only textbook items"):
+        export(pool, "textbook", out, recipe="reasoning")
+    with pytest.raises(InputError, match="unknown status"):
+        export(pool, "alpaca", out, status="maybe")
+    with pytest.raises(InputError, match="reasoning style"):
+        export(pool, "messages", out, reasoning_style="inline")
+    with pytest.raises(InputError, match="folder does not exist"):
+        export(pool, "alpaca", tmp_path / "missing" / "x.jsonl")
+    assert not out.exists()
+
+
+def test_cli_export(pool, tmp_path, capsys):
+    out = tmp_path / "cli.jsonl"
+    db = str(pool.path)
+    assert main(["export", "--db", db, "--format", "messages", "-o", str(out),
+                 "--since", "2025-03-03", "--reasoning", "field"]) == 0
+    text = capsys.readouterr().out
+    assert "3 lines" in text and "reasoning" in text
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+    assert main(["export", "--db", db, "-f", "alpaca", "-o", str(out), "--until", "soon"]) == 1
+    assert "not a date" in capsys.readouterr().err
+
+
+# -- the SQL renderer gives exactly what candidate_rows gives ------------------------------
+
+_text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
+_ws = st.sampled_from(["", " ", "\n", "\t ", "\u3000"])
+# SQLite's json_extract cuts a string at NUL: meta and provenance values have none
+_plain = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
+                 max_size=30)
+_meta_val = st.one_of(st.none(), _plain, st.sampled_from(["  ", "essay", "Outline."]))
+
+
+@st.composite
+def candidates(draw) -> Candidate:
+    recipe = draw(st.sampled_from(["self-instruct", "textbook", "reasoning"]))
+    c = Candidate(recipe=recipe, instruction=draw(_ws) + draw(_text) + draw(_ws),
+                  status="accepted", is_classification=draw(st.booleans()))
+    if recipe == "self-instruct":
+        c.instances = [Instance(draw(_ws) + draw(_text), draw(_text))
+                       for _ in range(draw(st.integers(0, 3)))]
+        if draw(st.booleans()):
+            c.meta = {"name": draw(_meta_val)}
+    elif recipe == "textbook":
+        c.text = draw(_text)
+        c.meta = {k: draw(_meta_val) for k in ("topic", "audience", "style")
+                  if draw(st.booleans())}
+    else:
+        c.thinking = draw(_ws) + draw(_text) + draw(_ws)
+        c.answer = draw(_text)
+    c.provenance = {"model": draw(_plain), "options": {"seed": draw(st.integers(0, 9))}}
+    c.scores = [FilterResult("rouge_l", draw(st.booleans()), 0.5, 0.7, draw(_text))]
+    return c
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(c=candidates(), fmt=st.sampled_from(ex.FORMATS),
+       style=st.sampled_from(ex.REASONING_STYLES), system=st.sampled_from(["", "Sys."]),
+       prov=st.booleans())
+def test_sql_rendering_matches_python(tmp_path, c, fmt, style, system, prov):
+    p = Pool(tmp_path / "h.db")
+    try:
+        cid = p.add_candidate(c)
+        stored = p.get_candidate(cid)
+        assert stored is not None
+        expected = candidate_rows(stored, fmt, reasoning_style=style, with_provenance=prov,
+                                  system=system)
+        sql, params = exsql.build_query(fmt, style=style, system=system, with_provenance=prov,
+                                        recipe=ex.ONLY_RECIPE.get(fmt))
+        got = [json.loads(r[2]) for r in p.conn.execute(sql, {**params, "lo": cid - 1,
+                                                              "hi": cid})]
+        assert got == expected
+    finally:
+        p.close()
