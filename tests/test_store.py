@@ -135,3 +135,22 @@ def test_two_connections_write_concurrently(tmp_path):
     assert a.counts()["proposed"] == 200
     a.close()
     b.close()
+
+
+def test_migration_from_version_one_keeps_data(tmp_path):
+    from synthstudio.store.schema import MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
+    import sqlite_utils
+
+    MIGRATIONS[0](sqlite_utils.Database(conn))
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO candidates (recipe, status, instruction) "
+                 "VALUES ('self-instruct', 'accepted', 'kept across upgrades')")
+    conn.close()
+    with Pool(tmp_path / "old.db") as p:
+        assert p.query("PRAGMA user_version")[0]["user_version"] == SCHEMA_VERSION
+        assert p.candidates(status="accepted")[0].instruction == "kept across upgrades"
+        plan = p.query("EXPLAIN QUERY PLAN SELECT id FROM candidates WHERE status = 'accepted' "
+                       "AND id > 0 ORDER BY id LIMIT 10")
+        assert "idx_candidates_status_id" in plan[0]["detail"]

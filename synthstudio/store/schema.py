@@ -84,7 +84,16 @@ _FTS_SQL = [
 ]
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Indexes that walk one status (and recipe) in id order without a sort: exports and
+    the pool pane page through accepted items by id."""
+    db.conn.execute("DROP INDEX IF EXISTS idx_candidates_status_recipe")
+    db.conn.execute("CREATE INDEX idx_candidates_status_id ON candidates (status, id)")
+    db.conn.execute(
+        "CREATE INDEX idx_candidates_status_recipe_id ON candidates (status, recipe, id)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
