@@ -138,7 +138,8 @@ async def test_escape_cancels_and_keeps_partial_text(tmp_path, pool):
 async def test_ui_responds_while_tokens_stream_and_pause_works(tmp_path, pool):
     fill(pool, candidates=False)
     app = make_app(tmp_path, pool, count=1)
-    slow = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 4,
+    # long enough (about 3.5 s) that the keys below land mid-stream even on a busy machine
+    slow = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 12,
                  delay=0.01, chunk_size=2)
     app.backend.replies = [slow]
     async with app.run_test(size=SIZE) as pilot:
@@ -154,7 +155,7 @@ async def test_ui_responds_while_tokens_stream_and_pause_works(tmp_path, pool):
         assert len(app.generation.buffer.text) < len(slow.content)
         await pilot.press("space")
         assert not app.engine.paused
-        await wait_for(pilot, lambda: not app.running)
+        await wait_for(pilot, lambda: not app.running, timeout=30)
         assert pool.counts()["proposed"] == 1
 
 
