@@ -8,7 +8,7 @@ import asyncio
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from synthstudio.cli.common import console, load_settings, open_pool
+from synthstudio.cli.common import console, console_err, load_settings, open_pool
 from synthstudio.errors import InputError
 from synthstudio.sanitize import inert
 
@@ -55,22 +55,33 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from synthstudio.backends.ollama import OllamaBackend
     from synthstudio.backends.select import open_backend
     from synthstudio.engine import Engine
     from synthstudio.recipes import make_recipe
     from synthstudio.recipes.base import CandidateReady, Status
 
-    pool = open_pool(args)
-    resume_run = None
-    if args.resume:
-        resume_run = pool.last_unfinished_run(args.recipe)
-        if resume_run is None:
-            console.print("No stopped or killed run to resume; starting a new one.")
-        else:
-            args.recipe = resume_run["recipe"]
-    recipe_name = args.recipe or settings.recipe
-    recipe = make_recipe(recipe_name)
     backend, why = await open_backend(settings)
+    pool = None
+    try:
+        # a server that is down at the start is one sentence, not minutes of retries
+        if isinstance(backend, OllamaBackend):
+            await backend.version(timeout=settings.connect_timeout)
+        pool = open_pool(args)
+        resume_run = None
+        if args.resume:
+            resume_run = pool.last_unfinished_run(args.recipe)
+            if resume_run is None:
+                console.print("No stopped or killed run to resume; starting a new one.")
+            else:
+                args.recipe = resume_run["recipe"]
+        recipe_name = args.recipe or settings.recipe
+        recipe = make_recipe(recipe_name)
+    except BaseException:
+        await backend.aclose()
+        if pool is not None:
+            pool.close()
+        raise
     console.print(f"[dim]{escape(why)}[/]")
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
@@ -110,6 +121,9 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
         f"({summary.accepted} accepted), {summary.rejected} filtered out, "
         f"{summary.requests} steps. Pool: {counts['accepted']} accepted, "
         f"{counts['proposed']} proposed, {counts['rejected']} rejected.")
-    if summary.message:
+    if summary.status == "failed":  # an error: on stderr, like every other command's
+        console_err.print(f"[bold red]error:[/] {escape(inert(summary.message))}",
+                          soft_wrap=True)
+    elif summary.message:
         console.print(f"[yellow]{escape(inert(summary.message))}[/]")
     return 0 if summary.status in ("finished", "stopped") else 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
@@ -39,6 +41,22 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         a.set_defaults(func=cmd_decide, action=action)
 
 
+#: what JSON leaves raw but a terminal would obey: DEL, C1 controls (U+009B is CSI),
+#: line separators and bidi overrides; they only occur inside strings, so \\uXXXX is exact
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_json(obj: Any) -> str:
+    """``obj`` as indented JSON that is safe to print to a terminal (and parses the same)."""
+    text = json.dumps(obj, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def _shown(value: object) -> str:
+    """Any stored value, made inert and markup-escaped for the console."""
+    return escape(inert(str(value)))
+
+
 def stats(pool) -> dict:  # type: ignore[no-untyped-def]
     by_recipe: dict[str, dict[str, int]] = {}
     for r in pool.query("SELECT recipe, status, count(*) AS n FROM candidates "
@@ -57,7 +75,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
         data = stats(pool)
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(safe_json(data))
         return 0
     c = data["counts"]
     console.print(f"Pool {escape(data['db'])}: {data['seeds']} seed tasks, {data['runs']} runs")
@@ -65,7 +83,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for col in ("recipe", *STATUSES):
         table.add_column(col, justify="right" if col != "recipe" else "left")
     for recipe, counts in data["by_recipe"].items():
-        table.add_row(escape(recipe), *(str(counts[s]) for s in STATUSES))
+        table.add_row(_shown(recipe), *(str(counts[s]) for s in STATUSES))
     table.add_row("[b]all[/]", *(f"[b]{c[s]}[/]" for s in STATUSES))
     console.print(table)
     console.print(f"{data['accepted_instances']} instances in accepted tasks.")
@@ -87,7 +105,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for col in ("#", "recipe", "status", "item", "reason"):
         table.add_column(col, ratio=1 if col == "item" else None)
     for c in items:
-        table.add_row(str(c.id), c.recipe, c.status, escape(inert(c.title[:200])),
+        table.add_row(str(c.id), _shown(c.recipe), _shown(c.status), _shown(c.title[:200]),
                       escape(inert(c.reason)))
     console.print(table)
     return 0
@@ -101,9 +119,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         from dataclasses import asdict
 
-        print(json.dumps(asdict(c), ensure_ascii=False, indent=2))
+        print(safe_json(asdict(c)))
         return 0
-    console.print(f"[b]#{c.id}[/] {c.recipe} · {c.status} {escape(inert(c.reason))}")
+    console.print(f"[b]#{c.id}[/] {_shown(c.recipe)} · {_shown(c.status)} {_shown(c.reason)}")
     console.print(f"[b]instruction[/] {escape(inert(c.instruction))}")
     for i, inst in enumerate(c.instances, 1):
         console.print(f"  [b]{i}. input[/] {escape(inert(inst.input))}")
@@ -116,16 +134,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     for col in ("filter", "value", "threshold", "verdict", "detail"):
         table.add_column(col)
     for s in c.scores:
-        table.add_row(s.name, escape(inert(str(s.value))), escape(str(s.threshold)),
+        table.add_row(_shown(s.name), _shown(s.value), _shown(s.threshold),
                       "[green]pass[/]" if s.passed else "[red]fail[/]", escape(inert(s.detail)))
     console.print(table)
     prov = c.provenance
-    console.print(f"[b]model[/] {escape(str(prov.get('backend')))}:{escape(str(prov.get('model')))}"
-                  f"  [b]options[/] {escape(json.dumps(prov.get('options', {})))}")
+    console.print(f"[b]model[/] {_shown(prov.get('backend'))}:{_shown(prov.get('model'))}"
+                  f"  [b]options[/] {_shown(json.dumps(prov.get('options', {})))}")
     for req in prov.get("requests", []):
         stats = req.get("stats", {})
-        console.print(f"[dim]{req.get('step')}: {stats.get('eval_tokens')} tokens, "
-                      f"{req.get('elapsed_s')} s[/]")
+        console.print(f"[dim]{_shown(req.get('step'))}: {_shown(stats.get('eval_tokens'))} "
+                      f"tokens, {_shown(req.get('elapsed_s'))} s[/]")
     return 0
 
 

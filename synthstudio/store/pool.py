@@ -62,6 +62,24 @@ def _loads(text: str | None, default: Any) -> Any:
         return default
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. On a new file another connection may hold it for its own switch or
+    migration, and this pragma then fails at once instead of waiting: retry."""
+    for attempt in range(100):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(min(0.01 * (attempt + 1), 0.5))
+
+
+def _fts_phrase(search: str) -> str:
+    """``search`` as one full-text phrase (quotes doubled, no query syntax)."""
+    return '"' + search.replace('"', '""') + '"'
+
+
 class Pool:
     """A connection to one pool file. Thread-safe for one process (a lock serialises use)."""
 
@@ -74,10 +92,17 @@ class Pool:
                 str(self.path), isolation_level=None, check_same_thread=False, timeout=30
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn)
+            try:
+                migrate(conn)
+            except sqlite3.OperationalError as exc:
+                # another process migrated the new file between our version check and our
+                # write lock; its migration committed whole, so a second pass finds it done
+                if "already exists" not in str(exc):
+                    raise
+                migrate(conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"Cannot open the pool {self.path}: {exc}.",
@@ -360,10 +385,20 @@ class Pool:
         limit: int | None = None, offset: int = 0, newest_first: bool = False,
         with_instances: bool = True,
     ) -> list[Candidate]:
-        where, params = self._where(status, recipe, since, until, search)
-        sql = f"SELECT * FROM candidates {where} ORDER BY id {'DESC' if newest_first else ''}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        order = "DESC" if newest_first else ""
+        page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        if len(search) >= 3:
+            # walk the full-text matches in id order and stop at the page (the index hands
+            # them out lazily; "id IN (matches)" first collected every match of a 1M pool)
+            where, params = self._where(status, recipe, since, until, "", "c.")
+            sql = (f"SELECT c.* FROM candidates_fts JOIN candidates AS c "
+                   f"ON c.id = candidates_fts.rowid WHERE candidates_fts MATCH ? "
+                   f"{where.replace('WHERE', 'AND', 1)} "
+                   f"ORDER BY candidates_fts.rowid {order}{page}")
+            params = [_fts_phrase(search), *params]
+        else:
+            where, params = self._where(status, recipe, since, until, search)
+            sql = f"SELECT * FROM candidates {where} ORDER BY id {order}{page}"
         return self._candidates_from_rows(self.query(sql, params), with_instances)
 
     def iter_candidates(self, *, batch: int = 5000, **filters: Any) -> Iterator[Candidate]:
@@ -383,26 +418,26 @@ class Pool:
 
     @staticmethod
     def _where(status: str | None, recipe: str | None, since: str | None,
-               until: str | None, search: str) -> tuple[str, list[Any]]:
+               until: str | None, search: str, col: str = "") -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         if status:
-            clauses.append("status = ?")
+            clauses.append(f"{col}status = ?")
             params.append(status)
         if recipe:
-            clauses.append("recipe = ?")
+            clauses.append(f"{col}recipe = ?")
             params.append(recipe)
         if since:
-            clauses.append("created_at >= ?")
+            clauses.append(f"{col}created_at >= ?")
             params.append(since)
         if until:
-            clauses.append("created_at < ?")
+            clauses.append(f"{col}created_at < ?")
             params.append(until)
         if search:
             if len(search) >= 3:
                 clauses.append("id IN (SELECT rowid FROM candidates_fts WHERE "
                                "candidates_fts MATCH ?)")
-                params.append('"' + search.replace('"', '""') + '"')
+                params.append(_fts_phrase(search))
             else:
                 clauses.append("(instruction LIKE ? OR text LIKE ?)")
                 params += [f"%{search}%"] * 2
