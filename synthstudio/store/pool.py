@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import sqlite_utils
 
 from synthstudio.errors import StoreError
 from synthstudio.records import (
@@ -95,14 +94,7 @@ class Pool:
             _wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            try:
-                migrate(conn)
-            except sqlite3.OperationalError as exc:
-                # another process migrated the new file between our version check and our
-                # write lock; its migration committed whole, so a second pass finds it done
-                if "already exists" not in str(exc):
-                    raise
-                migrate(conn)
+            migrate(conn)  # re-reads the version under the write lock: safe across processes
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"Cannot open the pool {self.path}: {exc}.",
@@ -111,11 +103,21 @@ class Pool:
         except OSError as exc:
             raise StoreError(f"Cannot create the pool {self.path}: {exc.strerror}.") from exc
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self._depth = 0
 
     # -- plumbing -------------------------------------------------------------------
+
+    @property
+    def db(self):  # type: ignore[no-untyped-def]
+        """A sqlite-utils view of the pool, for ad-hoc queries and schema work.
+
+        Imported on first use: sqlite-utils pulls in pandas when it is installed, which
+        costs seconds at every start of the studio.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         with self._lock:

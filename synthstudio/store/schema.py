@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -93,13 +95,17 @@ def _v2(db: sqlite_utils.Database) -> None:
         "CREATE INDEX idx_candidates_status_recipe_id ON candidates (status, recipe, id)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Rejections counted by reason from the index alone (the studio's status line)."""
+    db.conn.execute("CREATE INDEX idx_candidates_status_reason ON candidates (status, reason)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the database up to :data:`SCHEMA_VERSION`; return the version found."""
-    db = sqlite_utils.Database(conn)
     found = conn.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
         from synthstudio.errors import StoreError
@@ -109,13 +115,22 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"{SCHEMA_VERSION}).",
             "Upgrade synthstudio, or open another pool with --db.",
         )
-    for version in range(found, SCHEMA_VERSION):
+    if found == SCHEMA_VERSION:
+        return int(found)
+    import sqlite_utils  # only when there is work to do: it imports pandas if present
+
+    db = sqlite_utils.Database(conn)
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[version](db)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
+            # re-read under the write lock: another process may have migrated meanwhile
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current >= SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                return int(found)
+            MIGRATIONS[current](db)
+            conn.execute(f"PRAGMA user_version = {current + 1}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return int(found)
