@@ -9,6 +9,7 @@ number and the reason; a file with a bad line imports nothing unless ``skip_bad`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,14 +153,23 @@ def import_seed_file(pool: Pool, path: str | Path, *, skip_bad: bool = False,
     return summary
 
 
-def export_seeds(pool: Pool, stream: IO[str]) -> int:
+def export_seeds(pool: Pool, stream: IO[str], *, terminal: bool = False) -> int:
+    """Write the seeds as JSONL. For a ``terminal``, characters that could act on it
+    (C1 controls, bidi overrides) are written as JSON ``\\u`` escapes, which parse back
+    to the same text; files keep CJK and everything else as it is."""
     n = 0
     for seed in pool.list_seeds():
         d = seed.as_seed_dict()
         d["id"] = d["id"] or f"seed_task_{seed.id}"
-        stream.write(json.dumps(d, ensure_ascii=False) + "\n")
+        line = json.dumps(d, ensure_ascii=False)
+        if terminal:
+            line = _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", line)
+        stream.write(line + "\n")
         n += 1
     return n
+
+
+_TERMINAL_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -54,3 +54,18 @@ def test_ensure_model_pulled_only_when_missing():
     with OllamaStandin() as ol:
         ol.queue_pull(["pulling manifest", "success"])
         assert asyncio.run(go(ol)) == (True, False)
+
+
+def test_generate_pulls_a_missing_model_first(tmp_path, capsys):
+    with OllamaStandin() as ol:
+        ol.queue_pull(["pulling manifest", "success"])
+        code = main(["generate", "--backend", "ollama", "--host", ol.url, "--model",
+                     "qwen3:0.6b", "--count", "1", "--max-requests", "1",
+                     "--db", str(tmp_path / "p.db")])
+        paths = [path for _, path, _ in ol.requests]
+    captured = capsys.readouterr()
+    assert "Ollama has no model 'qwen3:0.6b' yet; downloading it." in captured.out
+    assert "Pulled qwen3:0.6b." in captured.out
+    assert paths.index("/api/pull") < paths.index("/api/chat")
+    # the stand-in's pull installs nothing, so the first request then says so plainly
+    assert code == 1 and "is not installed in Ollama" in captured.err

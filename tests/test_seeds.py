@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from synthstudio.errors import InputError
+from synthstudio.records import SeedTask
 from synthstudio.resources import seeds_dir
 from synthstudio.seeds import (
     ensure_default_seeds,
@@ -139,3 +140,12 @@ def test_default_seed_set_shipped_and_loaded_once(pool):
     pool.start_run("self-instruct", "x", "m", {}, {}, 1)
     assert ensure_default_seeds(pool) is False
     assert pool.count_seeds() == 0
+
+
+def test_export_for_a_terminal_escapes_controls_but_parses_the_same(pool):
+    pool.add_seeds([SeedTask("Say \x9b2J and \u202eevil 你好", [])])
+    buf = io.StringIO()
+    export_seeds(pool, buf, terminal=True)
+    text = buf.getvalue()
+    assert "\x9b" not in text and "\u202e" not in text and "你好" in text
+    assert json.loads(text)["instruction"] == "Say \x9b2J and \u202eevil 你好"

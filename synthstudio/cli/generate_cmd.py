@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         "proposed for curation in the studio)")
     p.add_argument("--resume", action="store_true",
                    help="continue the last run that was stopped or killed")
+    p.add_argument("--no-pull", action="store_true",
+                   help="do not download a configured model that Ollama lacks")
     p.add_argument("--max-requests", type=int,
                    help="give up after this many generation steps")
     p.set_defaults(func=cmd_generate)
@@ -67,6 +69,10 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
         # a server that is down at the start is one sentence, not minutes of retries
         if isinstance(backend, OllamaBackend):
             await backend.version(timeout=settings.connect_timeout)
+            if settings.model and not args.no_pull:
+                from synthstudio.cli.models_cmd import ensure_model_pulled
+
+                await ensure_model_pulled(backend, settings.model)
         pool = open_pool(args)
         resume_run = None
         if args.resume:

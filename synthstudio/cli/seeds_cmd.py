@@ -57,7 +57,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 n = export_seeds(pool, f)
             console.print(f"Wrote {n} seed tasks to {escape(str(args.output))}.")
         else:
-            export_seeds(pool, sys.stdout)
+            export_seeds(pool, sys.stdout, terminal=sys.stdout.isatty())
     return 0
 
 
