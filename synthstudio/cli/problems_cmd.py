@@ -18,7 +18,7 @@ from rich.table import Table
 from synthstudio.cli.common import console, open_pool
 from synthstudio.cli.topics_cmd import (
     add_actions,
-    import_rows,
+    import_command,
     short,
     text_field,
     write_jsonl,
@@ -51,15 +51,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                 {"import": cmd_import, "list": cmd_list, "export": cmd_export})
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    with open_pool(args) as pool:
-        n, dup = import_rows(pool, "problems", "problem", args.file, parse_problem)
-        total = len(pool.list_rows("problems"))
-    console.print(f"Imported {n} problems from {escape(str(args.file))}; "
-                  f"the pool now has {total}.")
-    if dup:
-        console.print(f"Skipped {dup} already in the pool.")
-    return 0
+cmd_import = import_command("problems", "problem", parse_problem)
 
 
 def _sample_counts(pool: Any) -> dict[int, tuple[int, int]]:

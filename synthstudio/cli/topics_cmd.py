@@ -138,15 +138,24 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                 {"import": cmd_import, "list": cmd_list, "export": cmd_export})
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    with open_pool(args) as pool:
-        n, dup = import_rows(pool, "topics", "topic", args.file, parse_topic)
-        total = len(pool.list_rows("topics"))
-    console.print(f"Imported {n} topics from {escape(str(args.file))}; "
-                  f"the pool now has {total}.")
-    if dup:
-        console.print(f"Skipped {dup} already in the pool.")
-    return 0
+def import_command(table: str, key: str, parse: RowParser
+                   ) -> Callable[[argparse.Namespace], int]:
+    """The ``import`` action of ``topics`` and ``problems``: all lines or none."""
+
+    def cmd(args: argparse.Namespace) -> int:
+        with open_pool(args) as pool:
+            n, dup = import_rows(pool, table, key, args.file, parse)
+            total = len(pool.list_rows(table))
+        console.print(f"Imported {n} {table} from {escape(str(args.file))}; "
+                      f"the pool now has {total}.")
+        if dup:
+            console.print(f"Skipped {dup} already in the pool.")
+        return 0
+
+    return cmd
+
+
+cmd_import = import_command("topics", "topic", parse_topic)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
