@@ -30,6 +30,8 @@ from synthstudio.tui.curation import CurationActions
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
 from synthstudio.tui.review import Curator
+from synthstudio.tui.screens.audiences import AudiencesScreen, is_textbook
+from synthstudio.tui.screens.coverage import CoverageScreen
 from synthstudio.tui.screens.export import ExportRequest, ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.settings import SettingsScreen
@@ -200,6 +202,21 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             return
         rows = getattr(summary, "rows", "?")
         self.notify(f"Wrote {rows} lines ({req.fmt}) to {req.path}.")
+
+    def action_coverage(self) -> None:
+        self.push_screen(CoverageScreen(self.pool))
+
+    def action_audiences(self) -> None:
+        c = self.focus_candidate
+        if c is None:
+            self.notify("No candidate in focus: pick a textbook item in the queue or the "
+                        "pool.")
+            return
+        if not is_textbook(c):
+            self.notify(f"#{c.id} is a {c.recipe} item, not a textbook text: the audiences "
+                        f"view shows one textbook topic written for every audience.")
+            return
+        self.push_screen(AudiencesScreen(self.pool, c))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.remap))

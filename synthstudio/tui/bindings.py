@@ -30,6 +30,8 @@ APP: list[BindingType] = [
     Binding("A", "accept_all", "Accept all passing", id="accept-all", show=False),
     Binding("f", "toggle_filtered", "Show filtered", id="toggle-filtered", show=False),
     Binding("p", "show_prompt", "Prompt", id="show-prompt", show=False),
+    Binding("v", "coverage", "Coverage grid", id="coverage", show=False),
+    Binding("V", "audiences", "Same topic, all audiences", id="audiences", show=False),
     Binding("z", "zoom", "Zoom pane", id="zoom", show=False),
     Binding("right_square_bracket", "resize(1)", "Grow pane", id="grow", show=False),
     Binding("left_square_bracket", "resize(-1)", "Shrink pane", id="shrink", show=False),

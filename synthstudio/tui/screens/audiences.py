@@ -1,0 +1,103 @@
+"""``V``: one topic in one style, written for every audience, side by side.
+
+For the textbook item in focus, each audience's column shows the newest accepted or
+proposed text of the same topic and style from the pool (the item itself fills its own
+audience's column if nothing else does). Every column scrolls; all text is inert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from synthstudio.recipes.textbook import AUDIENCES, STYLE_LABELS
+from synthstudio.recipes.textbook import NAME as TEXTBOOK
+from synthstudio.records import ACCEPTED, PROPOSED, Candidate
+from synthstudio.store import Pool
+from synthstudio.tui import bindings
+from synthstudio.tui.text import safe
+
+MISSING = "not written yet — generate with the all-audiences mode"
+COLUMN_LABELS = {"young_children": "young children", "high_school": "high school",
+                 "college": "college", "researchers": "researchers"}
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    id: int
+    status: str
+    text: str
+
+
+def is_textbook(c: Candidate | None) -> bool:
+    return (c is not None and c.recipe == TEXTBOOK and c.meta.get("topic_id") is not None
+            and bool(c.meta.get("style")))
+
+
+def same_topic(pool: Pool, c: Candidate) -> dict[str, Written]:
+    """Per audience: the newest accepted or proposed text of ``c``'s topic and style."""
+    rows = pool.query(
+        "SELECT id, status, text, json_extract(meta, '$.audience') AS audience "
+        "FROM candidates WHERE recipe = ? AND status IN (?, ?) "
+        "AND json_extract(meta, '$.topic_id') = ? AND json_extract(meta, '$.style') = ? "
+        "ORDER BY id DESC",
+        [TEXTBOOK, ACCEPTED, PROPOSED, int(c.meta["topic_id"]), str(c.meta["style"])])
+    out: dict[str, Written] = {}
+    for r in rows:
+        audience = str(r["audience"])
+        if audience in AUDIENCES and audience not in out:
+            out[audience] = Written(int(r["id"]), str(r["status"]), str(r["text"] or ""))
+    own = str(c.meta.get("audience", ""))
+    if own in AUDIENCES and own not in out and c.id is not None:
+        out[own] = Written(c.id, c.status, c.text)
+    return out
+
+
+class AudiencesScreen(ModalScreen[None]):
+    BINDINGS = bindings.MODAL
+
+    def __init__(self, pool: Pool, candidate: Candidate) -> None:
+        super().__init__(classes="dialog-screen")
+        self.candidate = candidate
+        self.texts = same_topic(pool, candidate)
+
+    def compose(self) -> ComposeResult:
+        meta = self.candidate.meta
+        style = STYLE_LABELS.get(str(meta.get("style")), str(meta.get("style")))
+        with Vertical(classes="dialog audiences-dialog"):
+            yield Static(Content.assemble(
+                safe(str(meta.get("topic", "")), "bold"),
+                (f" — {style}, every audience — Tab moves between columns, Escape closes",
+                 "bold")), classes="dialog-question")
+            with Horizontal(id="audience-columns"):
+                for audience in AUDIENCES:
+                    with Vertical(classes="audience-column", id=f"col-{audience}"):
+                        yield Static(self._label(audience), classes="audience-label")
+                        with VerticalScroll(classes="audience-scroll"):
+                            yield Static(self._body(audience), classes="audience-text")
+
+    def _label(self, audience: str) -> Content:
+        w = self.texts.get(audience)
+        parts: list[str | tuple[str, str]] = [(COLUMN_LABELS[audience], "bold $accent")]
+        if w is not None:
+            mark = "✓ accepted" if w.status == ACCEPTED else "● proposed"
+            parts.append((f"  #{w.id} {mark}", "dim"))
+        return Content.assemble(*parts)
+
+    def _body(self, audience: str) -> Content:
+        w = self.texts.get(audience)
+        if w is None:
+            return Content.styled(MISSING, "italic $text-muted")
+        return safe(w.text)
+
+    def on_mount(self) -> None:
+        self.query(VerticalScroll).first().focus()
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
