@@ -35,6 +35,12 @@ from synthstudio.store.schema import migrate
 
 BUSY_TIMEOUT_MS = 30_000
 
+#: the columns of topics and problems a person may edit (``update_row``)
+ROW_COLUMNS: dict[str, frozenset[str]] = {
+    "topics": frozenset({"topic", "field", "extract"}),
+    "problems": frozenset({"key", "problem", "answer", "kind"}),
+}
+
 
 def default_db_path() -> Path:
     """``$SYNTHSTUDIO_DB``, else ``pool.db`` in the user data directory."""
@@ -300,6 +306,29 @@ class Pool:
         if table not in {"topics", "problems"}:
             raise ValueError(table)
         return self.query(f"SELECT * FROM {table} ORDER BY id")
+
+    def update_row(self, table: str, row_id: int, fields: dict[str, Any]) -> bool:
+        """Set ``fields`` (editable columns only) on one topic or problem; True if found."""
+        allowed = ROW_COLUMNS.get(table)
+        if allowed is None:
+            raise ValueError(table)
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            raise ValueError(f"{table} has no editable column {', '.join(unknown)}")
+        if not fields:
+            return False
+        sets = ", ".join(f"{col} = ?" for col in fields)
+        with self.transaction() as conn:
+            cur = conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?",
+                               (*fields.values(), row_id))
+            return cur.rowcount > 0
+
+    def delete_row(self, table: str, row_id: int) -> bool:
+        """Delete one topic or problem; True if it was there."""
+        if table not in ROW_COLUMNS:
+            raise ValueError(table)
+        with self.transaction() as conn:
+            return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount > 0
 
     # -- candidates -----------------------------------------------------------------
 

@@ -34,6 +34,8 @@ from synthstudio.tui.screens.audiences import AudiencesScreen, is_textbook
 from synthstudio.tui.screens.coverage import CoverageScreen
 from synthstudio.tui.screens.export import ExportRequest, ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
+from synthstudio.tui.screens.report import ReportScreen
+from synthstudio.tui.screens.rows import PROBLEMS, TOPICS, RowsScreen
 from synthstudio.tui.screens.settings import SettingsScreen
 from synthstudio.tui.statusbar import embedded_note
 from synthstudio.tui.theme import next_theme, register_themes, stylesheets, usable_theme
@@ -217,6 +219,15 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
                         f"view shows one textbook topic written for every audience.")
             return
         self.push_screen(AudiencesScreen(self.pool, c))
+
+    def action_report(self) -> None:
+        self.push_screen(ReportScreen(self.pool))
+
+    def action_topics(self) -> None:
+        self.push_screen(RowsScreen(self.pool, TOPICS))
+
+    def action_problems(self) -> None:
+        self.push_screen(RowsScreen(self.pool, PROBLEMS))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.remap))

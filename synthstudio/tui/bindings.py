@@ -32,6 +32,9 @@ APP: list[BindingType] = [
     Binding("p", "show_prompt", "Prompt", id="show-prompt", show=False),
     Binding("v", "coverage", "Coverage grid", id="coverage", show=False),
     Binding("V", "audiences", "Same topic, all audiences", id="audiences", show=False),
+    Binding("D", "report", "Data report", id="report", show=False),
+    Binding("T", "topics", "Textbook topics", id="topics", show=False),
+    Binding("B", "problems", "Reasoning problems", id="problems", show=False),
     Binding("z", "zoom", "Zoom pane", id="zoom", show=False),
     Binding("right_square_bracket", "resize(1)", "Grow pane", id="grow", show=False),
     Binding("left_square_bracket", "resize(-1)", "Shrink pane", id="shrink", show=False),
@@ -74,6 +77,13 @@ EDIT: list[BindingType] = [
     Binding("escape", "dismiss_none", "Cancel", id="edit-cancel"),
 ]
 
+ROWS: list[BindingType] = [
+    Binding("n", "new_row", "New", id="rows-new"),
+    Binding("d", "delete_row", "Delete", id="rows-delete"),
+    Binding("slash", "search", "Search", id="rows-search", show=False),
+    Binding("escape", "leave", "Back to the list, or close", id="rows-close"),
+]
+
 CONFIRM: list[BindingType] = [
     Binding("y", "answer(True)", "Yes", id="confirm-yes"),
     Binding("n", "answer(False)", "No", id="confirm-no"),
@@ -103,6 +113,7 @@ SCOPES: tuple[Scope, ...] = (
     Scope("Generation pane", GENERATION),
     Scope("Pool pane", POOL),
     Scope("Editor", EDIT),
+    Scope("Topics and problems", ROWS),
     Scope("Questions", CONFIRM),
     Scope("Dialogs", MODAL),
 )

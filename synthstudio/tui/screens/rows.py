@@ -1,0 +1,269 @@
+"""``T`` and ``B``: the textbook topics and the reasoning problems, listed and edited.
+
+One screen serves both tables (:data:`TOPICS`, :data:`PROBLEMS`): a searchable list and an
+editor for the selected row. Like the seed editor, every change is saved to the pool
+shortly after typing stops, when focus leaves a field, when another row is selected and
+when the screen closes, so nothing typed is lost. Empty required fields are flagged
+inline and do not block saving. ``n`` adds a row, ``d`` deletes one (after a question).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.events import DescendantBlur
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from synthstudio.sanitize import inert
+from synthstudio.store import Pool
+from synthstudio.tui import bindings
+from synthstudio.tui.screens.confirm import ConfirmScreen
+from synthstudio.tui.text import one_line
+
+SAVE_DELAY_S = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    column: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RowKind:
+    table: str
+    title: str
+    noun: str
+    fields: tuple[Field, ...]
+    #: the column shown dimmed after the main text in the list
+    extra: str
+
+
+TOPICS = RowKind("topics", "Textbook topics", "topic", (
+    Field("topic", "Topic", required=True),
+    Field("field", "Field (science, history, practical, …)"),
+    Field("extract", "Extract (optional source text)"),
+), extra="field")
+PROBLEMS = RowKind("problems", "Reasoning problems", "problem", (
+    Field("problem", "Problem", required=True),
+    Field("answer", "Answer", required=True),
+    Field("kind", "Kind (arithmetic, logic, …)"),
+), extra="kind")
+
+
+def row_problems(kind: RowKind, row: dict[str, Any]) -> list[str]:
+    """What is wrong with a row, in plain words (empty when it is fine)."""
+    return [f"The {f.column} is empty." for f in kind.fields
+            if f.required and not str(row.get(f.column) or "").strip()]
+
+
+def row_label(kind: RowKind, row: dict[str, Any]) -> Content:
+    main = one_line(str(row.get(kind.fields[0].column) or ""), 100)
+    extra = one_line(str(row.get(kind.extra) or ""), 30)
+    return Content.assemble(
+        ("⚠ ", "bold $warning") if row_problems(kind, row) else "",
+        (f"#{row['id']} ", "dim"),
+        main or (f"(empty {kind.noun})", "italic $warning"),
+        (f"  {extra}" if extra else "", "dim"))
+
+
+def matches(row: dict[str, Any], search: str) -> bool:
+    needle = search.casefold()
+    return any(needle in str(v or "").casefold() for v in row.values())
+
+
+class RowsScreen(ModalScreen[None]):
+    BINDINGS = bindings.ROWS
+
+    def __init__(self, pool: Pool, kind: RowKind) -> None:
+        super().__init__(classes="dialog-screen")
+        self.pool = pool
+        self.kind = kind
+        self.rows: list[dict[str, Any]] = []
+        self.selected_id: int | None = None
+        self._saved: dict[str, str] = {}
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog rows-dialog"):
+            yield Static(Content(f"{self.kind.title} — n new, d delete, / search, "
+                                 f"Enter edit, Escape back or close"),
+                         classes="dialog-question")
+            yield Input(placeholder=f"search {self.kind.table} (/)", id="rows-search",
+                        compact=True)
+            yield OptionList(id="rows-list")
+            yield Static(Content(f"No {self.kind.table}. Press n to add one."),
+                         id="rows-empty")
+            with VerticalScroll(id="rows-editor"):
+                for f in self.kind.fields:
+                    yield Label(f.label, classes="rows-label")
+                    yield TextArea(id=f"rows-{f.column}", compact=True, classes="rows-area",
+                                   placeholder=f.column)
+                yield Static(id="rows-errors")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.listing.focus()
+
+    @property
+    def listing(self) -> OptionList:
+        return self.query_one("#rows-list", OptionList)
+
+    def area(self, column: str) -> TextArea:
+        return self.query_one(f"#rows-{column}", TextArea)
+
+    # -- the list -----------------------------------------------------------------------
+
+    def reload(self, select: int | None = None) -> None:
+        """Re-read the rows (with the search) and select ``select`` or the same one."""
+        self.flush()
+        search = self.query_one("#rows-search", Input).value.strip()
+        self.rows = [r for r in self.pool.list_rows(self.kind.table)
+                     if not search or matches(r, search)]
+        self.listing.set_options([Option(row_label(self.kind, r), id=str(r["id"]))
+                                  for r in self.rows])
+        self.query_one("#rows-empty").display = not self.rows
+        want = select if select is not None else self.selected_id
+        ids = [int(r["id"]) for r in self.rows]
+        index = ids.index(want) if want in ids else (0 if ids else None)
+        self.listing.highlighted = index
+        self.load(self.rows[index] if index is not None else None)
+
+    def load(self, row: dict[str, Any] | None) -> None:
+        """Show ``row`` in the editor (saving the one shown before)."""
+        self.flush()
+        self.selected_id = int(row["id"]) if row is not None else None
+        self.query_one("#rows-editor").display = row is not None
+        if row is not None:
+            for f in self.kind.fields:
+                self.area(f.column).load_text(inert(str(row.get(f.column) or "")))
+        self._saved = self.current()
+        self.show_problems()
+
+    def current(self) -> dict[str, str]:
+        """The editable fields as the widgets show them now."""
+        if self.selected_id is None:
+            return {}
+        return {f.column: self.area(f.column).text for f in self.kind.fields}
+
+    def show_problems(self) -> None:
+        found = row_problems(self.kind, self.current()) if self.selected_id is not None else []
+        errors = self.query_one("#rows-errors", Static)
+        errors.update(Content("\n".join(f"⚠ {p}" for p in found)))
+        errors.display = bool(found)
+
+    @on(OptionList.OptionHighlighted, "#rows-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option_id == str(self.selected_id):
+            return
+        row = next((r for r in self.rows if str(r["id"]) == event.option_id), None)
+        self.load(row)
+
+    @on(OptionList.OptionSelected, "#rows-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.area(self.kind.fields[0].column).focus()
+
+    @on(Input.Changed, "#rows-search")
+    def _search(self, event: Input.Changed) -> None:
+        event.stop()
+        self.reload()
+
+    @on(Input.Submitted, "#rows-search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.listing.focus()
+
+    # -- saving --------------------------------------------------------------------------
+
+    @on(TextArea.Changed)
+    def _changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        if self.selected_id is None or self.current() == self._saved:
+            return
+        self.show_problems()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SAVE_DELAY_S, self.flush)
+
+    def flush(self) -> bool:
+        """Save what is typed now if it differs from the pool; True if it wrote."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.selected_id is None or not self.is_mounted:
+            return False
+        now = self.current()
+        if now == self._saved:
+            return False
+        self.pool.update_row(self.kind.table, self.selected_id, now)
+        self._saved = now
+        for row in self.rows:
+            if row["id"] == self.selected_id:
+                row.update(now)
+                with contextlib.suppress(Exception):
+                    self.listing.replace_option_prompt(str(row["id"]),
+                                                       row_label(self.kind, row))
+        return True
+
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        self.flush()
+
+    def on_unmount(self) -> None:
+        with contextlib.suppress(NoMatches):
+            self.flush()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_new_row(self) -> None:
+        self.flush()
+        self.pool.add_rows(self.kind.table, [{f.column: "" for f in self.kind.fields}])
+        new_id = max(int(r["id"]) for r in self.pool.list_rows(self.kind.table))
+        self.query_one("#rows-search", Input).value = ""
+        self.reload(select=new_id)
+        self.area(self.kind.fields[0].column).focus()
+
+    def action_delete_row(self) -> None:
+        self.flush()
+        row = next((r for r in self.rows if r["id"] == self.selected_id), None)
+        if row is None:
+            return
+        row_id = int(row["id"])
+        text = one_line(str(row.get(self.kind.fields[0].column) or ""), 60)
+        question = f"Delete {self.kind.noun} #{row_id}: {text!r}?"
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.pool.delete_row(self.kind.table, row_id)
+            ids = [int(r["id"]) for r in self.rows]
+            index = ids.index(row_id) if row_id in ids else 0
+            rest = ids[index + 1:] + ids[:index][::-1]
+            self.selected_id = None
+            self.reload(select=rest[0] if rest else None)
+            self.listing.focus()
+            self.notify(f"Deleted {self.kind.noun} #{row_id}.")
+
+        self.app.push_screen(ConfirmScreen(question), answer)
+
+    def action_search(self) -> None:
+        self.query_one("#rows-search", Input).focus()
+
+    def action_leave(self) -> None:
+        self.flush()
+        if self.focused is None or self.focused is self.listing:
+            self.dismiss(None)
+        else:
+            self.listing.focus()
