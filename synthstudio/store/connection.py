@@ -1,0 +1,161 @@
+"""One SQLite connection to a pool file: opening, WAL, migrations, transactions.
+
+Every write happens inside :meth:`PoolBase.transaction` (``BEGIN IMMEDIATE``), so a kill
+at any moment leaves either the whole write or none of it. A busy timeout lets the
+studio and a headless ``generate`` share one file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from synthstudio.errors import StoreError
+from synthstudio.store.schema import migrate
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def default_db_path() -> Path:
+    """``$SYNTHSTUDIO_DB``, else ``pool.db`` in the user data directory."""
+    env = os.environ.get("SYNTHSTUDIO_DB")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("synthstudio")) / "pool.db"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(text: str | None, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. On a new file another connection may hold it for its own switch or
+    migration, and this pragma then fails at once instead of waiting: retry."""
+    for attempt in range(100):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(min(0.01 * (attempt + 1), 0.5))
+
+
+
+class PoolBase:
+    """A connection to one pool file. Thread-safe for one process (a lock serialises use)."""
+    """A connection to one pool file. Thread-safe for one process (a lock serialises use)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False, timeout=30
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)  # re-reads the version under the write lock: safe across processes
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"Cannot open the pool {self.path}: {exc}.",
+                "Check the path, or choose another pool with --db PATH.",
+            ) from exc
+        except OSError as exc:
+            raise StoreError(f"Cannot create the pool {self.path}: {exc.strerror}.") from exc
+        self.conn = conn
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # -- plumbing -------------------------------------------------------------------
+
+    @property
+    def db(self):  # type: ignore[no-untyped-def]
+        """A sqlite-utils view of the pool, for ad-hoc queries and schema work.
+
+        Imported on first use: sqlite-utils pulls in pandas when it is installed, which
+        costs seconds at every start of the studio.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> PoolBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self._begin()
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth = 0
+                self.conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def _begin(self) -> None:
+        # busy_timeout covers most waits; retry covers the rare SQLITE_BUSY on BEGIN
+        for attempt in range(50):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                time.sleep(min(0.05 * (attempt + 1), 1.0))
+        raise StoreError(f"The pool {self.path} stayed locked by another process.",
+                         "Close the other synthstudio, then try again.")
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self.conn.execute(sql, tuple(params))
+            cols = [d[0] for d in cur.description or ()]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def integrity_check(self) -> str:
+        return str(self.query("PRAGMA integrity_check")[0]["integrity_check"])

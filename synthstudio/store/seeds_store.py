@@ -1,0 +1,171 @@
+"""Seed tasks, and the textbook topics and reasoning problems, in the pool."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from synthstudio.records import Instance, SeedTask
+from synthstudio.store.connection import PoolBase, now
+
+#: the columns of topics and problems a person may edit (``update_row``)
+ROW_COLUMNS: dict[str, frozenset[str]] = {
+    "topics": frozenset({"topic", "field", "extract"}),
+    "problems": frozenset({"key", "problem", "answer", "kind"}),
+}
+
+
+class SeedStore(PoolBase):
+    """Seeds with their instances; topics and problems as plain rows."""
+
+    # -- seeds ----------------------------------------------------------------------
+
+    def add_seeds(self, seeds: Iterable[SeedTask], source: str = "user") -> list[int]:
+        """Insert all seeds in one transaction; return their row ids."""
+        ids: list[int] = []
+        stamp = now()
+        with self.transaction() as conn:
+            for s in seeds:
+                cur = conn.execute(
+                    "INSERT INTO seeds (key, name, instruction, is_classification, source, "
+                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (s.key, s.name, s.instruction, int(s.is_classification), source, stamp,
+                     stamp),
+                )
+                sid = int(cur.lastrowid or 0)
+                self._write_instances(conn, "seed_id", sid, s.instances)
+                s.id = sid
+                ids.append(sid)
+        return ids
+
+    @staticmethod
+    def _write_instances(conn: sqlite3.Connection, owner: str, owner_id: int,
+                         instances: list[Instance]) -> None:
+        conn.execute(f"DELETE FROM instances WHERE {owner} = ?", (owner_id,))
+        conn.executemany(
+            f"INSERT INTO instances ({owner}, idx, input, output) VALUES (?, ?, ?, ?)",
+            [(owner_id, i, inst.input, inst.output) for i, inst in enumerate(instances)],
+        )
+
+    def _instances_for(self, owner: str, ids: list[int]) -> dict[int, list[Instance]]:
+        out: dict[int, list[Instance]] = {i: [] for i in ids}
+        for chunk_start in range(0, len(ids), 900):
+            chunk = ids[chunk_start:chunk_start + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.query(
+                f"SELECT {owner} AS owner, input, output FROM instances "
+                f"WHERE {owner} IN ({marks}) ORDER BY {owner}, idx", chunk
+            ):
+                out[row["owner"]].append(Instance(row["input"] or "", row["output"] or ""))
+        return out
+
+    def list_seeds(self, search: str = "") -> list[SeedTask]:
+        sql = "SELECT * FROM seeds"
+        params: list[Any] = []
+        if search:
+            sql += " WHERE instruction LIKE ? OR name LIKE ? OR key LIKE ?"
+            params = [f"%{search}%"] * 3
+        rows = self.query(sql + " ORDER BY id", params)
+        inst = self._instances_for("seed_id", [r["id"] for r in rows])
+        return [self._seed_from_row(r, inst[r["id"]]) for r in rows]
+
+    @staticmethod
+    def _seed_from_row(r: dict[str, Any], instances: list[Instance]) -> SeedTask:
+        return SeedTask(
+            instruction=r["instruction"], instances=instances,
+            is_classification=bool(r["is_classification"]), name=r["name"] or "",
+            key=r["key"] or "", id=r["id"],
+        )
+
+    def get_seed(self, seed_id: int) -> SeedTask | None:
+        rows = self.query("SELECT * FROM seeds WHERE id = ?", [seed_id])
+        if not rows:
+            return None
+        return self._seed_from_row(rows[0], self._instances_for("seed_id", [seed_id])[seed_id])
+
+    def count_seeds(self) -> int:
+        return int(self.query("SELECT count(*) AS n FROM seeds")[0]["n"])
+
+    def update_seed(self, seed: SeedTask) -> None:
+        if seed.id is None:
+            raise ValueError("update_seed needs a seed with an id")
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE seeds SET key = ?, name = ?, instruction = ?, is_classification = ?, "
+                "updated_at = ? WHERE id = ?",
+                (seed.key, seed.name, seed.instruction, int(seed.is_classification), now(),
+                 seed.id),
+            )
+            self._write_instances(conn, "seed_id", seed.id, seed.instances)
+
+    def delete_seed(self, seed_id: int) -> SeedTask | None:
+        """Delete a seed and return it (for undo)."""
+        seed = self.get_seed(seed_id)
+        if seed is None:
+            return None
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM instances WHERE seed_id = ?", (seed_id,))
+            conn.execute("DELETE FROM seeds WHERE id = ?", (seed_id,))
+        return seed
+
+    def restore_seed(self, seed: SeedTask) -> int:
+        """Put back a deleted seed under its old row id where it is free."""
+        with self.transaction() as conn:
+            taken = seed.id is not None and conn.execute(
+                "SELECT 1 FROM seeds WHERE id = ?", (seed.id,)).fetchone()
+            if seed.id is not None and not taken:
+                stamp = now()
+                conn.execute(
+                    "INSERT INTO seeds (id, key, name, instruction, is_classification, source, "
+                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'user', ?, ?)",
+                    (seed.id, seed.key, seed.name, seed.instruction,
+                     int(seed.is_classification), stamp, stamp),
+                )
+                self._write_instances(conn, "seed_id", seed.id, seed.instances)
+                return seed.id
+            seed.id = None
+            return self.add_seeds([seed])[0]
+
+    # -- topics and problems (textbook and reasoning recipes) -------------------------
+
+    def add_rows(self, table: str, rows: list[dict[str, Any]], source: str = "user") -> int:
+        if table not in {"topics", "problems"}:
+            raise ValueError(table)
+        stamp = now()
+        with self.transaction() as conn:
+            for row in rows:
+                data = {**row, "source": source, "created_at": stamp}
+                cols = ", ".join(data)
+                marks = ", ".join("?" * len(data))
+                conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+                             tuple(data.values()))
+        return len(rows)
+
+    def list_rows(self, table: str) -> list[dict[str, Any]]:
+        if table not in {"topics", "problems"}:
+            raise ValueError(table)
+        return self.query(f"SELECT * FROM {table} ORDER BY id")
+
+    def update_row(self, table: str, row_id: int, fields: dict[str, Any]) -> bool:
+        """Set ``fields`` (editable columns only) on one topic or problem; True if found."""
+        allowed = ROW_COLUMNS.get(table)
+        if allowed is None:
+            raise ValueError(table)
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            raise ValueError(f"{table} has no editable column {', '.join(unknown)}")
+        if not fields:
+            return False
+        sets = ", ".join(f"{col} = ?" for col in fields)
+        with self.transaction() as conn:
+            cur = conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?",
+                               (*fields.values(), row_id))
+            return cur.rowcount > 0
+
+    def delete_row(self, table: str, row_id: int) -> bool:
+        """Delete one topic or problem; True if it was there."""
+        if table not in ROW_COLUMNS:
+            raise ValueError(table)
+        with self.transaction() as conn:
+            return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount > 0
