@@ -40,3 +40,13 @@ def test_delete_row(pool: Pool) -> None:
     assert [r["id"] for r in pool.list_rows("problems")] == [second]
     with pytest.raises(ValueError):
         pool.delete_row("candidates", second)
+
+
+def test_add_rows_returns_ids_and_checks_columns(pool):
+    import pytest
+
+    ids = pool.add_rows("topics", [{"topic": "A"}, {"topic": "B", "field": "x"}])
+    assert [r["id"] for r in pool.list_rows("topics")] == ids
+    with pytest.raises(ValueError, match="no such column"):
+        pool.add_rows("topics", [{"topic": "C", "source; DROP TABLE seeds": 1}])
+    assert len(pool.list_rows("topics")) == 2

@@ -129,18 +129,26 @@ class SeedStore(PoolBase):
 
     # -- topics and problems (textbook and reasoning recipes) -------------------------
 
-    def add_rows(self, table: str, rows: list[dict[str, Any]], source: str = "user") -> int:
-        if table not in {"topics", "problems"}:
+    def add_rows(self, table: str, rows: list[dict[str, Any]],
+                 source: str = "user") -> list[int]:
+        """Insert topics or problems in one transaction; return their row ids."""
+        allowed = ROW_COLUMNS.get(table)
+        if allowed is None:
             raise ValueError(table)
         stamp = now()
+        ids: list[int] = []
         with self.transaction() as conn:
             for row in rows:
+                unknown = set(row) - allowed
+                if unknown:
+                    raise ValueError(f"no such column in {table}: {sorted(unknown)}")
                 data = {**row, "source": source, "created_at": stamp}
                 cols = ", ".join(data)
                 marks = ", ".join("?" * len(data))
-                conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
-                             tuple(data.values()))
-        return len(rows)
+                cur = conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+                                   tuple(data.values()))
+                ids.append(int(cur.lastrowid or 0))
+        return ids
 
     def list_rows(self, table: str) -> list[dict[str, Any]]:
         if table not in {"topics", "problems"}:

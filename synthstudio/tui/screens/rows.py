@@ -229,8 +229,8 @@ class RowsScreen(ModalScreen[None]):
 
     def action_new_row(self) -> None:
         self.flush()
-        self.pool.add_rows(self.kind.table, [{f.column: "" for f in self.kind.fields}])
-        new_id = max(int(r["id"]) for r in self.pool.list_rows(self.kind.table))
+        [new_id] = self.pool.add_rows(self.kind.table,
+                                      [{f.column: "" for f in self.kind.fields}])
         self.query_one("#rows-search", Input).value = ""
         self.reload(select=new_id)
         self.area(self.kind.fields[0].column).focus()
