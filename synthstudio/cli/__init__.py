@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Grow a synthetic training dataset with a local LLM. "
                     "Run with no command to open the studio.",
     )
+    studio = parser.add_argument_group("the studio (no command)")
+    studio.add_argument("--backend", choices=["auto", "ollama", "openai", "embedded"],
+                        help="model server for this session (default from config: auto)")
+    studio.add_argument("--model", help="model name for this session")
+    studio.add_argument("--host", help="Ollama URL (default $OLLAMA_HOST or 127.0.0.1:11434)")
+    studio.add_argument("--base-url", help="OpenAI-compatible server URL")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub, common)

@@ -240,9 +240,10 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
 
 def run_studio(args: argparse.Namespace) -> int:
     """Open the studio on the pool and config named by ``args`` (``db``, ``config``)."""
-    from synthstudio.cli.common import config_path, load_settings, open_pool
+    from synthstudio.cli.common import config_path, open_pool
+    from synthstudio.cli.generate_cmd import settings_from_args
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)  # config, then --backend/--model/--host/--base-url
     pool = open_pool(args)
     try:
         app = SynthStudio(pool=pool, settings=settings, config_path=config_path(args))
