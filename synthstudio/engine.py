@@ -60,7 +60,8 @@ async def ask(ctx: Context, step: str, prompt: str | list[Message], options: Gen
 
     def on_retry(attempt: int, err: BackendError, delay: float) -> None:
         ctx.emit(Status(f"{err.full()} Retrying in {delay:.0f} s "
-                        f"(attempt {attempt + 1} of {ctx.retries + 1}).", "warning"))
+                        f"(attempt {attempt + 1} of {ctx.retries + 1}).", "warning",
+                        err.kind))
 
     comp = await with_retries(once, attempts=ctx.retries + 1, base_delay=BACKOFF_BASE_S,
                               on_retry=on_retry, max_delay=BACKOFF_MAX_S)
@@ -209,7 +210,7 @@ class Engine:
                         raise
                     failures += 1
                     self._emit(Status(f"{err.full()} Skipping this step; the run goes on.",
-                                      "warning"))
+                                      "warning", err.kind))
                     self._save_state(summary)
                     continue
                 failures = 0
@@ -221,7 +222,7 @@ class Engine:
         except SynthError as err:  # backend gave up, or the recipe lacks its inputs
             summary.status = "failed"
             summary.message = err.full()
-            self._emit(Status(err.full(), "error"))
+            self._emit(Status(err.full(), "error", getattr(err, "kind", "")))
         except asyncio.CancelledError:
             summary.status = "stopped"
             self.pool.finish_run(summary.run_id, "stopped")

@@ -57,6 +57,8 @@ class CandidateReady:
 class Status:
     text: str
     level: str = "info"  # "info" | "warning" | "error"
+    #: for backend trouble, the BackendError kind ("unreachable", "busy", ...)
+    kind: str = ""
 
 
 Event = RequestStarted | StreamChunk | RequestFinished | CandidateReady | Status

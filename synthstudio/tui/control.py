@@ -35,6 +35,9 @@ from synthstudio.tui.messages import (
 from synthstudio.tui.screens.prompt import PromptScreen
 from synthstudio.tui.screens.settings import studio_count
 
+#: backend error kinds that mean the model server cannot be reached right now
+UNREACHABLE_KINDS = frozenset({"unreachable", "timeout", "busy"})
+
 
 class RunControl(StudioBase):
     _engine_worker: Worker[None] | None
@@ -157,13 +160,14 @@ class RunControl(StudioBase):
         elif isinstance(event, RequestFinished):
             gen.buffer.end(event.completion)
             gen.post_message(RequestEnded(event.step, event.completion))
+            self.status.set_connected()
             rate = gen.buffer.rate
             if rate:
                 self.status.update_right(rate=rate)
         elif isinstance(event, CandidateReady):
             self.post_message(CandidateArrived(event.candidate))
         elif isinstance(event, Status):
-            self.post_message(EngineStatus(event.text, event.level))
+            self.post_message(EngineStatus(event.text, event.level, event.kind))
 
     def on_candidate_arrived(self, event: CandidateArrived) -> None:
         if not self.ui_ready():
@@ -191,6 +195,8 @@ class RunControl(StudioBase):
             return
         severity = {"error": "error", "warning": "warning"}.get(event.level, "information")
         self.notify(event.text, severity=severity)  # type: ignore[arg-type]
+        if event.kind in UNREACHABLE_KINDS:
+            self.status.set_disconnected(event.text)
 
     def on_request_ended(self, event: RequestEnded) -> None:
         if not self.ui_ready():

@@ -54,6 +54,7 @@ class CandidateArrived(Message):
 class EngineStatus(Message):
     text: str
     level: str = "info"
+    kind: str = ""
 
 
 @dataclass

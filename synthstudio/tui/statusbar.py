@@ -28,6 +28,8 @@ class StatusBar(Horizontal):
         self.counts: dict[str, int] = {}
         self.rate: float | None = None
         self.state = "idle"
+        self._backend: tuple[str, str, str, bool] | None = None
+        self._down = False
 
     def compose(self) -> ComposeResult:
         yield Static(Content("○ no model yet"), id="status-backend")
@@ -38,6 +40,8 @@ class StatusBar(Horizontal):
 
     def set_backend(self, name: str, model: str, why: str = "",
                     embedded: bool = False) -> None:
+        self._backend = (name, model, why, embedded)
+        self._down = False
         parts: list[str | tuple[str, str]] = [("● ", "$success"),
                                               (one_line(f"{name} · {model}", 80), "bold")]
         if embedded:
@@ -46,6 +50,18 @@ class StatusBar(Horizontal):
         if why:
             parts += ["  ", (one_line(why, 200), "dim")]
         self._left(Content.assemble(*parts))
+
+    def set_disconnected(self, text: str) -> None:
+        """The backend stopped answering (the engine is retrying): say so in red."""
+        name, model = (self._backend or ("backend", ""))[:2]
+        self._down = True
+        self._left(Content.assemble(("✗ ", "$error"), (one_line(f"{name} · {model}", 80), "bold"),
+                                    "  ", (one_line(text, 200), "$error")))
+
+    def set_connected(self) -> None:
+        """A request went through: back to the normal line if it showed a disconnection."""
+        if self._down and self._backend is not None:
+            self.set_backend(*self._backend)
 
     def set_error(self, text: str) -> None:
         self._left(Content.assemble(("✗ no model: ", "bold $error"), one_line(text, 300)))
