@@ -15,12 +15,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.events import DescendantBlur
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Static, TextArea
 
 from synthstudio.records import Instance, SeedTask
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
+from synthstudio.tui.debounce import Debouncer
 
 SAVE_DELAY_S = 0.4
 
@@ -71,7 +71,7 @@ class SeedEditor(VerticalScroll):
         self.seed: SeedTask | None = None
         self._saved: SeedTask | None = None
         self._loading = False
-        self._timer: Timer | None = None
+        self._saver = Debouncer(self, SAVE_DELAY_S, self.flush)
 
     def compose(self) -> ComposeResult:
         yield TextArea(id="seed-instruction", compact=True, placeholder="instruction")
@@ -125,15 +125,11 @@ class SeedEditor(VerticalScroll):
         if self._loading or self.seed is None:
             return
         self.show_problems()
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(SAVE_DELAY_S, self.flush)
+        self._saver.poke()
 
     def flush(self) -> bool:
         """Save what is typed now if it differs from the pool; True if it wrote."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._saver.cancel()
         if self._loading or self.seed is None or not self.is_mounted:
             return False
         seed = self.current()

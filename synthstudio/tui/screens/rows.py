@@ -20,13 +20,13 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.events import DescendantBlur
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from synthstudio.sanitize import inert
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
+from synthstudio.tui.debounce import Debouncer
 from synthstudio.tui.screens.confirm import ConfirmScreen
 from synthstudio.tui.text import one_line
 
@@ -93,7 +93,7 @@ class RowsScreen(ModalScreen[None]):
         self.rows: list[dict[str, Any]] = []
         self.selected_id: int | None = None
         self._saved: dict[str, str] = {}
-        self._timer: Timer | None = None
+        self._saver = Debouncer(self, SAVE_DELAY_S, self.flush)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog rows-dialog"):
@@ -194,15 +194,11 @@ class RowsScreen(ModalScreen[None]):
         if self.selected_id is None or self.current() == self._saved:
             return
         self.show_problems()
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(SAVE_DELAY_S, self.flush)
+        self._saver.poke()
 
     def flush(self) -> bool:
         """Save what is typed now if it differs from the pool; True if it wrote."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._saver.cancel()
         if self.selected_id is None or not self.is_mounted:
             return False
         now = self.current()
