@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer
+from synthstudio.fileio import atomic_writer, open_input
 from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
 from synthstudio.records import FilterResult
 
@@ -74,13 +74,7 @@ def check_names(names: list[str] | tuple[str, ...], what: str = "--disable") -> 
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError as exc:
-        raise InputError("no such file", path=str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=str(path)) from exc
-    with fh:
+    with open_input(path) as fh:
         for n, raw in enumerate(fh, 1):
             try:
                 text = raw.decode("utf-8-sig" if n == 1 else "utf-8").rstrip("\r\n")

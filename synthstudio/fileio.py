@@ -10,9 +10,24 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from synthstudio.errors import InputError
+
+
+def open_input(path: str | Path, mode: str = "rb") -> IO[Any]:
+    """Open an input file, turning every way it can fail into one sentence naming it."""
+    path = Path(path)
+    try:
+        if "b" in mode:
+            return path.open(mode)
+        return path.open(mode, encoding="utf-8", errors="strict")
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
 
 
 def _umask() -> int:

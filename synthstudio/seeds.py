@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from synthstudio.errors import InputError
+from synthstudio.fileio import open_input
 from synthstudio.records import Instance, SeedTask
 from synthstudio.resources import seeds_dir
 from synthstudio.store import Pool
@@ -85,22 +86,11 @@ def _short(exc: Exception) -> str:
     return text if len(text) < 120 else text[:117] + "..."
 
 
-def _open(path: Path) -> IO[str]:
-    try:
-        return path.open(encoding="utf-8", errors="strict", newline=None)
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a seed file", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
-
-
 def parse_seed_file(path: str | Path) -> list[SeedTask]:
     """Read a whole seed file; raise InputError for its first bad line."""
     path = Path(path)
     out: list[SeedTask] = []
-    with _open(path) as f:
+    with open_input(path, "r") as f:
         try:
             for _, item in iter_seed_lines(f, str(path)):
                 if isinstance(item, InputError):
@@ -128,7 +118,7 @@ def import_seed_file(pool: Pool, path: str | Path, *, skip_bad: bool = False,
     summary = ImportSummary(str(path))
     existing = {" ".join(s.instruction.split()) for s in pool.list_seeds()}
     batch: list[SeedTask] = []
-    with _open(path) as f, pool.transaction():
+    with open_input(path, "r") as f, pool.transaction():
         try:
             for _, item in iter_seed_lines(f, str(path)):
                 if isinstance(item, InputError):

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from synthstudio.cli.common import console, open_pool
 from synthstudio.errors import InputError
+from synthstudio.fileio import open_input
 from synthstudio.sanitize import inert
 from synthstudio.store import Pool
 
@@ -44,14 +45,8 @@ def norm(text: str) -> str:
 
 def read_jsonl(path: Path, parse: RowParser) -> list[dict[str, Any]]:
     """Every line parsed into a row; the first bad line raises InputError(path, line)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a JSONL file", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
+    with open_input(path) as fh:
+        raw = fh.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
