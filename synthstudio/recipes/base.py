@@ -77,7 +77,7 @@ class Context:
     #: set to cancel the request in flight (the partial text is kept, marked cancelled)
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     run_id: int | None = None
-    #: does a request go through ``ask`` with retries (True) or fail at once (False)
+    #: how many times ``ask`` retries a retryable backend error before giving up
     retries: int = 4
 
     def options(self, **overrides: Any) -> GenOptions:
