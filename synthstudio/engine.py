@@ -13,60 +13,17 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from synthstudio.backends.base import Backend, Completion, GenOptions, Message
-from synthstudio.backends.collect import collect, with_retries
+from synthstudio.backends.base import Backend
 from synthstudio.config import Settings
 from synthstudio.errors import BackendError, SynthError
-from synthstudio.recipes.base import (
-    CandidateReady,
-    Context,
-    EventSink,
-    Recipe,
-    RequestFinished,
-    RequestStarted,
-    Status,
-    StreamChunk,
-    make_request,
-    request_record,
-)
+from synthstudio.events import CandidateReady, EventSink, Status
+from synthstudio.recipes.base import Recipe
+from synthstudio.recipes.context import Context
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.store import Pool
 
-BACKOFF_BASE_S = 1.0
-BACKOFF_MAX_S = 30.0
 #: a run stops after this many consecutive steps failed (each after its own retries)
 MAX_FAILED_STEPS = 3
-
-
-async def ask(ctx: Context, step: str, prompt: str | list[Message], options: GenOptions,
-              json_schema: dict[str, Any] | None = None,
-              think: bool | None = None) -> tuple[Completion, dict[str, Any]]:
-    """One request with retries and backoff on retryable backend errors.
-
-    Chunks are reported as they arrive; setting ``ctx.cancel`` stops the request at once,
-    even while waiting for a first token, and the partial completion is returned.
-    """
-    request = make_request(prompt, options, json_schema, think, ctx.settings.model or None)
-    messages = [{"role": m.role, "content": m.content} for m in request.messages]
-    attempts = 0
-
-    async def once() -> Completion:
-        nonlocal attempts
-        attempts += 1
-        ctx.emit(RequestStarted(step, messages, ctx.backend.model, ctx.backend.name))
-        return await collect(ctx.backend, request,
-                             on_chunk=lambda chunk: ctx.emit(StreamChunk(step, chunk)),
-                             cancel=ctx.cancel)
-
-    def on_retry(attempt: int, err: BackendError, delay: float) -> None:
-        ctx.emit(Status(f"{err.full()} Retrying in {delay:.0f} s "
-                        f"(attempt {attempt + 1} of {ctx.retries + 1}).", "warning",
-                        err.kind))
-
-    comp = await with_retries(once, attempts=ctx.retries + 1, base_delay=BACKOFF_BASE_S,
-                              on_retry=on_retry, max_delay=BACKOFF_MAX_S)
-    ctx.emit(RequestFinished(step, comp))
-    return comp, request_record(step, messages, comp, options, attempts)
 
 
 @dataclass
@@ -87,7 +44,7 @@ class Engine:
     def __init__(self, pool: Pool, backend: Backend, recipe: Recipe, settings: Settings,
                  *, target: int, auto_accept: bool = False, emit: EventSink | None = None,
                  max_steps: int | None = None, resume_run: dict[str, Any] | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, backoff_base_s: float | None = None) -> None:
         self.pool = pool
         self.recipe = recipe
         self.auto_accept = auto_accept
@@ -97,6 +54,8 @@ class Engine:
         seed = settings.seed if seed is None else seed
         self.ctx = Context(pool=pool, backend=backend, settings=settings,
                            rng=random.Random(seed), emit=self._emit)
+        if backoff_base_s is not None:
+            self.ctx.backoff_base_s = backoff_base_s
         self.max_steps = max_steps or max(
             3, self.target * settings.self_instruct.max_requests_per_item)
         self._resume = resume_run

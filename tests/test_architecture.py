@@ -46,9 +46,34 @@ def test_no_textual_import_statement_outside_tui():
     assert offenders == []
 
 
-def test_import_linter_contract():
+def test_import_linter_contracts_hold():
+    """Every contract in pyproject.toml (no textual in the core; the layers) is kept."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["importlinter"]["contracts"]
+    assert {c["type"] for c in contracts} >= {"forbidden", "layers"}
     exe = Path(sys.executable).with_name("lint-imports")
     out = subprocess.run([str(exe), "--config", str(ROOT / "pyproject.toml")],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "1 kept, 0 broken" in out.stdout
+    for c in contracts:
+        assert f"{c['name']} KEPT" in out.stdout, out.stdout
+
+
+def test_layers_contract_catches_an_upward_import(tmp_path):
+    """The layers contract is live: a store module importing the engine breaks it."""
+    import shutil
+
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT / "synthstudio", copy / "synthstudio",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    bad = copy / "synthstudio" / "store" / "upward.py"
+    bad.write_text("import synthstudio.engine\n", encoding="utf-8")
+    exe = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(exe), "--config", str(copy / "pyproject.toml")],
+                         capture_output=True, text=True, cwd=copy,
+                         env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"})
+    assert out.returncode != 0
+    assert "synthstudio.store.upward -> synthstudio.engine" in out.stdout

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-import synthstudio.engine as engine_mod
 from synthstudio.backends.ollama import OllamaBackend
 from synthstudio.config import Settings
 from synthstudio.engine import Engine, RunSummary
-from synthstudio.recipes.base import CandidateReady, Status
+from synthstudio.events import CandidateReady, Status
 from synthstudio.recipes.self_instruct import SelfInstruct
 from synthstudio.seeds import ensure_default_seeds
 from synthstudio.store import Pool
@@ -28,11 +27,6 @@ from tests.crash_harness import MODEL, SelfInstructStandin, check_pool, run_cli
 from tests.standins import NDJSON, Reply
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(autouse=True)
-def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_mod, "BACKOFF_BASE_S", 0.001)
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ async def run_engine(pool: Pool, backend: OllamaBackend, target: int = 2,
             on_event(event)
 
     engine = Engine(pool, backend, SelfInstruct(), Settings(), target=target,
-                    auto_accept=True, emit=emit, seed=1)
+                    auto_accept=True, emit=emit, seed=1, backoff_base_s=0.001)
     try:
         summary = await engine.run()
     finally:

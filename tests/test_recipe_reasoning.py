@@ -11,7 +11,7 @@ from synthstudio.config import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import ConfigError, InputError
 from synthstudio.recipes import make_recipe
-from synthstudio.recipes.base import Context
+from synthstudio.recipes.context import Context
 from synthstudio.recipes.reasoning import Reasoning, reasoning_settings, render_prompt
 from synthstudio.records import PROPOSED, REJECTED
 from tests.fakes import Reply, ScriptedBackend

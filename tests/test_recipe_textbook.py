@@ -13,7 +13,7 @@ from synthstudio.config import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import ConfigError, InputError
 from synthstudio.recipes import make_recipe
-from synthstudio.recipes.base import Context
+from synthstudio.recipes.context import Context
 from synthstudio.recipes.textbook import (
     AUDIENCES,
     NO_EXTRACT,

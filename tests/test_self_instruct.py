@@ -9,7 +9,8 @@ from collections import Counter
 from synthstudio.config import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import BackendError
-from synthstudio.recipes.base import CandidateReady, Context, Status
+from synthstudio.events import CandidateReady, Status
+from synthstudio.recipes.context import Context
 from synthstudio.recipes.self_instruct import SelfInstruct
 from synthstudio.records import ACCEPTED, Candidate, Instance, SeedTask
 from tests.fakes import Reply, ScriptedBackend, by_step
@@ -177,10 +178,7 @@ def test_engine_gives_up_when_everything_fails(pool):
     assert pool.rejection_reasons() == {"filter:rouge_l": 4}
 
 
-def test_engine_retries_then_reports_backend_failure(pool, monkeypatch):
-    import synthstudio.engine as eng
-
-    monkeypatch.setattr(eng, "BACKOFF_BASE_S", 0.001)
+def test_engine_retries_then_reports_backend_failure(pool):
     seeded(pool)
     busy = BackendError("The model server is busy.", "Wait.", kind="busy")
     ok = by_step(instructions="9. Explain why leaves change colour in autumn.",
@@ -188,7 +186,7 @@ def test_engine_retries_then_reports_backend_failure(pool, monkeypatch):
     backend = ScriptedBackend([busy, busy], default=ok)
     events = []
     summary = asyncio.run(Engine(pool, backend, SelfInstruct(), Settings(), target=1,
-                                 emit=events.append, seed=1).run())
+                                 emit=events.append, seed=1, backoff_base_s=0.001).run())
     assert summary.status == "finished"
     assert sum(isinstance(e, Status) and "Retrying" in e.text for e in events) == 2
     fatal = BackendError("Model 'x' is not installed.", "ollama pull x", kind="model")

@@ -60,8 +60,8 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
     from synthstudio.backends.ollama import OllamaBackend
     from synthstudio.backends.select import open_backend
     from synthstudio.engine import Engine
+    from synthstudio.events import CandidateReady, Status
     from synthstudio.recipes import make_recipe
-    from synthstudio.recipes.base import CandidateReady, Status
 
     backend, why = await open_backend(settings)
     pool = None

@@ -27,7 +27,7 @@ from synthstudio.filters.reasoning import (
     repetition_check,
     split_reasoning,
 )
-from synthstudio.recipes.base import Context
+from synthstudio.recipes.context import Context
 from synthstudio.records import REJECTED, Candidate, FilterResult
 
 NAME = "reasoning"

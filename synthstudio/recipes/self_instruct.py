@@ -26,7 +26,7 @@ from synthstudio.parsers import (
     parse_numbered_instructions,
     parse_yes_no,
 )
-from synthstudio.recipes.base import Context
+from synthstudio.recipes.context import Context
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.similarity import RougeIndex
 

@@ -22,7 +22,7 @@ from synthstudio import prompts
 from synthstudio.errors import ConfigError, InputError
 from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
 from synthstudio.filters.textbook import DEFAULT_LENGTHS, near_dup_filter, text_filters
-from synthstudio.recipes.base import Context
+from synthstudio.recipes.context import Context
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.similarity.minhash import MinHashIndex
 from synthstudio.store import Pool

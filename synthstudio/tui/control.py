@@ -14,14 +14,14 @@ from textual.worker import Worker, WorkerState
 
 from synthstudio.engine import Engine
 from synthstudio.errors import SynthError
-from synthstudio.recipes import make_recipe
-from synthstudio.recipes.base import (
+from synthstudio.events import (
     CandidateReady,
     RequestFinished,
     RequestStarted,
     Status,
     StreamChunk,
 )
+from synthstudio.recipes import make_recipe
 from synthstudio.records import ACCEPTED
 from synthstudio.tui.base import StudioBase
 from synthstudio.tui.messages import (
@@ -45,6 +45,8 @@ class RunControl(StudioBase):
     def init_run_control(self) -> None:
         self.engine = None
         self._engine_worker = None
+        #: extra keyword arguments for each Engine the studio starts (tests shorten backoff)
+        self.engine_kwargs: dict[str, Any] = {}
         self.resume_run = self.pool.last_unfinished_run()
 
     @property
@@ -88,7 +90,7 @@ class RunControl(StudioBase):
         self.curator.recipe = recipe
         self.engine = Engine(self.pool, self.backend, recipe, self.settings,
                              target=studio_count(self.settings), emit=self.sink,
-                             resume_run=resume)
+                             resume_run=resume, **self.engine_kwargs)
         self.resume_run = None
         self.status.update_right(state=f"{'resuming' if resume else 'running'} {name}")
         self._engine_worker = self.run_worker(self._run(self.engine), name="engine",
