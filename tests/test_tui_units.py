@@ -11,7 +11,7 @@ from synthstudio.tui import bindings
 from synthstudio.tui.messages import RequestEnded, TokensStreamed
 from synthstudio.tui.panes.generation import StreamBuffer
 from synthstudio.tui.panes.scores import nearest, reasoning, verdict
-from synthstudio.tui.review import Curator
+from synthstudio.curation import Curator
 from synthstudio.tui.screens.settings import apply_form, studio_count
 from synthstudio.tui.text import candidate_line, highlight_overlap, safe
 from tests.test_tui_kit import fill
@@ -43,7 +43,7 @@ def test_curator_decisions_reach_pool_and_recipe(pool):
     assert [c.id for c in cur.queue] == [first.id, second.id]
     cur.reject(second, "dull")
     assert pool.get_candidate(second.id).reason == "user: dull"
-    assert cur.toggle_filtered() and [c.reason for c in cur.queue][-1] == "filter:rouge_l"
+    assert cur.toggle_filtered() and cur.load()[-1].reason == "filter:rouge_l"
     accepted = cur.accept_all_passing()
     assert [c.id for c in accepted] == [first.id]  # the filtered one fails a filter
     assert not cur.arrived(pool.get_candidate(first.id))  # accepted: not queued

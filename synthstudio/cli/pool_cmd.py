@@ -148,14 +148,18 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    from synthstudio.curation import Curator, user_reason
+
     status = "accepted" if args.action == "accept" else "rejected"
-    reason = "" if status == "accepted" else ("user: " + args.reason if args.reason else "user")
+    reason = "" if status == "accepted" else user_reason(args.reason or "")
     with open_pool(args) as pool:
+        found = []
         for cid in args.ids:
-            if pool.get_candidate(cid) is None:
+            c = pool.get_candidate(cid)
+            if c is None:
                 raise InputError(f"no candidate #{cid} in the pool", field="id")
-        with pool.transaction():
-            for cid in args.ids:
-                pool.set_status(cid, status, reason)
+            found.append(c)
+        curator = Curator(pool)
+        curator.record([curator.decision(c, status, reason) for c in found])
     console.print(f"{status.capitalize()} {len(args.ids)} candidate(s).")
     return 0

@@ -27,6 +27,7 @@ from synthstudio.parsers import (
     parse_yes_no,
 )
 from synthstudio.recipes.context import Context
+from synthstudio.recipes.guard import StateGuard
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.similarity import RougeIndex
 
@@ -65,39 +66,53 @@ class SelfInstruct:
         self.index = RougeIndex()
         self.seeds: list[tuple[int, str]] = []
         self.machine: list[tuple[int, str]] = []
+        #: the engine's thread, the studio's pool thread and prepare() all reach the index
+        self.guard = StateGuard()
 
     # -- pool state -------------------------------------------------------------------
 
     def prepare(self, ctx: Context) -> None:
-        # a seed still being written in the studio (empty instruction) is not sampled
-        self.seeds = [(s.id or 0, s.instruction) for s in ctx.pool.list_seeds()
-                      if s.instruction.strip()]
-        self.machine = ctx.pool.instructions((ACCEPTED,), NAME)
-        self.index = RougeIndex()
-        for sid, text in self.seeds:
-            self.index.add(seed_key(sid), text)
-        for cid, text in ctx.pool.instructions((ACCEPTED, PROPOSED), NAME):
-            self.index.add(cand_key(cid), text)
+        with self.guard.rebuilding():
+            # a seed still being written in the studio (empty instruction) is not sampled
+            seeds = [(s.id or 0, s.instruction) for s in ctx.pool.list_seeds()
+                     if s.instruction.strip()]
+            machine = ctx.pool.instructions((ACCEPTED,), NAME)
+            index = RougeIndex()
+            for sid, text in seeds:
+                index.add(seed_key(sid), text)
+            for cid, text in ctx.pool.instructions((ACCEPTED, PROPOSED), NAME):
+                index.add(cand_key(cid), text)
+
+            def swap() -> None:
+                self.seeds, self.machine, self.index = seeds, machine, index
+
+            self.guard.hand_over(swap)
 
     def on_stored(self, cand: Candidate) -> None:
-        if cand.id is None or cand.recipe != NAME:
-            return
-        if cand.status != REJECTED:
-            self.index.add(cand_key(cand.id), cand.instruction)
-        if cand.status == ACCEPTED:
-            self.machine.append((cand.id, cand.instruction))
+        if cand.id is not None and cand.recipe == NAME:
+            self.guard.apply(self._changed, cand.id, cand.status, cand.instruction)
 
     def on_status_changed(self, cand: Candidate, old_status: str) -> None:
-        if cand.id is None or cand.recipe != NAME:
-            return
-        key = cand_key(cand.id)
+        if cand.id is not None and cand.recipe == NAME:
+            self.guard.apply(self._changed, cand.id, cand.status, cand.instruction)
+
+    def _changed(self, cand_id: int, status: str, instruction: str) -> None:
+        """``cand_id`` now has ``status`` (idempotent: replayed after a rebuild)."""
+        key = cand_key(cand_id)
         if key in self.index:
             self.index.remove(key)
-        if cand.status != REJECTED:
-            self.index.add(key, cand.instruction)
-        self.machine = [(i, t) for i, t in self.machine if i != cand.id]
-        if cand.status == ACCEPTED:
-            self.machine.append((cand.id, cand.instruction))
+        if status != REJECTED:
+            self.index.add(key, instruction)
+        self.machine = [(i, t) for i, t in self.machine if i != cand_id]
+        if status == ACCEPTED:
+            self.machine.append((cand_id, instruction))
+
+    def _pend(self, key: str, text: str) -> None:
+        self.index.add(key, text)
+
+    def _unpend(self, key: str) -> None:
+        if key in self.index:
+            self.index.remove(key)
 
     def state(self) -> dict[str, Any]:
         return {}
@@ -111,10 +126,12 @@ class SelfInstruct:
         """6 human + 2 machine tasks (all from the seeds while fewer machine tasks exist)."""
         cfg = ctx.settings.self_instruct
         total = cfg.human_tasks + cfg.machine_tasks
-        machine = (ctx.rng.sample(self.machine, cfg.machine_tasks)
-                   if len(self.machine) >= cfg.machine_tasks else [])
-        n_human = min(total - len(machine), len(self.seeds))
-        human = ctx.rng.sample(self.seeds, n_human)
+        with self.guard.lock:
+            have, seeds = list(self.machine), list(self.seeds)
+        machine = (ctx.rng.sample(have, cfg.machine_tasks)
+                   if len(have) >= cfg.machine_tasks else [])
+        n_human = min(total - len(machine), len(seeds))
+        human = ctx.rng.sample(seeds, n_human)
         tasks = [t for _, t in human] + [t for _, t in machine]
         ctx.rng.shuffle(tasks)
         return tasks, {"human": [i for i, _ in human], "machine": [i for i, _ in machine]}
@@ -138,7 +155,8 @@ class SelfInstruct:
             program_filter(text),
             start_filter(text, cfg.reject_non_ascii_start),
         ]
-        match = self.index.query(text, k=NEAREST_K)
+        with self.guard.lock:
+            match = self.index.query(text, k=NEAREST_K)
         results.append(rouge_filter(match.max_score,
                                     [(n.text, n.score) for n in match.nearest],
                                     cfg.rouge_threshold))
@@ -167,7 +185,7 @@ class SelfInstruct:
                 if cand.passed:
                     # later instructions of this reply are compared with this one too
                     pending.append(f"pending:{len(pending)}")
-                    self.index.add(pending[-1], text)
+                    self.guard.apply(self._pend, pending[-1], text)
                     await self._complete(ctx, cand)
                 if ctx.cancel.is_set():
                     break
@@ -177,7 +195,7 @@ class SelfInstruct:
                 out.append(cand)
         finally:
             for key in pending:  # the engine adds what it stores via on_stored
-                self.index.remove(key)
+                self.guard.apply(self._unpend, key)
         return out
 
     async def _complete(self, ctx: Context, cand: Candidate) -> None:

@@ -23,6 +23,7 @@ from synthstudio.errors import ConfigError, InputError
 from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
 from synthstudio.filters.textbook import DEFAULT_LENGTHS, near_dup_filter, text_filters
 from synthstudio.recipes.context import Context
+from synthstudio.recipes.guard import StateGuard
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.similarity.minhash import MinHashIndex
 from synthstudio.store import Pool
@@ -157,44 +158,58 @@ class Textbook:
         self.topics: list[dict[str, Any]] = []
         self.counts: Counter[tuple[int, str, str]] = Counter()
         self.index = MinHashIndex()
+        #: the engine's thread, the studio's pool thread and prepare() all reach the state
+        self.guard = StateGuard()
+        #: candidate ids counted in ``counts`` (so a replayed change counts once)
+        self._counted: set[int] = set()
 
     # -- pool state -------------------------------------------------------------------
 
     def prepare(self, ctx: Context) -> None:
         cfg = textbook_settings(ctx.settings)
-        self.topics = [t for t in ctx.pool.list_rows("topics") if (t.get("topic") or "").strip()]
-        if not self.topics:
-            raise InputError("the pool has no topics for the textbook recipe",
-                             hint="Import some with `synthstudio topics import FILE`.")
-        self.counts = Counter()
-        for r in _counted(ctx.pool):
-            if r["topic_id"] is not None:
-                self.counts[(int(r["topic_id"]), r["audience"], r["style"])] += r["n"]
-        self.index = MinHashIndex(cfg.near_dup_threshold, cfg.num_perm)
-        for row in ctx.pool.query(
-                "SELECT id, text FROM candidates WHERE recipe = ? AND status IN (?, ?) "
-                "ORDER BY id", [NAME, ACCEPTED, PROPOSED]):
-            self.index.add(_dup_key(row["id"]), row["text"] or "")
+        with self.guard.rebuilding():
+            topics = [t for t in ctx.pool.list_rows("topics") if (t.get("topic") or "").strip()]
+            if not topics:
+                raise InputError("the pool has no topics for the textbook recipe",
+                                 hint="Import some with `synthstudio topics import FILE`.")
+            counts: Counter[tuple[int, str, str]] = Counter()
+            for r in _counted(ctx.pool):
+                if r["topic_id"] is not None:
+                    counts[(int(r["topic_id"]), r["audience"], r["style"])] += r["n"]
+            index = MinHashIndex(cfg.near_dup_threshold, cfg.num_perm)
+            ids: set[int] = set()
+            for row in ctx.pool.query(
+                    "SELECT id, text FROM candidates WHERE recipe = ? AND status IN (?, ?) "
+                    "ORDER BY id", [NAME, ACCEPTED, PROPOSED]):
+                index.add(_dup_key(row["id"]), row["text"] or "")
+                ids.add(int(row["id"]))
+
+            def swap() -> None:
+                self.topics, self.counts, self.index, self._counted = topics, counts, index, ids
+
+            self.guard.hand_over(swap)
 
     def on_stored(self, cand: Candidate) -> None:
-        if cand.id is None or cand.recipe != NAME or cand.status == REJECTED:
-            return
-        self.index.add(_dup_key(cand.id), cand.text)
-        key = _counts_key(cand)
-        if key is not None:
-            self.counts[key] += 1
+        if cand.id is not None and cand.recipe == NAME:
+            self.guard.apply(self._changed, cand.id, cand.status, cand.text,
+                             _counts_key(cand))
 
     def on_status_changed(self, cand: Candidate, old_status: str) -> None:
-        if cand.id is None or cand.recipe != NAME:
-            return
-        was, now = old_status != REJECTED, cand.status != REJECTED
-        if now:  # (re)index: the text may have been edited
-            self.index.add(_dup_key(cand.id), cand.text)
-        else:
-            self.index.remove(_dup_key(cand.id))
-        key = _counts_key(cand)
-        if key is not None and was != now:
-            self.counts[key] = max(0, self.counts[key] + (1 if now else -1))
+        if cand.id is not None and cand.recipe == NAME:
+            self.guard.apply(self._changed, cand.id, cand.status, cand.text,
+                             _counts_key(cand))
+
+    def _changed(self, cand_id: int, status: str, text: str,
+                 key: tuple[int, str, str] | None) -> None:
+        """``cand_id`` now has ``status`` (idempotent: replayed after a rebuild)."""
+        live = status != REJECTED
+        if live:  # (re)index: the text may have been edited
+            self.index.add(_dup_key(cand_id), text)
+        elif _dup_key(cand_id) in self.index:
+            self.index.remove(_dup_key(cand_id))
+        if key is not None and live != (cand_id in self._counted):
+            self.counts[key] = max(0, self.counts[key] + (1 if live else -1))
+            (self._counted.add if live else self._counted.discard)(cand_id)
 
     def state(self) -> dict[str, Any]:
         return {}
@@ -206,7 +221,9 @@ class Textbook:
 
     def combo_counts(self, cfg: TextbookSettings) -> dict[Combo, int]:
         out = {(a, s): 0 for a in cfg.audiences for s in cfg.styles}
-        for (_, a, s), n in self.counts.items():
+        with self.guard.lock:
+            counted = list(self.counts.items())
+        for (_, a, s), n in counted:
             if (a, s) in out:
                 out[(a, s)] += n
         return out
@@ -220,13 +237,15 @@ class Textbook:
 
     def choose_topic(self, ctx: Context, combos: list[Combo]) -> dict[str, Any]:
         """Fewest texts for ``combos``, then fewest texts overall, then at random."""
+        with self.guard.lock:
+            counts = Counter(self.counts)
         totals: Counter[int] = Counter()
-        for (t, _, _), n in self.counts.items():
+        for (t, _, _), n in counts.items():
             totals[t] += n
 
         def key(t: dict[str, Any]) -> tuple[int, int]:
             tid = int(t["id"])
-            return sum(self.counts[(tid, a, s)] for a, s in combos), totals[tid]
+            return sum(counts[(tid, a, s)] for a, s in combos), totals[tid]
 
         best = min(key(t) for t in self.topics)
         return ctx.rng.choice([t for t in self.topics if key(t) == best])
@@ -260,10 +279,17 @@ class Textbook:
                 break
             out.append(cand)
             if cand.status != REJECTED:  # the next audiences are compared with it too
-                self.index.add(f"pending:{id(cand)}", cand.text)
+                self.guard.apply(self._pend, f"pending:{id(cand)}", cand.text)
         for cand in out:
-            self.index.remove(f"pending:{id(cand)}")
+            self.guard.apply(self._unpend, f"pending:{id(cand)}")
         return out
+
+    def _pend(self, key: str, text: str) -> None:
+        self.index.add(key, text)
+
+    def _unpend(self, key: str) -> None:
+        if key in self.index:
+            self.index.remove(key)
 
     async def write(self, ctx: Context, topic: dict[str, Any], audience: str,
                     style: str) -> Candidate | None:
@@ -299,7 +325,9 @@ class Textbook:
 
     def filters(self, text: str, style: str, cfg: TextbookSettings) -> list[FilterResult]:
         results = text_filters(text, style, cfg.lengths())
-        results.append(near_dup_filter(self.index.query(text), cfg.near_dup_threshold))
+        with self.guard.lock:
+            match = self.index.query(text)
+        results.append(near_dup_filter(match, cfg.near_dup_threshold))
         results.extend(run_noise_filters(text, cfg.noise_thresholds,
                                          disable=cfg.noise_disable))
         return results

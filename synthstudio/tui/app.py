@@ -29,7 +29,7 @@ from synthstudio.tui.control import RunControl
 from synthstudio.tui.curation import CurationActions
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
-from synthstudio.tui.review import Curator
+from synthstudio.curation import Curator
 from synthstudio.tui.screens.audiences import AudiencesScreen, is_textbook
 from synthstudio.tui.screens.coverage import CoverageScreen
 from synthstudio.tui.screens.export import ExportRequest, ExportScreen

@@ -21,7 +21,7 @@ from synthstudio.tui.panes.generation import GenerationPane
 from synthstudio.tui.panes.pool import PoolPane
 from synthstudio.tui.panes.scores import ScoresPane
 from synthstudio.tui.panes.seeds import SeedsPane
-from synthstudio.tui.review import Curator
+from synthstudio.curation import Curator
 from synthstudio.tui.statusbar import StatusBar
 
 
