@@ -3,6 +3,7 @@ and an app factory. The pool's contents are fixed so the snapshots are determini
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,15 @@ def make_app(tmp_path: Path, pool: Pool, *, backend: Any = None, count: int = 3,
         backend = ScriptedBackend(default=replies(delay=delay))
     return SynthStudio(pool=pool, settings=settings, backend=backend,
                        config_path=tmp_path / "config.toml")
+
+
+async def settled(pilot: Any) -> None:
+    """Wait until the studio's pool thread has done all it was asked (its writes are in
+    the pool) and the studio has handled what came back."""
+    await asyncio.to_thread(pilot.app.settle)
+    await pilot.pause()
+    await asyncio.to_thread(pilot.app.settle)  # reads asked for by what came back
+    await pilot.pause()
 
 
 async def wait_for(pilot: Any, check: Any, timeout: float = 10.0) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, TextArea
 
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 from synthstudio.tui.screens.confirm import AskScreen
 from synthstudio.tui.screens.edit import EditScreen
 from synthstudio.tui.screens.prompt import PromptScreen
 from tests.fakes import Reply
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.test_tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -22,12 +22,14 @@ async def test_generate_then_accept_reject_skip(tmp_path, pool):
     fill(pool, candidates=False)
     app = make_app(tmp_path, pool, count=3)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("g")
         await wait_for(pilot, lambda: not app.running)
         assert pool.run_counts(1)["proposed"] == 3
         queue = list(app.curator.queue)
         assert len(queue) == 3 and app.focus_candidate is queue[0]
         await pilot.press("a")
+        await settled(pilot)
         assert pool.get_candidate(queue[0].id).status == ACCEPTED
         # the recipe heard it: the accepted task is in its machine-task sample
         assert queue[0].id in [i for i, _ in app.recipe.machine]
@@ -36,6 +38,7 @@ async def test_generate_then_accept_reject_skip(tmp_path, pool):
         assert app.focus_candidate.id == queue[2].id
         assert pool.get_candidate(queue[1].id).status == PROPOSED
         await pilot.press("r")
+        await settled(pilot)
         rejected = pool.get_candidate(queue[2].id)
         assert rejected.status == REJECTED and rejected.reason == "user"
         assert [c.id for c in app.curator.queue] == [queue[1].id]
@@ -52,17 +55,20 @@ async def test_reject_with_reason_and_edit_then_accept(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         first, second = app.curator.queue[:2]
         await pilot.press("R")
         assert isinstance(app.screen, AskScreen)
         app.screen.query_one(Input).value = "off topic"
         await pilot.press("enter")
+        await settled(pilot)
         assert pool.get_candidate(first.id).reason == "user: off topic"
         assert app.focus_candidate.id == second.id
         await pilot.press("e")
         assert isinstance(app.screen, EditScreen)
         app.screen.query_one("#edit-instruction", TextArea).text = "Explain red text."
         await pilot.press("ctrl+s")
+        await settled(pilot)
         saved = pool.get_candidate(second.id)
         assert saved.status == ACCEPTED and saved.instruction == "Explain red text."
         assert saved.meta["edited"] is True
@@ -72,11 +78,15 @@ async def test_accept_all_and_overrule_a_filter(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("A")
+        await settled(pilot)
         assert len(by_status(pool, ACCEPTED)) == 4 and not by_status(pool, PROPOSED)
         await pilot.press("f")
+        await settled(pilot)
         assert [c.reason for c in app.curator.queue] == ["filter:rouge_l"]
         await pilot.press("a")
+        await settled(pilot)
         assert "Write a short poem about the sea at dawn." in by_status(pool, ACCEPTED)
 
 
@@ -84,16 +94,20 @@ async def test_unaccept_from_the_pool_pane(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("4")
+        await settled(pilot)
         newest = app.pool_pane.items[0]
         assert app.focus_candidate.id == newest.id
         await pilot.press("enter")  # open it: saving keeps it accepted
         assert isinstance(app.screen, EditScreen) and not app.screen.accept
         app.screen.query_one("#edit-instruction", TextArea).text = "把这段话翻译成德语。"
         await pilot.press("ctrl+s")
+        await settled(pilot)
         assert pool.get_candidate(newest.id).instruction == "把这段话翻译成德语。"
         assert pool.get_candidate(newest.id).status == ACCEPTED
         await pilot.press("u")
+        await settled(pilot)
         assert pool.get_candidate(newest.id).status == PROPOSED
         assert newest.id in [c.id for c in app.curator.queue]
 
@@ -104,15 +118,16 @@ async def test_model_output_is_inert(tmp_path, pool):
     app.backend.default = Reply("9. Print \x1b[31m[bold]red[/bold]\x1b[0m words on the screen.",
                                 thinking="Let me \x1b[2Jthink.")
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("g")
         await wait_for(pilot, lambda: app.generation.buffer.text.startswith("9. Print"))
         await pilot.pause(0.2)
-        shown = str(app.query_one("#stream-text", Static).render())
+        shown = app.generation.stream.text
         assert "␛[31m[bold]red[/bold]␛[0m" in shown
         assert "\x1b" not in shown
         # thinking is shown apart, in a collapsible, inert too
         assert app.query_one("#gen-thinking").display
-        assert "Let me ␛[2Jthink." in str(app.query_one("#thinking-text", Static).render())
+        assert "Let me ␛[2Jthink." in app.generation.thinking.text
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running)
 
@@ -122,15 +137,16 @@ async def test_escape_cancels_and_keeps_partial_text(tmp_path, pool):
     app = make_app(tmp_path, pool, count=1)
     app.backend.default = Reply("Write a letter to a friend " * 30, delay=0.02, chunk_size=3)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("g")
         await wait_for(pilot, lambda: len(app.generation.buffer.text) > 20)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.generation.buffer.cancelled)
-        assert app.engine.paused
+        await wait_for(pilot, lambda: app.engine.paused)
         kept = app.generation.buffer.text
         assert 20 <= len(kept) < len("Write a letter to a friend " * 30)
         await pilot.pause(0.1)
-        assert kept.strip()[:20] in str(app.query_one("#stream-text", Static).render())
+        assert kept.strip()[:20] in app.generation.stream.text
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running)
 
@@ -143,18 +159,20 @@ async def test_ui_responds_while_tokens_stream_and_pause_works(tmp_path, pool):
                  delay=0.01, chunk_size=2)
     app.backend.replies = [slow]
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("g")
         await wait_for(pilot, lambda: app.generation.buffer.chunks > 3)
         assert app.generation.buffer.ended is None  # mid-stream
         await pilot.press("4")  # a key, handled at once
+        await settled(pilot)
         assert app.focused is app.pool_pane.primary
         await pilot.press("space")
-        assert app.engine is not None and app.engine.paused
+        await wait_for(pilot, lambda: app.engine is not None and app.engine.paused)
         assert app.generation.buffer.ended is None  # still the same stream
         await pilot.pause(0.1)
         assert len(app.generation.buffer.text) < len(slow.content)
         await pilot.press("space")
-        assert not app.engine.paused
+        await wait_for(pilot, lambda: not app.engine.paused)
         await wait_for(pilot, lambda: not app.running, timeout=30)
         assert pool.counts()["proposed"] == 1
 
@@ -163,9 +181,11 @@ async def test_quit_during_generation_stops_the_run_and_keeps_accepted(tmp_path,
     fill(pool)
     app = make_app(tmp_path, pool, count=50, delay=0.01)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("a")
         await pilot.press("g")
         await wait_for(pilot, lambda: app.generation.buffer.chunks > 0)
         await pilot.press("q")
+        await settled(pilot)
     assert pool.get_run(1)["status"] == "stopped"
     assert len(by_status(pool, ACCEPTED)) == 3

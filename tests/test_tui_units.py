@@ -6,12 +6,12 @@ import pytest
 
 from synthstudio.backends.base import Completion, ContentDelta, Final, ThinkingDelta
 from synthstudio.config import Settings
+from synthstudio.curation import Curator
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.messages import RequestEnded, TokensStreamed
 from synthstudio.tui.panes.generation import StreamBuffer
 from synthstudio.tui.panes.scores import nearest, reasoning, verdict
-from synthstudio.curation import Curator
 from synthstudio.tui.screens.settings import apply_form, studio_count
 from synthstudio.tui.text import candidate_line, highlight_overlap, safe
 from tests.test_tui_kit import fill

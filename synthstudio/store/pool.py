@@ -191,6 +191,13 @@ class Pool(SeedStore, RunStore):
             f"SELECT reason, count(*) AS n FROM candidates {where} GROUP BY reason "
             "ORDER BY n DESC", params)}
 
+    def tally(self) -> tuple[dict[str, int], dict[str, int], int]:
+        """Counts, rejection reasons and the newest candidate id, read with no write of
+        this process in between (so a live count can go on from them)."""
+        with self._lock:
+            last = self.query("SELECT max(id) AS m FROM candidates")[0]["m"] or 0
+            return self.counts(), self.rejection_reasons(), int(last)
+
     def instructions(self, statuses: tuple[str, ...] = (ACCEPTED,),
                      recipe: str = "self-instruct") -> list[tuple[int, str]]:
         marks = ",".join("?" * len(statuses))

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from textual.widgets import Footer
 
 from synthstudio.backends.base import Backend
 from synthstudio.config import Settings, save_settings
+from synthstudio.curation import Curator
 from synthstudio.errors import SynthError
 from synthstudio.recipes import make_recipe
 from synthstudio.recipes.base import Recipe
@@ -29,7 +31,6 @@ from synthstudio.tui.control import RunControl
 from synthstudio.tui.curation import CurationActions
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
-from synthstudio.curation import Curator
 from synthstudio.tui.screens.audiences import AudiencesScreen, is_textbook
 from synthstudio.tui.screens.coverage import CoverageScreen
 from synthstudio.tui.screens.export import ExportRequest, ExportScreen
@@ -66,8 +67,9 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.config_path = config_path
         self.remap, self.unknown_keys = bindings.keymap(settings.keys)
         self.recipe = _recipe(settings.recipe)
-        self.curator = Curator(pool, self.recipe)
         self._owns_backend = False
+        self.init_pool_sync()
+        self.curator = Curator(pool, self.recipe, submit=self.submit_decisions)
         self.init_run_control()
         self.init_layout()
 
@@ -87,19 +89,19 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.notify(f"Unknown binding ids in the config's [keys]: "
                         f"{', '.join(self.unknown_keys)}. See ? for the ids.",
                         severity="warning")
-        self.load_queue()
-        self.refresh_counts()
+        self.start_pool_sync()
+        self.show_counts()
         self.status.update_right(state="idle")
         if self.backend is not None:
             self.post_message(BackendReady(self.backend, self.backend_why))
         else:
             self.status.set_connecting("Looking for a model (Ollama, else the embedded one)…")
-            self.run_worker(self._open_backend(), name="backend", group="backend",
-                            exit_on_error=False)
+            self.engine_thread.submit(self._open_backend())
         self.offer_resume()
         self.generation.focus_primary()
 
     async def _open_backend(self) -> None:
+        """Open the configured backend (on the engine's loop, where it will be used)."""
         try:
             from synthstudio.backends.select import open_backend
         except ImportError as exc:
@@ -135,8 +137,18 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
     async def on_unmount(self) -> None:
         with contextlib.suppress(NoMatches, AttributeError):
             self.seeds.editor.flush()
-        if self._owns_backend and self.backend is not None:
-            await self.backend.aclose()
+        await self.stop_engine()
+        backend = self.backend if self._owns_backend else None
+        await asyncio.to_thread(self._close_threads, backend)
+
+    def _close_threads(self, backend: Backend | None) -> None:
+        """Write what is still queued (nothing accepted is lost), close the backend on its
+        own loop, and end both threads."""
+        self.pool_thread.close()
+        if backend is not None:
+            with contextlib.suppress(Exception):
+                self.engine_thread.submit(backend.aclose()).result(10)
+        self.engine_thread.close()
 
     # -- panes ----------------------------------------------------------------------------
 
@@ -173,8 +185,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             if (new.backend, new.model) != (old.backend, old.model) and not self.running:
                 self.backend = None
                 self.status.set_connecting("Opening the model you chose…")
-                self.run_worker(self._open_backend(), name="backend", group="backend",
-                                exclusive=True, exit_on_error=False)
+                self.engine_thread.submit(self._open_backend())
             if path is not None:
                 self.notify(f"Settings saved to {path}.")
 

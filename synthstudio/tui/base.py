@@ -13,16 +13,19 @@ from textual.app import App
 
 from synthstudio.backends.base import Backend
 from synthstudio.config import Settings
+from synthstudio.curation import Curator
 from synthstudio.engine import Engine
 from synthstudio.recipes.base import Recipe
 from synthstudio.records import Candidate
 from synthstudio.store import Pool
+from synthstudio.tui.engine_thread import EngineThread
 from synthstudio.tui.panes.generation import GenerationPane
 from synthstudio.tui.panes.pool import PoolPane
 from synthstudio.tui.panes.scores import ScoresPane
 from synthstudio.tui.panes.seeds import SeedsPane
-from synthstudio.curation import Curator
+from synthstudio.tui.pool_thread import PoolThread
 from synthstudio.tui.statusbar import StatusBar
+from synthstudio.tui.tally import Tally
 
 
 class StudioBase(App[int]):
@@ -37,6 +40,9 @@ class StudioBase(App[int]):
     resume_run: dict[str, Any] | None
     focus_candidate: Candidate | None = None
     focus_source: str = "queue"
+    tally: Tally
+    pool_thread: PoolThread
+    engine_thread: EngineThread
 
     _seeds: SeedsPane
     _generation: GenerationPane
@@ -48,7 +54,7 @@ class StudioBase(App[int]):
         self._seeds = SeedsPane(self.pool, id="seeds")
         self._generation = GenerationPane(id="generation")
         self._scores = ScoresPane(id="scores")
-        self._pool_pane = PoolPane(self.pool, id="pool")
+        self._pool_pane = PoolPane(id="pool")
         self._status = StatusBar(id="status")
 
     def ui_ready(self) -> bool:
@@ -76,9 +82,11 @@ class StudioBase(App[int]):
     def status(self) -> StatusBar:
         return self._status
 
-    def refresh_counts(self) -> None:
-        self.status.update_right(counts=self.pool.counts())
-        self.pool_pane.refresh_counts()
+    def show_counts(self) -> None:
+        """Show the tally (kept from events; checked against the pool in the background)."""
+        if self.tally.known:
+            self.status.update_right(counts=self.tally.counts)
+        self.pool_pane.show_counts(self.tally)
 
     def focus_on(self, c: Candidate | None, source: str) -> None:
         """Make ``c`` the candidate in focus: the Scores pane shows it, keys act on it."""

@@ -1,13 +1,17 @@
 """Running the engine from the studio: start or resume, pause, cancel, stop, events.
 
-The engine runs as an async worker on the app's loop (backends are async; the embedded
-one runs its C call in a thread itself) and calls :meth:`RunControl.sink` for every
-event. The sink keeps the stream buffer current at once and posts messages; the panes
-redraw from them in batches.
+The engine runs on its own thread and loop (:class:`~synthstudio.tui.engine_thread.
+EngineThread`), where the backend lives too, so storing a candidate, saving the run's
+state or ``recipe.prepare`` never holds up the keys. Pause, resume, cancel and stop are
+handed to that loop. The engine calls :meth:`RunControl.sink` on its thread for every
+event; the sink keeps a request's chunks in its feed and posts messages (thread-safe),
+one notice at a time for tokens, so a flood of them never queues.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 from typing import Any
 
 from textual.worker import Worker, WorkerState
@@ -23,43 +27,62 @@ from synthstudio.events import (
 )
 from synthstudio.recipes import make_recipe
 from synthstudio.records import ACCEPTED
-from synthstudio.tui.base import StudioBase
+from synthstudio.tui.engine_thread import EngineThread
 from synthstudio.tui.messages import (
     CandidateArrived,
     EngineStatus,
     RequestBegan,
     RequestEnded,
+    ResumeFound,
     RunEnded,
     TokensStreamed,
 )
+from synthstudio.tui.pool_sync import PoolSync
 from synthstudio.tui.screens.prompt import PromptScreen
 from synthstudio.tui.screens.settings import studio_count
+from synthstudio.tui.stream_feed import StreamFeed
 
 #: backend error kinds that mean the model server cannot be reached right now
 UNREACHABLE_KINDS = frozenset({"unreachable", "timeout", "busy"})
 
 
-class RunControl(StudioBase):
-    _engine_worker: Worker[None] | None
+class RunControl(PoolSync):
+    _run_future: concurrent.futures.Future[None] | None
+    _feed: StreamFeed
 
     def init_run_control(self) -> None:
         self.engine = None
-        self._engine_worker = None
+        self._run_future = None
+        #: what the person asked for last (the engine hears it a moment later)
+        self.run_paused = False
+        self._feed = StreamFeed()
         #: extra keyword arguments for each Engine the studio starts (tests shorten backoff)
         self.engine_kwargs: dict[str, Any] = {}
-        self.resume_run = self.pool.last_unfinished_run()
+        self.resume_run = None
+        self.engine_thread = EngineThread()
 
     @property
     def running(self) -> bool:
-        w = self._engine_worker
-        return w is not None and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        f = self._run_future
+        return f is not None and not f.done()
 
     def offer_resume(self) -> None:
-        run = self.resume_run
-        if run is None:
+        """Look for a run that was stopped or killed (on the pool thread), then offer it."""
+        pool = self.pool
+
+        def job() -> None:
+            run = pool.last_unfinished_run()
+            done = pool.run_counts(int(run["id"])) if run is not None else {}
+            self.post_message(ResumeFound(run, done))
+
+        self.pool_thread.submit("look for a stopped run", job)
+
+    def on_resume_found(self, event: ResumeFound) -> None:
+        run = event.run
+        if run is None or self.running:
             return
-        done = self.pool.run_counts(int(run["id"]))
-        made = done["proposed"] + done["accepted"]
+        self.resume_run = run
+        made = event.counts.get("proposed", 0) + event.counts.get("accepted", 0)
         self.notify(f"Run #{run['id']} ({run['recipe']}) stopped with {made} of "
                     f"{run.get('target') or '?'} items. Press g to resume it, or pick "
                     f"'New run' in the command palette (ctrl+p).", timeout=10)
@@ -92,29 +115,35 @@ class RunControl(StudioBase):
                              target=studio_count(self.settings), emit=self.sink,
                              resume_run=resume, **self.engine_kwargs)
         self.resume_run = None
+        self.run_paused = False
         self.status.update_right(state=f"{'resuming' if resume else 'running'} {name}")
-        self._engine_worker = self.run_worker(self._run(self.engine), name="engine",
-                                              group="engine", exclusive=True,
-                                              exit_on_error=False)
+        self._run_future = self.engine_thread.submit(self._run(self.engine))
 
     async def _run(self, engine: Engine) -> None:
+        """The run, on the engine's loop; its end is posted to the studio."""
         try:
             summary = await engine.run()
         except SynthError as err:
             self.post_message(RunEnded("failed", err.full()))
             return
+        except asyncio.CancelledError:
+            self.post_message(RunEnded("stopped"))
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug, not a backend error: say it
+            self.post_message(RunEnded("failed", f"{type(exc).__name__}: {exc}"))
+            return
         self.post_message(RunEnded(summary.status, summary.message, summary))
 
     async def stop_engine(self) -> None:
         """Stop the run now (used on quit): the engine marks the run stopped."""
-        worker = self._engine_worker
-        if self.engine is not None:
-            self.engine.stop()
-        if worker is not None and self.running:
-            worker.cancel()
+        future, engine = self._run_future, self.engine
+        if engine is not None:
+            self.engine_thread.call(engine.stop)
+        if future is not None and not future.done():
+            self.engine_thread.loop.call_soon_threadsafe(future.cancel)
             try:
-                await worker.wait()
-            except Exception:  # noqa: BLE001 - cancelled or failed: either way it is over
+                await asyncio.wait_for(asyncio.wrap_future(future), timeout=10)
+            except BaseException:  # noqa: BLE001 - cancelled, failed or slow: it is over
                 pass
 
     def action_pause(self) -> None:
@@ -122,20 +151,23 @@ class RunControl(StudioBase):
         if engine is None or not self.running:
             self.notify("Nothing is generating; press g to start.")
             return
-        if engine.paused:
-            engine.resume()
+        if self.run_paused:
+            self.run_paused = False
+            self.engine_thread.call(engine.resume)
             self.generation.set_state("streaming")
             self.status.update_right(state="running")
         else:
-            engine.pause()
+            self.run_paused = True
+            self.engine_thread.call(engine.pause)
             self.generation.set_state("paused after this request (space resumes)")
             self.status.update_right(state="paused")
 
     def action_cancel_request(self) -> None:
         """Stop the request in flight and pause, so its partial text stays in view."""
         if self.engine is not None and self.running:
-            self.engine.pause()
-            self.engine.cancel_request()
+            self.run_paused = True
+            self.engine_thread.call(self.engine.pause)
+            self.engine_thread.call(self.engine.cancel_request)
             self.status.update_right(state="paused")
             self.notify("Cancelled the request in flight; its partial text is kept. "
                         "The run is paused: space goes on, x stops it.")
@@ -144,32 +176,34 @@ class RunControl(StudioBase):
 
     def action_stop_run(self) -> None:
         if self.engine is not None and self.running:
-            self.engine.stop()
+            self.engine_thread.call(self.engine.stop)
             self.status.update_right(state="stopping")
 
     # -- events from the engine -----------------------------------------------------------
 
     def sink(self, event: Any) -> None:
-        """The engine's event callback (on the app's loop)."""
-        gen = self.generation
+        """The engine's event callback (on the engine's thread: only feeds and posts)."""
         if isinstance(event, StreamChunk):
-            gen.buffer.feed(event.chunk)
-            gen.post_message(TokensStreamed(event.step))
+            if self._feed.put(event.chunk):
+                self.post_message(TokensStreamed(event.step))
         elif isinstance(event, RequestStarted):
-            gen.buffer.begin(event.step, event.messages)
-            gen.post_message(RequestBegan(event.step, event.messages, event.model,
-                                          event.backend))
+            self._feed = StreamFeed(event.step)
+            self.post_message(RequestBegan(event.step, event.messages, event.model,
+                                           event.backend, self._feed))
         elif isinstance(event, RequestFinished):
-            gen.buffer.end(event.completion)
-            gen.post_message(RequestEnded(event.step, event.completion))
-            self.status.set_connected()
-            rate = gen.buffer.rate
-            if rate:
-                self.status.update_right(rate=rate)
+            self.post_message(RequestEnded(event.step, event.completion))
         elif isinstance(event, CandidateReady):
             self.post_message(CandidateArrived(event.candidate))
         elif isinstance(event, Status):
             self.post_message(EngineStatus(event.text, event.level, event.kind))
+
+    def on_request_began(self, event: RequestBegan) -> None:
+        if self.ui_ready():
+            self.generation.on_request_began(event)
+
+    def on_tokens_streamed(self, event: TokensStreamed) -> None:
+        if self.ui_ready():
+            self.generation.on_tokens_streamed(event)
 
     def on_candidate_arrived(self, event: CandidateArrived) -> None:
         if not self.ui_ready():
@@ -180,16 +214,12 @@ class RunControl(StudioBase):
             if self.focus_candidate is None:
                 self.focus_on(c, "queue")
         if c.status == ACCEPTED:
-            self.pool_pane.reload()
-        self.refresh_counts()
+            self.pool_pane.accepted(c)
+        self.counted_arrival(c)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A run that crashed (a bug, not a backend error) is reported, not silent."""
-        if event.state != WorkerState.ERROR:
-            return
-        if event.worker is self._engine_worker:
-            self.post_message(RunEnded("failed", f"{event.worker.error}"))
-        elif event.worker.name == "backend":
+        """A worker that crashed (a bug, not a backend error) is reported, not silent."""
+        if event.state == WorkerState.ERROR and event.worker.name == "backend":
             self.status.set_error(f"{event.worker.error}")
 
     def on_engine_status(self, event: EngineStatus) -> None:
@@ -203,13 +233,21 @@ class RunControl(StudioBase):
     def on_request_ended(self, event: RequestEnded) -> None:
         if not self.ui_ready():
             return
-        if self.engine is not None and self.engine.paused:
-            self.generation.set_state(self.generation.state + " · paused (space resumes)")
+        gen = self.generation
+        gen.on_request_ended(event)
+        self.status.set_connected()
+        rate = gen.buffer.rate
+        if rate:
+            self.status.update_right(rate=rate)
+        if self.engine is not None and self.run_paused:
+            gen.set_state(gen.state + " · paused (space resumes)")
 
     def on_run_ended(self, event: RunEnded) -> None:
         if not self.ui_ready():
             return
         self.engine = None
+        self.run_paused = False
+        self.check_counts()
         self.generation.set_state(f"run {event.status}")
         self.status.update_right(state=f"run {event.status}")
         text = f"The run {event.status}."

@@ -2,19 +2,20 @@
 
 The "candidate in focus" is the one last highlighted in the queue (Generation pane) or
 in the pool list; the Scores pane shows it and the keys act on it. The decisions
-themselves live in :class:`synthstudio.tui.review.Curator`.
+themselves live in :class:`synthstudio.curation.Curator`: each changes the queue in
+memory, the screen follows at once, and the write goes to the pool thread.
 """
 
 from __future__ import annotations
 
 from synthstudio.records import ACCEPTED, Candidate
-from synthstudio.tui.base import StudioBase
 from synthstudio.tui.messages import CandidateFocused
+from synthstudio.tui.pool_sync import PoolSync
 from synthstudio.tui.screens.confirm import AskScreen
 from synthstudio.tui.screens.edit import EditScreen
 
 
-class CurationActions(StudioBase):
+class CurationActions(PoolSync):
     def on_candidate_focused(self, event: CandidateFocused) -> None:
         """A list highlighted a candidate: follow it if that list is the one in use."""
         if not self.ui_ready():
@@ -24,15 +25,9 @@ class CurationActions(StudioBase):
         if in_use or event.source == self.focus_source:
             self.focus_on(event.candidate, event.source)
 
-    def load_queue(self) -> None:
-        self.curator.load()
-        first = self.curator.queue[0] if self.curator.queue else None
-        self.generation.set_queue(self.curator.queue, first, self.curator.show_filtered)
-        self.focus_on(first, "queue")
-
     def action_reload_queue(self) -> None:
-        self.load_queue()
-        self.refresh_counts()
+        self.request_queue()
+        self.check_counts()
 
     def _target(self) -> Candidate | None:
         c = getattr(self, "focus_candidate", None)
@@ -40,18 +35,26 @@ class CurationActions(StudioBase):
             self.notify("No candidate in focus: pick one in the queue or the pool.")
         return c
 
-    def _after(self, c: Candidate, nxt: Candidate | None) -> None:
-        """Redraw after a decision on ``c``; show ``nxt`` next when it came from the queue."""
+    def _after(self, c: Candidate, nxt: Candidate | None, was_accepted: bool) -> None:
+        """Show the decision on ``c``; show ``nxt`` next when it came from the queue."""
         from_queue = self.focus_source == "queue"
+        queue = self.curator.queue
         if from_queue:
             target = nxt if self.curator.index_of(nxt) is not None else (
-                self.curator.queue[0] if self.curator.queue else None)
+                queue[0] if queue else None)
         else:
             target = c
-        self.generation.set_queue(self.curator.queue, target if from_queue else None,
-                                  self.curator.show_filtered)
-        self.pool_pane.reload(focus_id=c.id if not from_queue else None)
-        self.refresh_counts()
+        gen = self.generation
+        if self.curator.index_of(c) is None:
+            gen.drop(c, target if from_queue else None)
+        elif c.id is not None and str(c.id) in gen.listing.records:
+            gen.listing.update(c)
+        else:  # back in the queue: at its place in id order
+            gen.set_queue(queue, target if from_queue else None, self.curator.show_filtered)
+        if c.status == ACCEPTED:
+            self.pool_pane.accepted(c)
+        elif was_accepted:
+            self.pool_pane.left(c)
         self.focus_on(target, self.focus_source)
 
     # -- decisions -------------------------------------------------------------------------
@@ -65,15 +68,16 @@ class CurationActions(StudioBase):
             return
         nxt = self.curator.after(c)
         self.curator.accept(c)
-        self._after(c, nxt)
+        self._after(c, nxt, False)
 
     def action_reject(self, reason: str = "") -> None:
         c = self._target()
         if c is None:
             return
         nxt = self.curator.after(c)
+        was = c.status == ACCEPTED
         self.curator.reject(c, reason)
-        self._after(c, nxt)
+        self._after(c, nxt, was)
 
     def action_reject_with_reason(self) -> None:
         c = self._target()
@@ -99,9 +103,12 @@ class CurationActions(StudioBase):
             if edited is None:
                 return
             nxt = self.curator.after(c) if accept else None
+            was = edited.status == ACCEPTED
             self.curator.save_edit(edited, accept=accept)
             self.notify(f"Saved #{edited.id}" + (" and accepted it." if accept else "."))
-            self._after(edited, nxt)
+            self._after(edited, nxt, was)
+            if was and edited.status == ACCEPTED:
+                self.pool_pane.changed(edited)
 
         self.push_screen(EditScreen(c, accept=accept), done)
 
@@ -113,7 +120,7 @@ class CurationActions(StudioBase):
         if nxt is None or nxt.id == c.id:
             self.notify("That was the last candidate in the queue.")
             return
-        self.generation.set_queue(self.curator.queue, nxt, self.curator.show_filtered)
+        self.generation.listing.highlight(nxt.id)
         self.focus_on(nxt, "queue")
 
     def action_unaccept(self) -> None:
@@ -124,20 +131,21 @@ class CurationActions(StudioBase):
             self.notify(f"#{c.id} is not accepted.")
             return
         self.notify(f"#{c.id} is back in the queue.")
-        self._after(c, None)
+        self._after(c, None, True)
 
     def action_accept_all(self) -> None:
         chosen = self.curator.accept_all_passing()
         self.notify(f"Accepted {len(chosen)} candidates that pass every filter.")
         self.focus_source = "queue"
-        first = self.curator.queue[0] if self.curator.queue else None
+        queue = self.curator.queue
+        first = queue[0] if queue else None
+        self.generation.set_queue(queue, first, self.curator.show_filtered)
         if chosen:
-            self._after(chosen[-1], first)
+            self.pool_pane.reload()
+        self.focus_on(first, "queue")
 
     def action_toggle_filtered(self) -> None:
         shown = self.curator.toggle_filtered()
-        first = self.curator.queue[0] if self.curator.queue else None
-        self.generation.set_queue(self.curator.queue, first, shown)
-        self.focus_on(first, "queue")
+        self.request_queue()
         self.notify("Showing candidates the filters rejected too: accept one to overrule "
                     "its filter." if shown else "Hiding filtered-out candidates.")

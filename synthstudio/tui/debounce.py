@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.message_pump import MessagePump
 
 
 class Debouncer:
@@ -15,7 +15,7 @@ class Debouncer:
     :meth:`cancel` drops a pending call (the caller is about to save itself).
     """
 
-    def __init__(self, owner: Widget, delay: float, action: Callable[[], Any]) -> None:
+    def __init__(self, owner: MessagePump, delay: float, action: Callable[[], Any]) -> None:
         self._owner = owner
         self._delay = delay
         self._action = action

@@ -1,9 +1,13 @@
 """Textual messages named for what happened; the engine's events arrive as these.
 
-The engine calls the app's sink on the app's own loop; the sink turns each event into one
-of these messages. :class:`TokensStreamed` carries no text (the text is gathered in the
-Generation pane's buffer), so a flood of them coalesces: a pending one is replaced by the
-next and the pane redraws once per batch.
+The engine calls the app's sink on the engine's own thread; the sink turns each event
+into one of these messages (posting is thread-safe). :class:`TokensStreamed` carries no
+text (the text waits in the request's :class:`~synthstudio.tui.stream_feed.StreamFeed`)
+and is posted only when none is pending, and a pending one is replaced by the next, so a
+flood of tokens never queues: the pane draws once per batch.
+
+Pool reads and writes run on the studio's pool thread; their results come back as the
+``Pool...`` messages below.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ class RequestBegan(Message):
     messages: list[dict[str, str]]
     model: str
     backend: str
+    #: where this request's chunks wait for the pane
+    feed: Any = None
 
 
 @dataclass
 class TokensStreamed(Message):
-    """More text arrived for the request in flight (read it from the stream buffer)."""
+    """More text arrived for the request in flight (take it from the request's feed)."""
 
     step: str
 
@@ -81,3 +87,52 @@ class CandidateFocused(Message):
 
     candidate: Candidate | None
     source: str = ""
+
+
+@dataclass
+class QueueLoaded(Message):
+    """The review queue as the pool holds it (read on the pool thread)."""
+
+    items: list[Candidate]
+    focus_id: int | None = None
+    #: decisions sent before the read (a later one makes the read out of date)
+    writes: int = 0
+
+
+@dataclass
+class PoolListLoaded(Message):
+    """The accepted items for the Pool pane (newest first, with the search applied)."""
+
+    items: list[Candidate]
+    search: str
+    focus_id: int | None = None
+
+
+@dataclass
+class CountsChecked(Message):
+    """The pool's counts and rejection reasons, read in the background.
+
+    ``writes`` is how many decisions the studio had sent before the read; ``last_id`` the
+    newest candidate the read saw (a candidate the engine reports later is counted once).
+    """
+
+    counts: dict[str, int]
+    reasons: dict[str, int]
+    writes: int
+    last_id: int
+
+
+@dataclass
+class PoolWriteFailed(Message):
+    """A write on the pool thread failed: what was being done, and why."""
+
+    what: str
+    error: str
+
+
+@dataclass
+class ResumeFound(Message):
+    """The last stopped or killed run (None if every run finished) and its counts."""
+
+    run: dict[str, Any] | None
+    counts: dict[str, int]

@@ -1,9 +1,10 @@
 """Pane 2: the request in flight, token by token, and the queue of candidates to review.
 
-The app's engine sink gathers chunks in a :class:`StreamBuffer` as they arrive and posts
-:class:`TokensStreamed`, which coalesce; the view redraws at most every ``REDRAW_S`` (a
-batch), and once more in full when the request ends. Thinking is kept apart in a
-collapsible. All text is shown inert.
+The engine's thread gathers each request's chunks in its :class:`StreamFeed` and tells
+the pane (one :class:`TokensStreamed` at a time); at most every ``REDRAW_S`` the pane
+takes what arrived, keeps it in its :class:`StreamBuffer` and appends it to the
+:class:`StreamView` (only the new text is wrapped and drawn). When the request ends the
+full reply is shown once. Thinking is kept apart in a collapsible. All text is inert.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, OptionList, Static
-from textual.widgets.option_list import Option
 
 from synthstudio.backends.base import Chunk, Completion, ContentDelta, Final, ThinkingDelta
 from synthstudio.records import Candidate
@@ -30,9 +29,12 @@ from synthstudio.tui.messages import (
     TokensStreamed,
 )
 from synthstudio.tui.panes import Pane
+from synthstudio.tui.record_list import RecordList
+from synthstudio.tui.stream_feed import StreamFeed
+from synthstudio.tui.stream_view import FollowChanged, StreamView
 from synthstudio.tui.text import candidate_line, safe
 
-REDRAW_S = 0.05
+REDRAW_S = 0.1
 
 
 @dataclass
@@ -106,20 +108,18 @@ class GenerationPane(Pane):
         self.model = ""
         self.backend = ""
         self.state = "idle"
+        self.feed: StreamFeed | None = None
         self._redraw: Timer | None = None
         self._ticker: Timer | None = None
-        self._queue: list[Candidate] = []
         self._filtered = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="gen-header")
         yield Static(id="gen-note")
         with Collapsible(title="thinking", id="gen-thinking", collapsed=True):
-            with VerticalScroll(id="thinking-scroll"):
-                yield Static(id="thinking-text")
-        with VerticalScroll(id="gen-stream"):
-            yield Static("Press g to generate.", id="stream-text")
-        yield OptionList(id="queue")
+            yield StreamView(id="thinking-text")
+        yield StreamView("Press g to generate.", id="gen-stream")
+        yield RecordList(lambda c: c.id, candidate_line, id="queue")
 
     def on_mount(self) -> None:
         self.query_one("#gen-thinking").display = False
@@ -129,7 +129,7 @@ class GenerationPane(Pane):
 
     @property
     def primary(self) -> Widget:
-        return self.query_one("#queue", OptionList)
+        return self.listing
 
     # -- header -------------------------------------------------------------------------
 
@@ -152,18 +152,39 @@ class GenerationPane(Pane):
             parts.append(f"{rate:.1f} tok/s" if rate else "– tok/s")
             parts.append(f"{b.elapsed:.1f} s")
         parts.append(self.state)
+        if b.started and not self.stream.following:
+            parts.append("scrolled up: End follows")
         self.query_one("#gen-header", Static).update(safe(" · ".join(parts)))
+
+    @property
+    def stream(self) -> StreamView:
+        return self.query_one("#gen-stream", StreamView)
+
+    @property
+    def thinking(self) -> StreamView:
+        return self.query_one("#thinking-text", StreamView)
+
+    @on(FollowChanged)
+    def _follow_changed(self, event: FollowChanged) -> None:
+        event.stop()
+        self.show_header()
 
     # -- the stream ---------------------------------------------------------------------
 
     def on_request_began(self, event: RequestBegan) -> None:
-        """The app's sink has reset the buffer; show the new request."""
+        """A new request: a new feed, an empty view."""
         event.stop()
+        self.draw()  # whatever the last request left in its feed
+        self.feed = event.feed
+        self.buffer.begin(event.step, event.messages)
         self.model, self.backend = event.model or self.model, event.backend or self.backend
         self.state = "streaming"
-        self.draw()
+        self.stream.clear()
+        self.thinking.clear()
+        self._thinking_box(0)
         if self._ticker is None:
             self._ticker = self.set_interval(0.5, self.show_header)
+        self.show_header()
 
     def on_tokens_streamed(self, event: TokensStreamed) -> None:
         event.stop()
@@ -171,27 +192,50 @@ class GenerationPane(Pane):
             self._redraw = self.set_timer(REDRAW_S, self.draw)
 
     def on_request_ended(self, event: RequestEnded) -> None:
+        self.draw()
+        self.buffer.end(event.completion)
         cancelled = event.completion.cancelled
         self.state = "cancelled: partial text kept" if cancelled else "done"
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
-        self.draw()
+        # the full reply once (a backend may have moved inline thinking out of it)
+        if self.stream.text != self.buffer.text:
+            self.stream.set_text(self.buffer.text)
+        thinking = self.buffer.thinking_text
+        if self.thinking.text != thinking:
+            self.thinking.set_text(thinking)
+        self._thinking_box(len(thinking))
+        self.show_header()
 
     def draw(self) -> None:
-        """Show the buffer as it is now (one batch, or the full text at the end)."""
+        """Append what the feed gathered since the last batch."""
         if self._redraw is not None:
             self._redraw.stop()
             self._redraw = None
-        thinking = self.buffer.thinking_text
+        if self.feed is None:
+            return
+        chunks = self.feed.take()
+        if not chunks:
+            return
+        content: list[str] = []
+        thinking: list[str] = []
+        for chunk in chunks:
+            self.buffer.feed(chunk)
+            if isinstance(chunk, ContentDelta):
+                content.append(chunk.text)
+            elif isinstance(chunk, ThinkingDelta):
+                thinking.append(chunk.text)
+        if thinking:
+            self.thinking.append("".join(thinking))
+            self._thinking_box(sum(len(t) for t in self.buffer.thinking))
+        if content:
+            self.stream.append("".join(content))
+
+    def _thinking_box(self, chars: int) -> None:
         box = self.query_one("#gen-thinking", Collapsible)
-        box.display = bool(thinking)
-        box.title = f"thinking ({len(thinking)} chars, h)"
-        self.query_one("#thinking-text", Static).update(safe(thinking))
-        self.query_one("#thinking-scroll", VerticalScroll).scroll_end(animate=False)
-        self.query_one("#stream-text", Static).update(safe(self.buffer.text))
-        self.query_one("#gen-stream", VerticalScroll).scroll_end(animate=False)
-        self.show_header()
+        box.display = chars > 0
+        box.title = f"thinking ({chars} chars, h)"
 
     def action_toggle_thinking(self) -> None:
         box = self.query_one("#gen-thinking", Collapsible)
@@ -199,43 +243,37 @@ class GenerationPane(Pane):
 
     # -- the queue ----------------------------------------------------------------------
 
+    @property
+    def listing(self) -> RecordList[Candidate]:
+        return self.query_one("#queue", RecordList)
+
     def set_queue(self, queue: list[Candidate], focus: Candidate | None,
                   filtered: bool) -> None:
         """Show ``queue`` and highlight ``focus`` (or the first item)."""
-        self._queue = list(queue)
         self._filtered = filtered
-        listing = self.query_one("#queue", OptionList)
-        listing.set_options([Option(candidate_line(c), id=str(c.id)) for c in queue])
-        ids = [c.id for c in queue]
-        if focus is not None and focus.id in ids:
-            listing.highlighted = ids.index(focus.id)
-        elif queue:
-            listing.highlighted = 0
+        self.listing.show(queue, focus.id if focus is not None else None)
+        self._title()
+
+    def drop(self, c: Candidate, focus: Candidate | None) -> None:
+        """``c`` left the queue: remove its line, highlight ``focus``."""
+        self.listing.drop(c, focus.id if focus is not None else None)
         self._title()
 
     def append(self, c: Candidate) -> None:
-        self._queue.append(c)
-        listing = self.query_one("#queue", OptionList)
-        listing.add_option(Option(candidate_line(c), id=str(c.id)))
-        if listing.highlighted is None:
-            listing.highlighted = 0
+        self.listing.append(c)
         self._title()
 
     def _title(self) -> None:
         shown = "waiting, filtered out shown (f)" if self._filtered else "waiting"
-        self.query_one("#queue").border_title = f"queue · {len(self._queue)} {shown}"
+        self.listing.border_title = f"queue · {len(self.listing.records)} {shown}"
 
     def highlighted(self) -> Candidate | None:
-        option = self.query_one("#queue", OptionList).highlighted_option
-        if option is None:
-            return None
-        return next((c for c in self._queue if str(c.id) == option.id), None)
+        return self.listing.current()
 
     @on(OptionList.OptionHighlighted, "#queue")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        c = next((q for q in self._queue if str(q.id) == event.option_id), None)
-        self.post_message(CandidateFocused(c, "queue"))
+        self.post_message(CandidateFocused(self.listing.record(event.option_id), "queue"))
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         if event.widget.id == "queue":

@@ -1,38 +1,51 @@
-"""Pane 4: the accepted items (newest first, growing live), counts and search."""
+"""Pane 4: the accepted items (newest first, growing live), counts and search.
+
+The pane never reads the pool itself: the app reads the list on its pool thread and
+hands it over (:meth:`PoolPane.show_items`); accepting and un-accepting change the list
+in memory at once. The counts come from the app's :class:`~synthstudio.tui.tally.Tally`.
+Typing in the search box asks for a new list a moment after the last key.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.events import DescendantFocus
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
 
-from synthstudio.records import ACCEPTED, Candidate
-from synthstudio.store import Pool
+from synthstudio.records import Candidate
 from synthstudio.tui import bindings
+from synthstudio.tui.debounce import Debouncer
 from synthstudio.tui.messages import CandidateFocused
 from synthstudio.tui.panes import Pane
+from synthstudio.tui.record_list import RecordList
+from synthstudio.tui.tally import Tally
 from synthstudio.tui.text import candidate_line, one_line
 
 LIST_LIMIT = 300
 REASONS_SHOWN = 4
+SEARCH_DELAY_S = 0.15
 
 
-def counts_line(pool: Pool) -> Content:
+def counts_line(tally: Tally) -> Content:
     """Accepted, proposed and rejected counts, the rejections by their main reasons."""
-    counts = pool.counts()
+    if not tally.known:
+        return Content.styled("counting…", "dim")
+    counts = tally.counts
     parts: list[str | tuple[str, str]] = [
         (f"✓ {counts['accepted']} accepted", "bold $success"), "  ",
         (f"● {counts['proposed']} proposed", "bold"), "  ",
         (f"✗ {counts['rejected']} rejected", "bold $error"),
     ]
-    reasons = pool.rejection_reasons()
+    reasons = tally.top_reasons()
     if reasons:
         shown = [f"{one_line(r.removeprefix('filter:'), 24)} {n}"
-                 for r, n in list(reasons.items())[:REASONS_SHOWN]]
+                 for r, n in reasons[:REASONS_SHOWN]]
         more = len(reasons) - REASONS_SHOWN
         parts.append(("  (" + ", ".join(shown) + (f", +{more}" if more > 0 else "") + ")",
                       "dim"))
@@ -43,54 +56,81 @@ class PoolPane(Pane):
     BORDER_TITLE = "4 Pool"
     BINDINGS = bindings.POOL
 
-    def __init__(self, pool: Pool, **kwargs: object) -> None:
+    @dataclass
+    class Wanted(Message):
+        """The pane wants its list read again (with this search)."""
+
+        search: str
+        focus_id: int | None = None
+
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.pool = pool
-        self.items: list[Candidate] = []
+        self.search = ""
+        self._searcher = Debouncer(self, SEARCH_DELAY_S, self.reload)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="pool-counts")
+        yield Static(Content.styled("counting…", "dim"), id="pool-counts")
         yield Input(placeholder="search accepted items (/)", id="pool-search", compact=True)
-        yield OptionList(id="pool-list")
-
-    def on_mount(self) -> None:
-        self.reload()
+        yield RecordList(lambda c: c.id, candidate_line, id="pool-list")
 
     @property
     def primary(self) -> Widget:
-        return self.query_one("#pool-list", OptionList)
+        return self.listing
+
+    @property
+    def listing(self) -> RecordList[Candidate]:
+        return self.query_one("#pool-list", RecordList)
+
+    @property
+    def items(self) -> list[Candidate]:
+        return list(self.listing.records.values())
 
     def reload(self, focus_id: int | None = None) -> None:
-        """Re-read the counts and the accepted items (with the search)."""
-        self.query_one("#pool-counts", Static).update(counts_line(self.pool))
+        """Ask for the accepted items again (with the search in the box)."""
+        self._searcher.cancel()
         search = self.query_one("#pool-search", Input).value.strip()
-        self.items = self.pool.candidates(status=ACCEPTED, search=search,
-                                          limit=LIST_LIMIT, newest_first=True)
-        listing = self.query_one("#pool-list", OptionList)
-        old = listing.highlighted_option
-        keep = focus_id if focus_id is not None else (int(old.id) if old and old.id else None)
-        listing.set_options([Option(candidate_line(c), id=str(c.id)) for c in self.items])
-        ids = [c.id for c in self.items]
-        if keep in ids:
-            listing.highlighted = ids.index(keep)
-        elif ids:
-            listing.highlighted = 0
-        self.border_subtitle = f"{len(self.items)} shown" + (" (search)" if search else "")
+        self.post_message(self.Wanted(search, focus_id))
 
-    def refresh_counts(self) -> None:
-        self.query_one("#pool-counts", Static).update(counts_line(self.pool))
+    def show_items(self, items: list[Candidate], search: str,
+                   focus_id: int | None = None) -> None:
+        """The list read for ``search`` (ignored if the box says something else now)."""
+        if search != self.query_one("#pool-search", Input).value.strip():
+            return
+        self.search = search
+        self.listing.show(items, focus_id)
+        self._subtitle()
+
+    def _subtitle(self) -> None:
+        self.border_subtitle = (f"{len(self.listing.records)} shown"
+                                + (" (search)" if self.search else ""))
+
+    def accepted(self, c: Candidate) -> None:
+        """``c`` was accepted: it heads the list (a search reads the list again)."""
+        if self.search:
+            self.reload(focus_id=c.id)
+            return
+        items = [c, *(x for x in self.items if x.id != c.id)][:LIST_LIMIT]
+        self.listing.show(items, focus=self.listing.current_key())
+        self._subtitle()
+
+    def left(self, c: Candidate, focus: Candidate | None = None) -> None:
+        """``c`` is no longer accepted: it leaves the list."""
+        self.listing.drop(c, focus.id if focus is not None else None)
+        self._subtitle()
+
+    def changed(self, c: Candidate) -> None:
+        self.listing.update(c)
+
+    def show_counts(self, tally: Tally) -> None:
+        self.query_one("#pool-counts", Static).update(counts_line(tally))
 
     def highlighted(self) -> Candidate | None:
-        option = self.query_one("#pool-list", OptionList).highlighted_option
-        if option is None:
-            return None
-        return next((c for c in self.items if str(c.id) == option.id), None)
+        return self.listing.current()
 
     @on(OptionList.OptionHighlighted, "#pool-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        c = next((q for q in self.items if str(q.id) == event.option_id), None)
-        self.post_message(CandidateFocused(c, "pool"))
+        self.post_message(CandidateFocused(self.listing.record(event.option_id), "pool"))
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         if event.widget.id == "pool-list":
@@ -104,11 +144,12 @@ class PoolPane(Pane):
     @on(Input.Changed, "#pool-search")
     def _search(self, event: Input.Changed) -> None:
         event.stop()
-        self.reload()
+        self._searcher.poke()
 
     @on(Input.Submitted, "#pool-search")
     def _search_done(self, event: Input.Submitted) -> None:
         event.stop()
+        self.reload()
         self.primary.focus()
 
     def action_search(self) -> None:

@@ -1,0 +1,142 @@
+"""The studio's side of its pool thread: what it asks for and what comes back.
+
+Reads (the review queue, the Pool pane's list, the counts) are submitted to the
+:class:`~synthstudio.tui.pool_thread.PoolThread` and come back as messages; decisions
+are recorded there in the order they were made. The counts are kept by the
+:class:`~synthstudio.tui.tally.Tally` from the decisions and new candidates, and checked
+against the pool a moment after the last decision, when a run ends, and every
+``CHECK_EVERY_S`` (another process may write the same pool).
+"""
+
+from __future__ import annotations
+
+from synthstudio.curation import Decision
+from synthstudio.records import ACCEPTED, Candidate
+from synthstudio.tui.base import StudioBase
+from synthstudio.tui.debounce import Debouncer
+from synthstudio.tui.messages import (
+    CountsChecked,
+    PoolListLoaded,
+    PoolWriteFailed,
+    QueueLoaded,
+)
+from synthstudio.tui.panes.pool import LIST_LIMIT, PoolPane
+from synthstudio.tui.pool_thread import PoolThread
+from synthstudio.tui.tally import Tally
+
+CHECK_AFTER_S = 1.5
+CHECK_EVERY_S = 60.0
+
+
+class PoolSync(StudioBase):
+    _writes: int
+    _checker: Debouncer
+
+    def init_pool_sync(self) -> None:
+        self.tally = Tally()
+        self._writes = 0
+        self.pool_thread = PoolThread(self._pool_error)
+
+    def start_pool_sync(self) -> None:
+        """On mount: read the queue, the list and the counts (the screen fills in)."""
+        self._checker = Debouncer(self, CHECK_AFTER_S, self.check_counts)
+        self.request_queue()
+        self.request_pool_list()
+        self.check_counts()
+        self.set_interval(CHECK_EVERY_S, self.check_counts)
+
+    def _pool_error(self, what: str, exc: BaseException) -> None:
+        self.post_message(PoolWriteFailed(what, f"{exc}"))
+
+    def on_pool_write_failed(self, event: PoolWriteFailed) -> None:
+        self.notify(f"Could not {event.what}: {event.error}", severity="error")
+        self.check_counts()
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def submit_decisions(self, decisions: list[Decision]) -> None:
+        """The curator's ``submit``: count them now, write them on the pool thread."""
+        for d in decisions:
+            self.tally.decided(d)
+        self._writes += 1
+        self.pool_thread.submit("save the decision", self.curator.record, decisions)
+        if self.is_running:
+            self.show_counts()
+            self._checker.poke()
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until every pool job asked for so far has run (tests, quit)."""
+        return self.pool_thread.flush(timeout)
+
+    # -- the review queue --------------------------------------------------------------------
+
+    def request_queue(self, focus_id: int | None = None) -> None:
+        read, writes = self.curator.read_queue, self._writes
+
+        def job() -> None:
+            self.post_message(QueueLoaded(read(), focus_id, writes))
+
+        self.pool_thread.submit("read the queue", job, key="queue")
+
+    def on_queue_loaded(self, event: QueueLoaded) -> None:
+        if not self.ui_ready():
+            return
+        if event.writes != self._writes:  # decided meanwhile: the read is out of date
+            self.request_queue(event.focus_id)
+            return
+        # candidates the engine reported after the read stay in the queue
+        have = {c.id or 0 for c in event.items}
+        newest = max(have, default=0)
+        later = [c for c in self.curator.queue if (c.id or 0) not in have
+                 and self.curator.wants(c) and (c.id or 0) > newest]
+        self.curator.queue = [*event.items, *later]
+        queue = self.curator.queue
+        focus = next((c for c in queue if c.id == event.focus_id), None)
+        focus = focus or (queue[0] if queue else None)
+        self.generation.set_queue(queue, focus, self.curator.show_filtered)
+        if self.focus_source == "queue" or self.focus_candidate is None:
+            self.focus_on(focus, "queue")
+
+    # -- the Pool pane's list ----------------------------------------------------------------
+
+    def on_pool_pane_wanted(self, event: PoolPane.Wanted) -> None:
+        event.stop()
+        self.request_pool_list(event.search, event.focus_id)
+
+    def request_pool_list(self, search: str = "", focus_id: int | None = None) -> None:
+        pool = self.pool
+
+        def job() -> None:
+            items = pool.candidates(status=ACCEPTED, search=search, limit=LIST_LIMIT,
+                                    newest_first=True)
+            self.post_message(PoolListLoaded(items, search, focus_id))
+
+        self.pool_thread.submit("search the pool", job, key="pool-list")
+
+    def on_pool_list_loaded(self, event: PoolListLoaded) -> None:
+        if self.ui_ready():
+            self.pool_pane.show_items(event.items, event.search, event.focus_id)
+
+    # -- counts ------------------------------------------------------------------------------
+
+    def check_counts(self) -> None:
+        pool, writes = self.pool, self._writes
+
+        def job() -> None:
+            counts, reasons, last = pool.tally()
+            self.post_message(CountsChecked(counts, reasons, writes, last))
+
+        self.pool_thread.submit("count the pool", job, key="counts")
+
+    def on_counts_checked(self, event: CountsChecked) -> None:
+        if not self.ui_ready():
+            return
+        if event.writes != self._writes:  # decisions since: they are counted; look later
+            self._checker.poke()
+            return
+        self.tally.checked(event.counts, event.reasons, event.last_id)
+        self.show_counts()
+
+    def counted_arrival(self, c: Candidate) -> None:
+        if self.tally.arrived(c):
+            self.show_counts()

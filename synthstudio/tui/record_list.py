@@ -1,0 +1,79 @@
+"""One list of records (candidates, seeds, topics, problems), kept in step with its options.
+
+The panes and screens that list records each did the same things: show a list and keep
+the highlight on the same record, find the record behind an option, drop one, add one.
+:class:`RecordList` does them once, with the records kept by option id, so finding one
+is a dict lookup and a change to one record redraws one option, not the whole list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import Generic, TypeVar
+
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+R = TypeVar("R")
+
+
+class RecordList(OptionList, Generic[R]):
+    def __init__(self, key: Callable[[R], Hashable], label: Callable[[R], Content | str],
+                 **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._key = key
+        self._label = label
+        self.records: dict[str, R] = {}
+
+    def option_id(self, record: R) -> str:
+        return str(self._key(record))
+
+    def show(self, records: Iterable[R], focus: Hashable | None = None) -> None:
+        """Show ``records``; highlight ``focus`` (a key), else the same record, else the
+        first."""
+        keep = focus if focus is not None else self.current_key()
+        self.records = {self.option_id(r): r for r in records}
+        self.set_options([Option(self._label(r), id=k) for k, r in self.records.items()])
+        self.highlight(keep)
+
+    def highlight(self, key: Hashable | None) -> None:
+        if key is not None and str(key) in self.records:
+            self.highlighted = self.get_option_index(str(key))
+        elif self.records:
+            self.highlighted = 0
+
+    def current_key(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None
+
+    def current(self) -> R | None:
+        key = self.current_key()
+        return self.records.get(key) if key is not None else None
+
+    def record(self, option_id: str | None) -> R | None:
+        return self.records.get(option_id) if option_id is not None else None
+
+    def drop(self, record: R, focus: Hashable | None = None) -> None:
+        """Remove ``record``'s option (if shown) and highlight ``focus``."""
+        key = self.option_id(record)
+        if self.records.pop(key, None) is not None:
+            self.remove_option(key)
+        self.highlight(focus)
+
+    def append(self, record: R) -> None:
+        key = self.option_id(record)
+        if key in self.records:
+            self.update(record)
+            return
+        self.records[key] = record
+        self.add_option(Option(self._label(record), id=key))
+        if self.highlighted is None:
+            self.highlighted = 0
+
+    def update(self, record: R) -> None:
+        """Redraw ``record``'s option (its label may have changed)."""
+        key = self.option_id(record)
+        if key in self.records:
+            self.records[key] = record
+            self.replace_option_prompt(key, self._label(record))
