@@ -11,7 +11,7 @@ from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.audiences import MISSING, AudiencesScreen
 from synthstudio.tui.screens.coverage import CoverageScreen
 from tests.fakes import Reply, ScriptedBackend
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.test_tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (120, 36)
 THINKING = ("Two plus two means adding two to two: counting up from two gives three, "
@@ -39,7 +39,9 @@ async def test_reasoning_scores_show_checks_thinking_and_answer_apart(tmp_path, 
     backend = ScriptedBackend(default=Reply(content="<answer>4</answer>", thinking=THINKING))
     app = make_app(tmp_path, pool, backend=backend, count=1, settings=settings)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("g")
+        await settled(pilot)
         await wait_for(pilot, lambda: not app.running and bool(app.curator.queue), 30)
         c = app.focus_candidate
         assert c is not None and c.recipe == "reasoning" and c.status == PROPOSED
@@ -51,6 +53,7 @@ async def test_reasoning_scores_show_checks_thinking_and_answer_apart(tmp_path, 
         assert "counting up from two" in thinking_part
         assert "4" in answer_part and "counting up" not in answer_part
         await pilot.press("a")
+        await settled(pilot)
         saved = pool.get_candidate(c.id)
         assert saved.status == ACCEPTED and saved.answer == "4"
         assert saved.meta["correct"] is True
@@ -63,12 +66,15 @@ async def test_textbook_accept_then_coverage_grid_and_audiences(tmp_path, pool):
     app = make_app(tmp_path, pool, backend=ScriptedBackend(default=TEXT), count=1,
                    settings=settings)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("g")
+        await settled(pilot)
         await wait_for(pilot, lambda: not app.running and bool(app.curator.queue), 20)
         c = app.focus_candidate
         assert c is not None and c.recipe == "textbook" and c.status == PROPOSED
         audience, style = c.meta["audience"], c.meta["style"]
         await pilot.press("a")
+        await settled(pilot)
         assert pool.get_candidate(c.id).status == ACCEPTED
 
         await pilot.press("v")
@@ -99,6 +105,7 @@ async def test_audiences_on_a_self_instruct_item_notifies(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         focus = app.focus_candidate
         assert isinstance(focus, Candidate) and focus.recipe == "self-instruct"
         screens = len(app.screen_stack)

@@ -6,7 +6,7 @@ from textual.widgets import DataTable, OptionList, Static
 
 from synthstudio.tui.screens.report import ReportScreen
 from synthstudio.tui.screens.rows import RowsScreen
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.test_tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (120, 40)
 TOPICS = [{"topic": "How plants turn light into food", "field": "science", "extract": ""},
@@ -17,6 +17,7 @@ async def test_report_shows_the_counts_of_the_pool(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("D")
         screen = app.screen
         assert isinstance(screen, ReportScreen)
@@ -39,6 +40,7 @@ async def test_topics_edit_new_and_delete(tmp_path, pool):
     first = pool.list_rows("topics")[0]["id"]
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("T")
         screen = app.screen
         assert isinstance(screen, RowsScreen) and screen.kind.table == "topics"
@@ -48,18 +50,21 @@ async def test_topics_edit_new_and_delete(tmp_path, pool):
         await pilot.press("enter")
         assert screen.focused is screen.area("topic")
         await pilot.press("end", *"s!")
+        await settled(pilot)
         await wait_for(pilot, lambda: pool.list_rows("topics")[0]["topic"]
                        == "How plants turn light into foods!")
 
         await pilot.press("escape")
         assert screen.focused is listing
         await pilot.press("n")
+        await settled(pilot)
         rows = pool.list_rows("topics")
         assert len(rows) == 3 and rows[-1]["topic"] == ""
         assert screen.selected_id == rows[-1]["id"]
         assert "topic is empty" in str(screen.query_one("#rows-errors", Static).render())
         await pilot.press(*"Tides")
         await pilot.press("escape")
+        await settled(pilot)
         assert pool.list_rows("topics")[-1]["topic"] == "Tides"
 
         listing.highlighted = 0
@@ -79,6 +84,7 @@ async def test_problems_edit_answer(tmp_path, pool):
                                 "kind": "arithmetic"}])
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("B")
         screen = app.screen
         assert isinstance(screen, RowsScreen) and screen.kind.table == "problems"

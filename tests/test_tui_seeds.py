@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from synthstudio.tui.screens.confirm import ConfirmScreen
-from tests.test_tui_kit import SEEDS, fill, make_app, wait_for
+from tests.test_tui_kit import SEEDS, fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -19,6 +19,7 @@ async def test_edit_is_saved_and_validated(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("1")
         assert app.focused is app.seeds.primary
         first = pool.list_seeds()[0]
@@ -26,6 +27,7 @@ async def test_edit_is_saved_and_validated(tmp_path, pool):
         area = app.seeds.editor.query_one("#seed-instruction", TextArea)
         assert app.focused is area
         await pilot.press("end", *"!!")
+        await settled(pilot)
         await wait_for(pilot, lambda: pool.get_seed(first.id).instruction.endswith("!!"))
         # validation: empty instruction and an instance without output are flagged
         area.text = ""
@@ -46,9 +48,11 @@ async def test_typing_then_quitting_loses_nothing(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("1", "down", "down", "enter")
         await pilot.press("end", *" 请")
         await pilot.press("ctrl+q")
+        await settled(pilot)
     assert pool.list_seeds()[2].instruction == SEEDS[2].instruction + " 请"
 
 
@@ -56,6 +60,7 @@ async def test_search_new_duplicate_delete_undo(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         listing = app.seeds.query_one("#seed-list", OptionList)
         await pilot.press("1", "slash")
         assert isinstance(app.focused, Input)
@@ -93,6 +98,7 @@ async def test_chinese_seeds_are_listed(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.pause()
         listing = app.seeds.query_one("#seed-list", OptionList)
         texts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]

@@ -12,7 +12,7 @@ from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.settings import SettingsScreen, studio_count
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.test_tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -21,6 +21,7 @@ async def test_theme_switch_is_remembered(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         assert app.theme == "synthstudio-dark"
         await pilot.press("t")
         assert app.theme == "synthstudio-light"
@@ -36,11 +37,14 @@ async def test_remapped_keys_work_and_show_in_help(tmp_path, pool):
     settings = Settings(keys={"accept": "y", "skip": "j", "no-such-id": "k"})
     app = make_app(tmp_path, pool, settings=settings)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         assert app.unknown_keys == ["no-such-id"]
         first = app.curator.queue[0]
         await pilot.press("a")  # no longer bound
+        await settled(pilot)
         assert pool.get_candidate(first.id).status != ACCEPTED
         await pilot.press("y")
+        await settled(pilot)
         assert pool.get_candidate(first.id).status == ACCEPTED
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -57,6 +61,7 @@ async def test_settings_screen_saves_the_config(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("o")
         assert isinstance(app.screen, SettingsScreen)
         app.screen.query_one("#set-temperature", Input).value = "3"
@@ -79,6 +84,7 @@ async def test_export_from_the_studio(tmp_path, pool):
     app = make_app(tmp_path, pool)
     target = tmp_path / "out.jsonl"
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await pilot.press("E")
         assert isinstance(app.screen, ExportScreen)
         app.screen.query_one("#export-path", Input).value = str(target)
@@ -92,6 +98,7 @@ async def test_layouts_zoom_and_palette(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot)
         grid = app.query_one("#panes")
         await pilot.press("3", "right_square_bracket")
         assert app.col_weights[0] == 3 and app.row_weights[1] == 3
@@ -108,6 +115,7 @@ async def test_layouts_zoom_and_palette(tmp_path, pool):
         await pilot.press(*"Accept all")
         await pilot.pause(0.3)
         await pilot.press("enter")
+        await settled(pilot)
         await wait_for(pilot, lambda: pool.counts()["proposed"] == 0)
 
 
@@ -117,6 +125,7 @@ async def test_resume_of_an_unfinished_run(tmp_path, pool):
     pool.finish_run(run_id, "stopped")
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         assert app.resume_run is not None and app.resume_run["id"] == run_id
         await pilot.press("g")
         await wait_for(pilot, lambda: not app.running)

@@ -12,7 +12,7 @@ import pytest_textual_snapshot
 
 from synthstudio.config import Settings
 from synthstudio.store import Pool
-from tests.test_tui_kit import fill, make_app
+from tests.test_tui_kit import fill, make_app, settled
 
 # pytest-textual-snapshot 1.0 names its extension ``_file_extension``, which syrupy 7 no
 # longer reads, so the files would be saved as ``.raw``; keep them ``.svg``.
@@ -25,6 +25,6 @@ def test_main_screen(snap_compare, tmp_path, theme, size):
     pool = fill(Pool(tmp_path / "pool.db"))
     app = make_app(tmp_path, pool, settings=Settings(theme=theme))
     try:
-        assert snap_compare(app, terminal_size=size)
+        assert snap_compare(app, terminal_size=size, run_before=settled)
     finally:
         pool.close()

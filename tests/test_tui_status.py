@@ -6,7 +6,7 @@ from textual.widgets import Static
 
 from synthstudio.errors import BackendError
 from tests.fakes import ScriptedBackend
-from tests.test_tui_kit import fill, make_app, replies, wait_for
+from tests.test_tui_kit import fill, make_app, replies, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -23,6 +23,7 @@ async def test_status_bar_shows_a_lost_server_and_its_return(tmp_path, pool):
     app = make_app(tmp_path, pool, backend=backend, count=1)
     app.engine_kwargs = {"backoff_base_s": 0.3}
     async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
         await wait_for(pilot, lambda: left(app).startswith("●"))
         await pilot.press("g")
         await wait_for(pilot, lambda: left(app).startswith("✗"))

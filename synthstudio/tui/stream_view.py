@@ -136,7 +136,7 @@ class StreamView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         style = self.rich_style
         if self._empty and index == 0 and self.placeholder:
-            strip = Strip([*Text(self.placeholder, style="dim").render(self.app.console)])
+            strip = Strip([*Text(self.placeholder).render(self.app.console)])
         elif index < len(self._done):
             strip = self._done[index]
         elif index - len(self._done) < len(self._tail_lines):
