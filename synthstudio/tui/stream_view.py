@@ -113,7 +113,7 @@ class StreamView(ScrollView, can_focus=True):
         if self.following:
             self._moving = True
             try:
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
+                self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
             finally:
                 self._moving = False
         self.refresh()
@@ -134,6 +134,8 @@ class StreamView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
+        if y == 0 and width != self._width:  # a scroll bar came or went: wrap again
+            self.call_later(self.on_resize)
         style = self.rich_style
         if self._empty and index == 0 and self.placeholder:
             strip = Strip([*Text(self.placeholder).render(self.app.console)])
@@ -159,6 +161,18 @@ class StreamView(ScrollView, can_focus=True):
     def action_follow(self) -> None:
         self.following = True
         self._update()
+
+    def action_scroll_up(self) -> None:
+        self.following = False
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.following = False
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self.following = False
+        super().action_scroll_home()
 
     def watch_following(self, value: bool) -> None:
         self.post_message(FollowChanged(value))

@@ -1,0 +1,76 @@
+"""The stream pane while a long reply streams: keys are answered before it ends, the pane
+follows the stream until the person scrolls up, and End follows again."""
+
+from __future__ import annotations
+
+import time
+
+from tests.fakes import Reply
+from tests.test_tui_kit import fill, make_app, settled, wait_for
+
+SIZE = (100, 30)
+LONG = "".join(f"Paragraph {i}: the model keeps writing about bridges and rivers.\n"
+               for i in range(400))
+
+
+async def test_a_key_during_a_long_stream_is_answered_before_it_ends(tmp_path, pool):
+    fill(pool)
+    app = make_app(tmp_path, pool, count=1)
+    # about 400 chunks 10 ms apart: 4 s or more of streaming
+    app.backend.replies = [Reply(LONG, delay=0.01, chunk_size=64)]
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.generation.buffer.chunks > 5)
+        first = app.focus_candidate
+        assert first is not None
+        start = time.monotonic()
+        await pilot.press("a")  # accept the first candidate in the queue
+        await wait_for(pilot, lambda: app.focus_candidate is not first, timeout=5)
+        answered = time.monotonic() - start
+        # answered mid-stream: the reply has not ended, and not in the stream's time
+        assert app.generation.buffer.ended is None
+        assert len(app.generation.stream.text) < len(LONG)
+        assert answered < 1.0
+        assert str(first.id) not in app.generation.listing.records
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not app.running, timeout=30)
+
+
+async def test_the_pane_stops_following_when_scrolled_up_and_end_follows_again(
+        tmp_path, pool):
+    fill(pool)
+    app = make_app(tmp_path, pool, count=1)
+    app.backend.replies = [Reply(LONG, delay=0.01, chunk_size=64)]
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("g")
+        view = app.generation.stream
+        await wait_for(pilot, lambda: view.line_count > view.size.height * 3)
+        assert view.following and view.scroll_y == view.max_scroll_y
+        view.focus()
+        await pilot.press("up", "up", "up")
+        assert not view.following
+        held = view.scroll_y
+        await wait_for(pilot, lambda: view.max_scroll_y > held + 5)  # more text came
+        assert view.scroll_y == held  # the view stayed where the person put it
+        assert "End follows" in str(app.query_one("#gen-header").render())
+        await pilot.press("end")
+        assert view.following
+        await wait_for(pilot, lambda: view.max_scroll_y > held + 10)
+        await pilot.pause(0.2)
+        assert view.scroll_y == view.max_scroll_y  # following the end again
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not app.running, timeout=30)
+
+
+async def test_the_stream_is_reachable_by_tab(tmp_path, pool):
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        assert app.focused is app.generation.listing  # the queue, under the stream
+        await pilot.press("shift+tab")
+        assert app.focused is app.generation.stream
+        await pilot.press("tab")
+        assert app.focused is app.generation.listing
