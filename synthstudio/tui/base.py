@@ -88,8 +88,11 @@ class StudioBase(App[int]):
             self.status.update_right(counts=self.tally.counts)
         self.pool_pane.show_counts(self.tally)
 
-    def focus_on(self, c: Candidate | None, source: str) -> None:
-        """Make ``c`` the candidate in focus: the Scores pane shows it, keys act on it."""
+    def focus_on(self, c: Candidate | None, source: str, again: bool = False) -> None:
+        """Make ``c`` the candidate in focus: the Scores pane shows it, keys act on it
+        (``again``: ``c`` changed, show it anew)."""
+        same = c is self.focus_candidate and c is self.scores.candidate and not again
         self.focus_candidate = c
         self.focus_source = source
-        self.scores.show(c)
+        if not same:  # a list's highlight event repeats what a key already showed
+            self.scores.show(c)

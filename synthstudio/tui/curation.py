@@ -55,7 +55,7 @@ class CurationActions(PoolSync):
             self.pool_pane.accepted(c)
         elif was_accepted:
             self.pool_pane.left(c)
-        self.focus_on(target, self.focus_source)
+        self.focus_on(target, self.focus_source, again=target is c)
 
     # -- decisions -------------------------------------------------------------------------
 
