@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, ComposeResult
 from textual.containers import Grid
@@ -22,8 +22,6 @@ from synthstudio.backends.base import Backend
 from synthstudio.config import Settings, save_settings
 from synthstudio.curation import Curator
 from synthstudio.errors import SynthError
-from synthstudio.recipes import make_recipe
-from synthstudio.recipes.base import Recipe
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.commands import StudioCommands
@@ -31,22 +29,14 @@ from synthstudio.tui.control import RunControl
 from synthstudio.tui.curation import CurationActions
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
-from synthstudio.tui.screens.audiences import AudiencesScreen, is_textbook
-from synthstudio.tui.screens.coverage import CoverageScreen
-from synthstudio.tui.screens.export import ExportRequest, ExportScreen
-from synthstudio.tui.screens.help import HelpScreen
-from synthstudio.tui.screens.report import ReportScreen
-from synthstudio.tui.screens.rows import PROBLEMS, TOPICS, RowsScreen
-from synthstudio.tui.screens.settings import SettingsScreen
 from synthstudio.tui.statusbar import embedded_note
 from synthstudio.tui.theme import next_theme, register_themes, stylesheets, usable_theme
 
+if TYPE_CHECKING:
+    from synthstudio.tui.screens.export import ExportRequest
 
-def _recipe(name: str) -> Recipe | None:
-    try:
-        return make_recipe(name)
-    except SynthError:
-        return None
+# The screens behind keys are imported when first opened, not at start: the first screen
+# should not wait for the recipes, pydantic models and widgets they pull in.
 
 
 class SynthStudio(CurationActions, RunControl, LayoutActions):
@@ -66,7 +56,8 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.backend_why = why
         self.config_path = config_path
         self.remap, self.unknown_keys = bindings.keymap(settings.keys)
-        self.recipe = _recipe(settings.recipe)
+        #: made when a run starts (its index is built then, off the loop)
+        self.recipe = None
         self._owns_backend = False
         self.init_pool_sync()
         self.curator = Curator(pool, self.recipe, submit=self.submit_decisions)
@@ -173,6 +164,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             return None
 
     def action_settings(self) -> None:
+        from synthstudio.tui.screens.settings import SettingsScreen
         def done(new: Settings | None) -> None:
             if new is None:
                 return
@@ -180,8 +172,8 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.settings = new
             path = self.save_config()
             if new.recipe != old.recipe and not self.running:
-                self.recipe = _recipe(new.recipe)
-                self.curator.recipe = self.recipe
+                self.recipe = None  # the next run makes the new one
+                self.curator.recipe = None
             if (new.backend, new.model) != (old.backend, old.model) and not self.running:
                 self.backend = None
                 self.status.set_connecting("Opening the model you chose…")
@@ -192,6 +184,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.push_screen(SettingsScreen(self.settings), done)
 
     def action_export(self) -> None:
+        from synthstudio.tui.screens.export import ExportScreen
         def done(req: ExportRequest | None) -> None:
             if req is not None:
                 self.run_worker(self._export(req), name="export", exit_on_error=False)
@@ -217,9 +210,11 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.notify(f"Wrote {rows} lines ({req.fmt}) to {req.path}.")
 
     def action_coverage(self) -> None:
+        from synthstudio.tui.screens.coverage import CoverageScreen
         self.push_screen(CoverageScreen(self.pool))
 
     def action_audiences(self) -> None:
+        from synthstudio.tui.screens.audiences import AudiencesScreen, is_textbook
         c = self.focus_candidate
         if c is None:
             self.notify("No candidate in focus: pick a textbook item in the queue or the "
@@ -232,15 +227,19 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.push_screen(AudiencesScreen(self.pool, c))
 
     def action_report(self) -> None:
+        from synthstudio.tui.screens.report import ReportScreen
         self.push_screen(ReportScreen(self.pool))
 
     def action_topics(self) -> None:
+        from synthstudio.tui.screens.rows import TOPICS, RowsScreen
         self.push_screen(RowsScreen(self.pool, TOPICS))
 
     def action_problems(self) -> None:
+        from synthstudio.tui.screens.rows import PROBLEMS, RowsScreen
         self.push_screen(RowsScreen(self.pool, PROBLEMS))
 
     def action_help(self) -> None:
+        from synthstudio.tui.screens.help import HelpScreen
         self.push_screen(HelpScreen(self.remap))
 
     async def action_quit(self) -> None:

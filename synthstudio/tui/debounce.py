@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual.timer import Timer
 from textual.message_pump import MessagePump
+from textual.timer import Timer
 
 
 class Debouncer:
