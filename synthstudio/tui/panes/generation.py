@@ -34,7 +34,7 @@ from synthstudio.tui.stream_feed import StreamFeed
 from synthstudio.tui.stream_view import FollowChanged, StreamView
 from synthstudio.tui.text import candidate_line, safe
 
-REDRAW_S = 0.1
+REDRAW_S = 0.25
 
 
 @dataclass
