@@ -65,16 +65,16 @@ async def test_search_new_duplicate_delete_undo(tmp_path, pool):
         await pilot.press("1", "slash")
         assert isinstance(app.focused, Input)
         app.focused.value = "poem"
-        await pilot.pause()
+        await settled(pilot)
         assert listing.option_count == 1
         await pilot.press("enter")  # back to the list
         await pilot.press("c")  # duplicate the poem seed
-        await pilot.pause()
+        await settled(pilot)
         assert seed_texts(pool).count(SEEDS[3].instruction) == 2
         app.seeds.query_one("#seed-search", Input).value = ""
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press("1", "n")
-        await pilot.pause()
+        await settled(pilot)
         assert seed_texts(pool)[-1] == ""
         assert app.focused is app.seeds.editor.query_one("#seed-instruction")
         await pilot.press(*"Nile")
@@ -84,10 +84,10 @@ async def test_search_new_duplicate_delete_undo(tmp_path, pool):
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await pilot.pause()
+        await settled(pilot)
         assert len(seed_texts(pool)) == before - 1 and "Nile" not in seed_texts(pool)
         await pilot.press("u")
-        await pilot.pause()
+        await settled(pilot)
         assert seed_texts(pool)[-1] == "Nile"
         # a delete answered "no" keeps the seed
         await pilot.press("d", "n")
@@ -99,7 +99,6 @@ async def test_chinese_seeds_are_listed(tmp_path, pool):
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        await pilot.pause()
         listing = app.seeds.query_one("#seed-list", OptionList)
         texts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
         assert "把下面的句子翻译成英文。" in texts

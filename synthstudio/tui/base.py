@@ -51,7 +51,7 @@ class StudioBase(App[int]):
     _status: StatusBar
 
     def make_panes(self) -> None:
-        self._seeds = SeedsPane(self.pool, id="seeds")
+        self._seeds = SeedsPane(self.pool, self.pool_thread, id="seeds")
         self._generation = GenerationPane(id="generation")
         self._scores = ScoresPane(id="scores")
         self._pool_pane = PoolPane(id="pool")

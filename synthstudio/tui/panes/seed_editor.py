@@ -21,6 +21,7 @@ from synthstudio.records import Instance, SeedTask
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.debounce import Debouncer
+from synthstudio.tui.pool_thread import PoolThread
 
 SAVE_DELAY_S = 0.4
 
@@ -65,9 +66,10 @@ class SeedEditor(VerticalScroll):
             super().__init__()
             self.seed = seed
 
-    def __init__(self, pool: Pool, **kwargs: object) -> None:
+    def __init__(self, pool: Pool, jobs: PoolThread, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.pool = pool
+        self.jobs = jobs
         self.seed: SeedTask | None = None
         self._saved: SeedTask | None = None
         self._loading = False
@@ -135,7 +137,7 @@ class SeedEditor(VerticalScroll):
         seed = self.current()
         if seed is None or seed == self._saved:
             return False
-        self.pool.update_seed(seed)
+        self.jobs.submit("save the seed", self.pool.update_seed, seed)
         self._saved = seed
         self.seed = seed
         self.post_message(self.Saved(seed))

@@ -1,9 +1,20 @@
-"""Pane 1: the seed tasks, searchable, with an editor for the selected one."""
+"""Pane 1: the seed tasks, searchable, with an editor for the selected one.
+
+The pane reads and writes the pool only through the studio's pool thread (``jobs``):
+every change is submitted there, in order, and the list comes back as
+:class:`SeedsPane.Loaded`. The editor shows the seed held in the list (read with its
+instances), so moving through the list never waits for the pool.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -13,6 +24,7 @@ from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.panes import Pane
 from synthstudio.tui.panes.seed_editor import SeedEditor, problems
+from synthstudio.tui.pool_thread import PoolThread
 from synthstudio.tui.screens.confirm import ConfirmScreen
 from synthstudio.tui.text import one_line
 
@@ -27,9 +39,25 @@ class SeedsPane(Pane):
     BORDER_TITLE = "1 Seeds"
     BINDINGS = bindings.SEEDS
 
-    def __init__(self, pool: Pool, **kwargs: object) -> None:
+    @dataclass
+    class Loaded(Message):
+        """The seeds read for ``search``; select ``select``; ``then``: "edit" focuses the
+        editor, any other text is said to the person."""
+
+        seeds: list[SeedTask]
+        search: str
+        select: int | None = None
+        then: str = ""
+
+    @dataclass
+    class Deleted(Message):
+        seed: SeedTask | None
+        after: int | None
+
+    def __init__(self, pool: Pool, jobs: PoolThread, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.pool = pool
+        self.jobs = jobs
         self.seeds: list[SeedTask] = []
         self.selected_id: int | None = None
         self.undo: SeedTask | None = None
@@ -38,7 +66,7 @@ class SeedsPane(Pane):
         yield Input(placeholder="search seeds (/)", id="seed-search", compact=True)
         yield OptionList(id="seed-list")
         yield Static("No seed tasks. Press n to add one.", id="seed-empty")
-        yield SeedEditor(self.pool, id="seed-editor")
+        yield SeedEditor(self.pool, self.jobs, id="seed-editor")
 
     @property
     def primary(self) -> Widget:
@@ -48,30 +76,62 @@ class SeedsPane(Pane):
     def editor(self) -> SeedEditor:
         return self.query_one(SeedEditor)
 
-    async def on_mount(self) -> None:
-        await self.reload()
+    def on_mount(self) -> None:
+        self.query_one("#seed-empty").display = False
+        self.reload()
 
     # -- the list -----------------------------------------------------------------------
 
-    async def reload(self, select: int | None = None) -> None:
-        """Re-read the seeds (with the search) and select ``select`` or the same one."""
-        search = self.query_one("#seed-search", Input).value.strip()
-        self.seeds = self.pool.list_seeds(search)
+    @property
+    def search(self) -> str:
+        return self.query_one("#seed-search", Input).value.strip()
+
+    def _read(self, what: str, change: Callable[[], Any] | None = None,
+              select: int | None = None, then: str | Callable[[Any], str] = "",
+              key: str | None = None) -> None:
+        """On the pool thread: ``change()`` (may return the id to select), then the list."""
+        pool, search = self.pool, self.search
+
+        def job() -> None:
+            chosen = change() if change is not None else None
+            message = then(chosen) if callable(then) else then
+            self.post_message(self.Loaded(pool.list_seeds(search), search,
+                                          chosen if chosen is not None else select, message))
+
+        self.jobs.submit(what, job, key=key)
+
+    def reload(self, select: int | None = None) -> None:
+        """Read the seeds again (with the search) and select ``select`` or the same one."""
+        self.editor.flush()
+        self._read("read the seeds", select=select, key="seeds")
+
+    @on(Loaded)
+    async def _loaded(self, event: Loaded) -> None:
+        event.stop()
+        if event.search != self.search:
+            return  # typed on since: a newer read is on its way
+        self.seeds = event.seeds
         listing = self.query_one("#seed-list", OptionList)
         listing.set_options([Option(seed_label(s), id=str(s.id)) for s in self.seeds])
         self.query_one("#seed-empty").display = not self.seeds
         self.border_subtitle = f"{len(self.seeds)} seeds"
-        want = select if select is not None else self.selected_id
+        want = event.select if event.select is not None else self.selected_id
         ids = [s.id for s in self.seeds]
         index = ids.index(want) if want in ids else (0 if ids else None)
         listing.highlighted = index
-        await self._show(self.seeds[index] if index is not None else None)
+        await self._show(self.seeds[index] if index is not None else None,
+                         again=event.select is not None)
+        if event.then == "edit":
+            self.editor.query_one("#seed-instruction").focus()
+        elif event.then:
+            self.notify(event.then)
 
-    async def _show(self, seed: SeedTask | None) -> None:
-        if seed is not None and seed.id == self.selected_id and self.editor.seed is not None:
+    async def _show(self, seed: SeedTask | None, again: bool = False) -> None:
+        if (seed is not None and seed.id == self.selected_id and self.editor.seed is not None
+                and not again):
             return
         self.selected_id = seed.id if seed else None
-        await self.editor.load(self.pool.get_seed(seed.id) if seed and seed.id else None)
+        await self.editor.load(seed)
 
     @on(OptionList.OptionHighlighted, "#seed-list")
     async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -85,10 +145,9 @@ class SeedsPane(Pane):
         self.editor.query_one("#seed-instruction").focus()
 
     @on(Input.Changed, "#seed-search")
-    async def _search(self, event: Input.Changed) -> None:
+    def _search(self, event: Input.Changed) -> None:
         event.stop()
-        self.editor.flush()
-        await self.reload()
+        self.reload()
 
     @on(Input.Submitted, "#seed-search")
     def _search_done(self, event: Input.Submitted) -> None:
@@ -113,29 +172,31 @@ class SeedsPane(Pane):
     # -- actions ------------------------------------------------------------------------
 
     def selected(self) -> SeedTask | None:
+        """The seed in the editor, as typed (what was typed is being saved)."""
         self.editor.flush()
         if self.selected_id is None:
             return None
-        return self.pool.get_seed(self.selected_id)
+        return self.editor.current() or next(
+            (s for s in self.seeds if s.id == self.selected_id), None)
 
-    async def action_new_seed(self) -> None:
+    def action_new_seed(self) -> None:
         self.editor.flush()
         seed = SeedTask(instruction="", instances=[])
-        self.pool.add_seeds([seed])
-        self.query_one("#seed-search", Input).value = ""
-        await self.reload(select=seed.id)
-        self.editor.query_one("#seed-instruction").focus()
+        pool = self.pool
+        with self.prevent(Input.Changed):
+            self.query_one("#seed-search", Input).value = ""
+        self._read("add a seed", lambda: pool.add_seeds([seed])[0], then="edit")
 
-    async def action_duplicate_seed(self) -> None:
+    def action_duplicate_seed(self) -> None:
         seed = self.selected()
         if seed is None:
             return
         copy = SeedTask(instruction=seed.instruction, instances=list(seed.instances),
                         is_classification=seed.is_classification,
                         name=f"{seed.name} (copy)" if seed.name else "")
-        self.pool.add_seeds([copy])
-        await self.reload(select=copy.id)
-        self.notify(f"Duplicated seed #{seed.id} as #{copy.id}.")
+        pool = self.pool
+        self._read("duplicate the seed", lambda: pool.add_seeds([copy])[0],
+                   then=lambda new: f"Duplicated seed #{seed.id} as #{new}.")
 
     def action_delete_seed(self) -> None:
         seed = self.selected()
@@ -143,28 +204,41 @@ class SeedsPane(Pane):
             return
         question = f"Delete seed #{seed.id}: {one_line(seed.instruction, 60)!r}?"
 
-        async def answer(yes: bool | None) -> None:
+        def answer(yes: bool | None) -> None:
             if not yes or seed.id is None:
                 return
-            self.undo = self.pool.delete_seed(seed.id)
-            self.selected_id = None
-            await self.editor.load(None)
             index = next((i for i, s in enumerate(self.seeds) if s.id == seed.id), 0)
             after = self.seeds[index + 1].id if index + 1 < len(self.seeds) else (
                 self.seeds[index - 1].id if index > 0 else None)
-            await self.reload(select=after)
-            self.notify(f"Deleted seed #{seed.id}. Press u to undo.")
+            pool, seed_id = self.pool, seed.id
+            self.editor.flush()
+
+            def job() -> None:
+                self.post_message(self.Deleted(pool.delete_seed(seed_id), after))
+
+            self.jobs.submit("delete the seed", job)
 
         self.app.push_screen(ConfirmScreen(question), answer)
 
-    async def action_undo_delete(self) -> None:
+    @on(Deleted)
+    async def _deleted(self, event: Deleted) -> None:
+        event.stop()
+        if event.seed is None:
+            return
+        self.undo = event.seed
+        self.selected_id = None
+        await self.editor.load(None)
+        self._read("read the seeds", select=event.after,
+                   then=f"Deleted seed #{event.seed.id}. Press u to undo.")
+
+    def action_undo_delete(self) -> None:
         if self.undo is None:
             self.notify("Nothing to undo.", severity="warning")
             return
-        seed_id = self.pool.restore_seed(self.undo)
+        undo, pool = self.undo, self.pool
         self.undo = None
-        await self.reload(select=seed_id)
-        self.notify(f"Restored seed #{seed_id}.")
+        self._read("restore the seed", lambda: pool.restore_seed(undo),
+                   then=lambda new: f"Restored seed #{new}.")
 
     async def action_add_instance(self) -> None:
         await self.editor.add_instance()
