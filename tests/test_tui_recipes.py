@@ -78,7 +78,8 @@ async def test_textbook_accept_then_coverage_grid_and_audiences(tmp_path, pool):
         assert pool.get_candidate(c.id).status == ACCEPTED
 
         await pilot.press("v")
-        assert isinstance(app.screen, CoverageScreen)
+        assert isinstance(app.screen, CoverageScreen)  # open at once, filled in when read
+        await wait_for(pilot, lambda: app.screen.loaded)
         assert app.screen.count_at(audience, style) == 1
         others = [(a, s) for a in AUDIENCES for s in STYLES if (a, s) != (audience, style)]
         assert all(app.screen.count_at(a, s) == 0 for a, s in others)
@@ -93,6 +94,7 @@ async def test_textbook_accept_then_coverage_grid_and_audiences(tmp_path, pool):
                        and app.focus_candidate.id == c.id)
         await pilot.press("V")
         assert isinstance(app.screen, AudiencesScreen)
+        await wait_for(pilot, lambda: app.screen.loaded)
         for a in AUDIENCES:
             text = shown(app.screen.query_one(f"#col-{a} .audience-text", Static))
             assert ("Plants are living things" in text) == (a == audience)

@@ -44,6 +44,7 @@ async def test_topics_edit_new_and_delete(tmp_path, pool):
         await pilot.press("T")
         screen = app.screen
         assert isinstance(screen, RowsScreen) and screen.kind.table == "topics"
+        await wait_for(pilot, lambda: screen.loaded)  # opens at once, then fills in
         listing = screen.query_one("#rows-list", OptionList)
         assert listing.option_count == 2 and screen.selected_id == first
 
@@ -71,7 +72,7 @@ async def test_topics_edit_new_and_delete(tmp_path, pool):
         await pilot.pause()
         assert screen.selected_id == first
         await pilot.press("d", "y")
-        await pilot.pause()
+        await settled(pilot)
         left = [r["topic"] for r in pool.list_rows("topics")]
         assert left == ["Saving money for a bicycle", "Tides"]
         assert listing.option_count == 2
@@ -88,6 +89,7 @@ async def test_problems_edit_answer(tmp_path, pool):
         await pilot.press("B")
         screen = app.screen
         assert isinstance(screen, RowsScreen) and screen.kind.table == "problems"
+        await wait_for(pilot, lambda: screen.loaded)
         answer = screen.area("answer")
         answer.focus()
         await pilot.press("delete", "4")

@@ -19,7 +19,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Footer
 
 from synthstudio.backends.base import Backend
-from synthstudio.config import Settings, save_settings
+from synthstudio.config import Settings, default_config_path, save_settings
 from synthstudio.curation import Curator
 from synthstudio.errors import SynthError
 from synthstudio.store import Pool
@@ -156,12 +156,12 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.settings.theme = name
             self.save_config()
 
-    def save_config(self) -> Path | None:
-        try:
-            return save_settings(self.settings, self.config_path)
-        except OSError as exc:
-            self.notify(f"Could not save the config: {exc}", severity="error")
-            return None
+    def save_config(self) -> Path:
+        """Write the config file on the pool thread (a failure is said in a toast)."""
+        path = self.config_path or default_config_path()
+        self.pool_thread.submit("save the config", save_settings,
+                                self.settings.model_copy(deep=True), path)
+        return path
 
     def action_settings(self) -> None:
         from synthstudio.tui.screens.settings import SettingsScreen
@@ -232,11 +232,11 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
 
     def action_topics(self) -> None:
         from synthstudio.tui.screens.rows import TOPICS, RowsScreen
-        self.push_screen(RowsScreen(self.pool, TOPICS))
+        self.push_screen(RowsScreen(self.pool, TOPICS, self.pool_thread))
 
     def action_problems(self) -> None:
         from synthstudio.tui.screens.rows import PROBLEMS, RowsScreen
-        self.push_screen(RowsScreen(self.pool, PROBLEMS))
+        self.push_screen(RowsScreen(self.pool, PROBLEMS, self.pool_thread))
 
     def action_help(self) -> None:
         from synthstudio.tui.screens.help import HelpScreen

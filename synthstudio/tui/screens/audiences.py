@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -58,13 +60,24 @@ def same_topic(pool: Pool, c: Candidate) -> dict[str, Written]:
     return out
 
 
+@dataclass
+class TextsRead(Message):
+    """Per audience, the text read from the pool (in a thread)."""
+
+    texts: dict[str, Written]
+
+
 class AudiencesScreen(ModalScreen[None]):
+    """Opens at once with its columns; the texts are read in a thread worker."""
+
     BINDINGS = bindings.MODAL
 
     def __init__(self, pool: Pool, candidate: Candidate) -> None:
         super().__init__(classes="dialog-screen")
+        self.pool = pool
         self.candidate = candidate
-        self.texts = same_topic(pool, candidate)
+        self.texts: dict[str, Written] = {}
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         meta = self.candidate.meta
@@ -90,6 +103,8 @@ class AudiencesScreen(ModalScreen[None]):
         return Content.assemble(*parts)
 
     def _body(self, audience: str) -> Content:
+        if not self.loaded:
+            return Content.styled("reading…", "italic $text-muted")
         w = self.texts.get(audience)
         if w is None:
             return Content.styled(MISSING, "italic $text-muted")
@@ -97,6 +112,19 @@ class AudiencesScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query(VerticalScroll).first().focus()
+        self.read()
+
+    @work(thread=True, exclusive=True, group="audiences")
+    def read(self) -> None:
+        self.post_message(TextsRead(same_topic(self.pool, self.candidate)))
+
+    @on(TextsRead)
+    def show(self, event: TextsRead) -> None:
+        self.texts, self.loaded = event.texts, True
+        for audience in AUDIENCES:
+            column = self.query_one(f"#col-{audience}")
+            column.query_one(".audience-label", Static).update(self._label(audience))
+            column.query_one(".audience-text", Static).update(self._body(audience))
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

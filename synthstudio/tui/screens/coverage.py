@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -58,25 +60,32 @@ def mean_count(grid: dict[tuple[str, str], int]) -> float:
     return sum(grid.values()) / len(grid) if grid else 0.0
 
 
+@dataclass
+class CoverageRead(Message):
+    """The coverage read from the pool (in a thread): the grid and the per-topic rows."""
+
+    grid: dict[tuple[str, str], int]
+    topics: list[TopicRow]
+
+
 class CoverageScreen(ModalScreen[None]):
+    """Opens at once; the counts are read in a thread worker and fill in when read."""
+
     BINDINGS = bindings.MODAL
 
     def __init__(self, pool: Pool) -> None:
         super().__init__(classes="dialog-screen")
         self.pool = pool
-        self.grid = coverage(pool)
-        self.mean = mean_count(self.grid)
-        self.topics = topic_rows(pool)
+        self.grid: dict[tuple[str, str], int] = {}
+        self.mean = 0.0
+        self.topics: list[TopicRow] = []
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog"):
             yield Static(Content("Textbook coverage — Escape closes"),
                          classes="dialog-question")
-            total = sum(self.grid.values())
-            yield Static(Content(f"{total} texts (accepted + proposed); mean "
-                                 f"{self.mean:.1f} per audience x style. Cells below the "
-                                 f"mean are not covered evenly yet."),
-                         id="coverage-hint", classes="dialog-hint")
+            yield Static(Content("counting…"), id="coverage-hint", classes="dialog-hint")
             yield DataTable(id="coverage-grid", cursor_type="cell", zebra_stripes=True)
             yield Static(Content("Per topic, least covered first"),
                          classes="coverage-heading")
@@ -92,20 +101,37 @@ class CoverageScreen(ModalScreen[None]):
         grid.add_column("audience", key="audience")
         for style in STYLES:
             grid.add_column(STYLE_LABELS[style], key=style)
-        for audience in AUDIENCES:
-            grid.add_row(cell(AUDIENCE_LABELS[audience]),
-                         *(self._count(self.grid[(audience, s)]) for s in STYLES),
-                         key=audience)
         topics = self.query_one("#coverage-topics", DataTable)
         topics.add_column("topic", key="topic")
         for audience in AUDIENCES:
             topics.add_column(AUDIENCE_LABELS[audience], key=audience)
         topics.add_column("total", key="total")
+        grid.focus()
+        self.read()
+
+    @work(thread=True, exclusive=True, group="coverage")
+    def read(self) -> None:
+        self.post_message(CoverageRead(coverage(self.pool), topic_rows(self.pool)))
+
+    @on(CoverageRead)
+    def show(self, event: CoverageRead) -> None:
+        self.grid, self.topics = event.grid, event.topics
+        self.mean = mean_count(self.grid)
+        total = sum(self.grid.values())
+        self.query_one("#coverage-hint", Static).update(Content(
+            f"{total} texts (accepted + proposed); mean {self.mean:.1f} per audience x "
+            f"style. Cells below the mean are not covered evenly yet."))
+        grid = self.query_one("#coverage-grid", DataTable)
+        for audience in AUDIENCES:
+            grid.add_row(cell(AUDIENCE_LABELS[audience]),
+                         *(self._count(self.grid[(audience, s)]) for s in STYLES),
+                         key=audience)
+        topics = self.query_one("#coverage-topics", DataTable)
         for row in self.topics:
             topics.add_row(cell(one_line(row.topic, 60)),
                            *(Text(str(n), justify="right") for n in row.per_audience),
                            Text(str(row.total), justify="right"), key=str(row.topic_id))
-        grid.focus()
+        self.loaded = True
 
     def count_at(self, audience: str, style: str) -> int:
         """The number shown in the grid cell (for tests and the palette)."""

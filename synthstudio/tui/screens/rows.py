@@ -5,11 +5,14 @@ editor for the selected row. Like the seed editor, every change is saved to the 
 shortly after typing stops, when focus leaves a field, when another row is selected and
 when the screen closes, so nothing typed is lost. Empty required fields are flagged
 inline and do not block saving. ``n`` adds a row, ``d`` deletes one (after a question).
+Every read and write goes to the studio's pool thread (``jobs``), in order; the list
+comes back as :class:`RowsRead`.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +22,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.events import DescendantBlur
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -27,6 +31,7 @@ from synthstudio.sanitize import inert
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.debounce import Debouncer
+from synthstudio.tui.pool_thread import PoolThread
 from synthstudio.tui.screens.confirm import ConfirmScreen
 from synthstudio.tui.text import one_line
 
@@ -83,13 +88,26 @@ def matches(row: dict[str, Any], search: str) -> bool:
     return any(needle in str(v or "").casefold() for v in row.values())
 
 
+@dataclass
+class RowsRead(Message):
+    """The rows read for ``search``; select ``select``; ``then``: "edit" focuses the
+    editor, any other text is said to the person."""
+
+    rows: list[dict[str, Any]]
+    search: str
+    select: int | None = None
+    then: str = ""
+
+
 class RowsScreen(ModalScreen[None]):
     BINDINGS = bindings.ROWS
 
-    def __init__(self, pool: Pool, kind: RowKind) -> None:
+    def __init__(self, pool: Pool, kind: RowKind, jobs: PoolThread) -> None:
         super().__init__(classes="dialog-screen")
         self.pool = pool
         self.kind = kind
+        self.jobs = jobs
+        self.loaded = False
         self.rows: list[dict[str, Any]] = []
         self.selected_id: int | None = None
         self._saved: dict[str, str] = {}
@@ -128,9 +146,30 @@ class RowsScreen(ModalScreen[None]):
     def reload(self, select: int | None = None) -> None:
         """Re-read the rows (with the search) and select ``select`` or the same one."""
         self.flush()
+        self._read("read the rows", select=select, key="rows")
+
+    def _read(self, what: str, change: Callable[[], Any] | None = None,
+              select: int | None = None, then: str = "", key: str | None = None) -> None:
+        """On the pool thread: ``change()`` (may return the id to select), then the rows."""
+        pool, table = self.pool, self.kind.table
         search = self.query_one("#rows-search", Input).value.strip()
-        self.rows = [r for r in self.pool.list_rows(self.kind.table)
-                     if not search or matches(r, search)]
+
+        def job() -> None:
+            chosen = change() if change is not None else None
+            rows = [r for r in pool.list_rows(table) if not search or matches(r, search)]
+            self.post_message(RowsRead(rows, search, chosen if chosen is not None
+                                       else select, then))
+
+        self.jobs.submit(what, job, key=key)
+
+    @on(RowsRead)
+    def _rows_read(self, event: RowsRead) -> None:
+        if event.search != self.query_one("#rows-search", Input).value.strip():
+            return  # typed on since: a newer read is on its way
+        self.loaded = True
+        self.flush()
+        select = event.select
+        self.rows = event.rows
         self.listing.set_options([Option(row_label(self.kind, r), id=str(r["id"]))
                                   for r in self.rows])
         self.query_one("#rows-empty").display = not self.rows
@@ -139,6 +178,11 @@ class RowsScreen(ModalScreen[None]):
         index = ids.index(want) if want in ids else (0 if ids else None)
         self.listing.highlighted = index
         self.load(self.rows[index] if index is not None else None)
+        if event.then == "edit":
+            self.area(self.kind.fields[0].column).focus()
+        elif event.then:
+            self.listing.focus()
+            self.notify(event.then)
 
     def load(self, row: dict[str, Any] | None) -> None:
         """Show ``row`` in the editor (saving the one shown before)."""
@@ -204,7 +248,8 @@ class RowsScreen(ModalScreen[None]):
         now = self.current()
         if now == self._saved:
             return False
-        self.pool.update_row(self.kind.table, self.selected_id, now)
+        self.jobs.submit(f"save the {self.kind.noun}", self.pool.update_row, self.kind.table,
+                         self.selected_id, now)
         self._saved = now
         for row in self.rows:
             if row["id"] == self.selected_id:
@@ -225,11 +270,12 @@ class RowsScreen(ModalScreen[None]):
 
     def action_new_row(self) -> None:
         self.flush()
-        [new_id] = self.pool.add_rows(self.kind.table,
-                                      [{f.column: "" for f in self.kind.fields}])
-        self.query_one("#rows-search", Input).value = ""
-        self.reload(select=new_id)
-        self.area(self.kind.fields[0].column).focus()
+        pool, table = self.pool, self.kind.table
+        empty = {f.column: "" for f in self.kind.fields}
+        with self.prevent(Input.Changed):
+            self.query_one("#rows-search", Input).value = ""
+        self._read(f"add a {self.kind.noun}", lambda: pool.add_rows(table, [empty])[0],
+                   then="edit")
 
     def action_delete_row(self) -> None:
         self.flush()
@@ -243,14 +289,14 @@ class RowsScreen(ModalScreen[None]):
         def answer(yes: bool | None) -> None:
             if not yes:
                 return
-            self.pool.delete_row(self.kind.table, row_id)
+            pool, table = self.pool, self.kind.table
             ids = [int(r["id"]) for r in self.rows]
             index = ids.index(row_id) if row_id in ids else 0
             rest = ids[index + 1:] + ids[:index][::-1]
             self.selected_id = None
-            self.reload(select=rest[0] if rest else None)
-            self.listing.focus()
-            self.notify(f"Deleted {self.kind.noun} #{row_id}.")
+            self._read(f"delete the {self.kind.noun}", lambda: pool.delete_row(table, row_id)
+                       and None, select=rest[0] if rest else None,
+                       then=f"Deleted {self.kind.noun} #{row_id}.")
 
         self.app.push_screen(ConfirmScreen(question), answer)
 
