@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synthstudio.config import DEFAULT_BLACKLIST
+from synthstudio.recipe_settings import DEFAULT_BLACKLIST
 from synthstudio.filters.instance import filter_instances
 from synthstudio.filters.instruction import (
     blacklist_filter,
