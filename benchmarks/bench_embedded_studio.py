@@ -69,8 +69,9 @@ async def in_studio(backend: Recording, tokens: int) -> tuple[float, int, float]
     pool.add_rows("topics", [{"topic": "How lighthouses guide ships at night",
                               "field": "history"}])
     settings = Settings(recipe="textbook", temperature=0.0, seed=1)
-    settings.recipes = {**settings.recipes, "studio": {"count": 1},
-                        "textbook": {"max_tokens": tokens, "reject_truncated": False}}
+    settings.count = 1
+    settings.textbook.max_tokens = tokens
+    settings.textbook.reject_truncated = False
     app = SynthStudio(pool=pool, settings=settings, backend=backend,  # type: ignore[arg-type]
                       config_path=Path(tmp) / "c.toml")
     done = len(backend.finals)

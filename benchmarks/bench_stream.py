@@ -103,8 +103,8 @@ async def run(url: str, rate: float, seconds: float, presses: int) -> bool:
                                      status=PROPOSED))
     settings = Settings(backend="openai", openai_base_url=url, recipe="textbook",
                         model="local-model")
-    settings.recipes = {**settings.recipes, "studio": {"count": 1},
-                        "textbook": {"max_tokens": int(rate * seconds) + 100}}
+    settings.count = 1
+    settings.textbook.max_tokens = int(rate * seconds) + 100
     app = SynthStudio(pool=pool, settings=settings, config_path=Path(tmp) / "c.toml")
     ok = True
     async with app.run_test(size=(160, 48)) as pilot:

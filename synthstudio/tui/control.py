@@ -39,7 +39,6 @@ from synthstudio.tui.messages import (
 )
 from synthstudio.tui.pool_sync import PoolSync
 from synthstudio.tui.screens.prompt import PromptScreen
-from synthstudio.tui.screens.settings import studio_count
 from synthstudio.tui.stream_feed import StreamFeed
 
 #: backend error kinds that mean the model server cannot be reached right now
@@ -112,7 +111,7 @@ class RunControl(PoolSync):
         self.recipe = recipe
         self.curator.recipe = recipe
         self.engine = Engine(self.pool, self.backend, recipe, self.settings,
-                             target=studio_count(self.settings), emit=self.sink,
+                             target=self.settings.count, emit=self.sink,
                              resume_run=resume, **self.engine_kwargs)
         self.resume_run = None
         self.run_paused = False
