@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from synthstudio.records import SeedTask
 from synthstudio.store import Pool
@@ -25,6 +24,7 @@ from synthstudio.tui import bindings
 from synthstudio.tui.panes import Pane
 from synthstudio.tui.panes.seed_editor import SeedEditor, problems
 from synthstudio.tui.pool_thread import PoolThread
+from synthstudio.tui.record_list import RecordList
 from synthstudio.tui.screens.confirm import ConfirmScreen
 from synthstudio.tui.text import one_line
 
@@ -64,13 +64,17 @@ class SeedsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search seeds (/)", id="seed-search", compact=True)
-        yield OptionList(id="seed-list")
+        yield RecordList(lambda s: s.id, seed_label, id="seed-list")
         yield Static("No seed tasks. Press n to add one.", id="seed-empty")
         yield SeedEditor(self.pool, self.jobs, id="seed-editor")
 
     @property
     def primary(self) -> Widget:
-        return self.query_one("#seed-list", OptionList)
+        return self.listing
+
+    @property
+    def listing(self) -> RecordList[SeedTask]:
+        return self.query_one("#seed-list", RecordList)
 
     @property
     def editor(self) -> SeedEditor:
@@ -111,16 +115,11 @@ class SeedsPane(Pane):
         if event.search != self.search:
             return  # typed on since: a newer read is on its way
         self.seeds = event.seeds
-        listing = self.query_one("#seed-list", OptionList)
-        listing.set_options([Option(seed_label(s), id=str(s.id)) for s in self.seeds])
         self.query_one("#seed-empty").display = not self.seeds
         self.border_subtitle = f"{len(self.seeds)} seeds"
         want = event.select if event.select is not None else self.selected_id
-        ids = [s.id for s in self.seeds]
-        index = ids.index(want) if want in ids else (0 if ids else None)
-        listing.highlighted = index
-        await self._show(self.seeds[index] if index is not None else None,
-                         again=event.select is not None)
+        self.listing.show(self.seeds, want)
+        await self._show(self.listing.current(), again=event.select is not None)
         if event.then == "edit":
             self.editor.query_one("#seed-instruction").focus()
         elif event.then:
@@ -136,8 +135,7 @@ class SeedsPane(Pane):
     @on(OptionList.OptionHighlighted, "#seed-list")
     async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        seed = next((s for s in self.seeds if str(s.id) == event.option_id), None)
-        await self._show(seed)
+        await self._show(self.listing.record(event.option_id))
 
     @on(OptionList.OptionSelected, "#seed-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -162,12 +160,8 @@ class SeedsPane(Pane):
     @on(SeedEditor.Saved)
     def _saved(self, event: SeedEditor.Saved) -> None:
         event.stop()
-        listing = self.query_one("#seed-list", OptionList)
         self.seeds = [event.seed if s.id == event.seed.id else s for s in self.seeds]
-        try:
-            listing.replace_option_prompt(str(event.seed.id), seed_label(event.seed))
-        except Exception:  # noqa: BLE001 - the seed may have left the filtered list
-            pass
+        self.listing.update(event.seed)  # (if it is still in the filtered list)
 
     # -- actions ------------------------------------------------------------------------
 

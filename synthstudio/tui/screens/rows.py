@@ -25,13 +25,13 @@ from textual.events import DescendantBlur
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
-from textual.widgets.option_list import Option
 
 from synthstudio.sanitize import inert
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.debounce import Debouncer
 from synthstudio.tui.pool_thread import PoolThread
+from synthstudio.tui.record_list import RecordList
 from synthstudio.tui.screens.confirm import ConfirmScreen
 from synthstudio.tui.text import one_line
 
@@ -120,7 +120,8 @@ class RowsScreen(ModalScreen[None]):
                          classes="dialog-question")
             yield Input(placeholder=f"search {self.kind.table} (/)", id="rows-search",
                         compact=True)
-            yield OptionList(id="rows-list")
+            yield RecordList(lambda r: r["id"], lambda r: row_label(self.kind, r),
+                             id="rows-list")
             yield Static(Content(f"No {self.kind.table}. Press n to add one."),
                          id="rows-empty")
             with VerticalScroll(id="rows-editor"):
@@ -135,8 +136,8 @@ class RowsScreen(ModalScreen[None]):
         self.listing.focus()
 
     @property
-    def listing(self) -> OptionList:
-        return self.query_one("#rows-list", OptionList)
+    def listing(self) -> RecordList[dict[str, Any]]:
+        return self.query_one("#rows-list", RecordList)
 
     def area(self, column: str) -> TextArea:
         return self.query_one(f"#rows-{column}", TextArea)
@@ -170,14 +171,9 @@ class RowsScreen(ModalScreen[None]):
         self.flush()
         select = event.select
         self.rows = event.rows
-        self.listing.set_options([Option(row_label(self.kind, r), id=str(r["id"]))
-                                  for r in self.rows])
         self.query_one("#rows-empty").display = not self.rows
-        want = select if select is not None else self.selected_id
-        ids = [int(r["id"]) for r in self.rows]
-        index = ids.index(want) if want in ids else (0 if ids else None)
-        self.listing.highlighted = index
-        self.load(self.rows[index] if index is not None else None)
+        self.listing.show(self.rows, select if select is not None else self.selected_id)
+        self.load(self.listing.current())
         if event.then == "edit":
             self.area(self.kind.fields[0].column).focus()
         elif event.then:
@@ -212,8 +208,7 @@ class RowsScreen(ModalScreen[None]):
         event.stop()
         if event.option_id == str(self.selected_id):
             return
-        row = next((r for r in self.rows if str(r["id"]) == event.option_id), None)
-        self.load(row)
+        self.load(self.listing.record(event.option_id))
 
     @on(OptionList.OptionSelected, "#rows-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -254,9 +249,7 @@ class RowsScreen(ModalScreen[None]):
         for row in self.rows:
             if row["id"] == self.selected_id:
                 row.update(now)
-                with contextlib.suppress(Exception):
-                    self.listing.replace_option_prompt(str(row["id"]),
-                                                       row_label(self.kind, row))
+                self.listing.update(row)
         return True
 
     def on_descendant_blur(self, event: DescendantBlur) -> None:
