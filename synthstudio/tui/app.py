@@ -80,6 +80,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.notify(f"Unknown binding ids in the config's [keys]: "
                         f"{', '.join(self.unknown_keys)}. See ? for the ids.",
                         severity="warning")
+        self.offer_resume()  # first on the pool thread: g waits for it
         self.start_pool_sync()
         self.show_counts()
         self.status.update_right(state="idle")
@@ -88,7 +89,6 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         else:
             self.status.set_connecting("Looking for a model (Ollama, else the embedded one)…")
             self.engine_thread.submit(self._open_backend())
-        self.offer_resume()
         self.generation.focus_primary()
 
     async def _open_backend(self) -> None:

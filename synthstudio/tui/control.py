@@ -35,6 +35,7 @@ from synthstudio.tui.messages import (
     RequestEnded,
     ResumeFound,
     RunEnded,
+    RunWanted,
     TokensStreamed,
 )
 from synthstudio.tui.pool_sync import PoolSync
@@ -58,6 +59,7 @@ class RunControl(PoolSync):
         #: extra keyword arguments for each Engine the studio starts (tests shorten backoff)
         self.engine_kwargs: dict[str, Any] = {}
         self.resume_run = None
+        self._resume_checked = False
         self.engine_thread = EngineThread()
 
     @property
@@ -77,6 +79,7 @@ class RunControl(PoolSync):
         self.pool_thread.submit("look for a stopped run", job)
 
     def on_resume_found(self, event: ResumeFound) -> None:
+        self._resume_checked = True
         run = event.run
         if run is None or self.running:
             return
@@ -89,6 +92,13 @@ class RunControl(PoolSync):
     # -- start and stop -------------------------------------------------------------------
 
     def action_generate(self) -> None:
+        if self._resume_checked:
+            self.start_run(self.resume_run)
+            return
+        # the look for a stopped run is still on the pool thread: start after it
+        self.pool_thread.submit("start the run", self.post_message, RunWanted())
+
+    def on_run_wanted(self, event: RunWanted) -> None:
         self.start_run(self.resume_run)
 
     def action_new_run(self) -> None:

@@ -136,3 +136,8 @@ class ResumeFound(Message):
 
     run: dict[str, Any] | None
     counts: dict[str, int]
+
+
+@dataclass
+class RunWanted(Message):
+    """``g`` was pressed before the look for a stopped run came back: start after it."""

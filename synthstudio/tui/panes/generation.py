@@ -273,7 +273,8 @@ class GenerationPane(Pane):
     @on(OptionList.OptionHighlighted, "#queue")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        self.post_message(CandidateFocused(self.listing.record(event.option_id), "queue"))
+        # the highlight as it is now: an event of an option removed since is stale
+        self.post_message(CandidateFocused(self.listing.current(), "queue"))
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         if event.widget.id == "queue":

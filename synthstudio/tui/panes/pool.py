@@ -114,9 +114,11 @@ class PoolPane(Pane):
         self._subtitle()
 
     def left(self, c: Candidate, focus: Candidate | None = None) -> None:
-        """``c`` is no longer accepted: it leaves the list."""
+        """``c`` is no longer accepted: it leaves the list (the item highlighted now is the
+        one in focus if this list is in use, even if the highlight did not move)."""
         self.listing.drop(c, focus.id if focus is not None else None)
         self._subtitle()
+        self.post_message(CandidateFocused(self.listing.current(), "pool"))
 
     def changed(self, c: Candidate) -> None:
         self.listing.update(c)
@@ -130,7 +132,8 @@ class PoolPane(Pane):
     @on(OptionList.OptionHighlighted, "#pool-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        self.post_message(CandidateFocused(self.listing.record(event.option_id), "pool"))
+        # the highlight as it is now: an event of an option removed since is stale
+        self.post_message(CandidateFocused(self.listing.current(), "pool"))
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         if event.widget.id == "pool-list":
