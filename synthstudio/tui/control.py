@@ -16,6 +16,8 @@ from typing import Any
 
 from textual.worker import Worker, WorkerState
 
+from synthstudio.backends.base import Backend
+from synthstudio.config import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import SynthError
 from synthstudio.events import (
@@ -35,6 +37,7 @@ from synthstudio.tui.messages import (
     RequestEnded,
     ResumeFound,
     RunEnded,
+    RunStarted,
     RunWanted,
     TokensStreamed,
 )
@@ -101,6 +104,13 @@ class RunControl(PoolSync):
     def on_run_wanted(self, event: RunWanted) -> None:
         self.start_run(self.resume_run)
 
+    def on_run_started(self, event: RunStarted) -> None:
+        self.engine = event.engine
+        self.recipe = event.recipe
+        self.curator.recipe = event.recipe
+        if self.run_paused:  # space was pressed before the engine was there
+            self.engine_thread.call(event.engine.pause)
+
     def action_new_run(self) -> None:
         self.start_run(None)
 
@@ -113,23 +123,24 @@ class RunControl(PoolSync):
             self.notify("No model is connected yet; see the status bar.", severity="error")
             return
         name = str(resume["recipe"]) if resume else self.settings.recipe
-        try:
-            recipe = make_recipe(name)
-        except SynthError as err:
-            self.notify(err.full(), severity="error")
-            return
-        self.recipe = recipe
-        self.curator.recipe = recipe
-        self.engine = Engine(self.pool, self.backend, recipe, self.settings,
-                             target=self.settings.count, emit=self.sink,
-                             resume_run=resume, **self.engine_kwargs)
         self.resume_run = None
         self.run_paused = False
         self.status.update_right(state=f"{'resuming' if resume else 'running'} {name}")
-        self._run_future = self.engine_thread.submit(self._run(self.engine))
+        self._run_future = self.engine_thread.submit(
+            self._run(name, resume, self.backend, self.settings))
 
-    async def _run(self, engine: Engine) -> None:
-        """The run, on the engine's loop; its end is posted to the studio."""
+    async def _run(self, name: str, resume: dict[str, Any] | None, backend: Backend,
+                   settings: Settings) -> None:
+        """Make the recipe and run the engine, on the engine's loop (the recipe's module
+        and its index are loaded there); the start and the end are posted."""
+        try:
+            recipe = make_recipe(name)
+        except SynthError as err:
+            self.post_message(RunEnded("failed", err.full()))
+            return
+        engine = Engine(self.pool, backend, recipe, settings, target=settings.count,
+                        emit=self.sink, resume_run=resume, **self.engine_kwargs)
+        self.post_message(RunStarted(engine, recipe))
         try:
             summary = await engine.run()
         except SynthError as err:

@@ -141,3 +141,11 @@ class ResumeFound(Message):
 @dataclass
 class RunWanted(Message):
     """``g`` was pressed before the look for a stopped run came back: start after it."""
+
+
+@dataclass
+class RunStarted(Message):
+    """The engine's thread made the recipe and the engine: the studio may control it."""
+
+    engine: Any
+    recipe: Any
