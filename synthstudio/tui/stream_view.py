@@ -109,7 +109,17 @@ class StreamView(ScrollView, can_focus=True):
         return len(self._done) + len(self._tail_lines)
 
     def _update(self) -> None:
-        self.virtual_size = Size(self._width, self.line_count or 1)
+        size = Size(self._width, self.line_count or 1)
+        height = self.size.height
+        if size != self.virtual_size:
+            if height and min(size.height, self.virtual_size.height) > height:
+                # taller than the view before and after: the view's own size does not
+                # change, so no layout of the whole screen (which a new virtual size
+                # asks for), only the scroll bar
+                self.set_reactive(StreamView.virtual_size, size)
+                self._scroll_update(size)
+            else:
+                self.virtual_size = size
         if self.following:
             self._moving = True
             try:
