@@ -52,7 +52,13 @@ class RecordList(OptionList, Generic[R]):
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
         size = Size(width, len(lines))
         if size != self.virtual_size:
-            self.virtual_size = size
+            height = self.size.height
+            if height and min(size.height, self.virtual_size.height) > height:
+                # longer than the view before and after: its own size stays, so no
+                # layout of the whole screen (which a new virtual size asks for)
+                self.set_reactive(RecordList.virtual_size, size)
+            else:
+                self.virtual_size = size
             self._scroll_update(size)
 
     def _option(self, key: str, record: R) -> Option:
