@@ -183,7 +183,7 @@ class GenerationPane(Pane):
         self.thinking.clear()
         self._thinking_box(0)
         if self._ticker is None:
-            self._ticker = self.set_interval(0.5, self.show_header)
+            self._ticker = self.set_interval(1.0, self.show_header)
         self.show_header()
 
     def on_tokens_streamed(self, event: TokensStreamed) -> None:
