@@ -20,12 +20,17 @@ from synthstudio.records import FilterResult
 _EDGE = "<>()[]{}\"'`“”‘’「」『』《》（）【】.。:：;；,，!！*_~ \t\r\n"
 _NO_OUTPUT = frozenset({
     "nooutput", "no output", "no output required", "no output needed", "no output provided",
-    "no output given", "no answer", "no response", "not applicable", "n/a", "n.a", "tbd",
+    "no output given", "no answer", "no response", "tbd",
     "empty", "output", "output none", "output n/a", "null",
     "无输出", "没有输出", "无需输出", "无回答", "没有回答", "暂无", "不适用", "输出无", "空",
 })
 #: words that can be true answers ("How many moons does Venus have?" "None.")
 _ANSWER_WORDS = frozenset({"none", "nothing", "无", "没有", "-", "—", "--", "..."})
+#: "N/A" is the right answer when the question is about the abbreviation
+_NA = frozenset({"n/a", "n.a", "not applicable", "不适用"})
+_ABOUT_NA = re.compile(r"\b(?:abbreviat\w*|acronym|stand for|short for|not applicable)\b"
+                       r"|缩写|不适用", re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(?:output|response|answer|输出|回答|答案)\s*[:：]\s*", re.IGNORECASE)
 _DASHES = re.compile(r"[\s\-–—_.。…·]*")
 _QUESTION = re.compile(r"[?？]\s*$|^\s*(?:what|which|who|whom|how|is|are|does|do|can)\b"
                        r"|(?:什么|哪|谁|几|多少|吗|是否)", re.IGNORECASE)
@@ -42,9 +47,11 @@ def no_output_filter(output: str, instruction: str = "") -> FilterResult:
     if not s or _DASHES.fullmatch(s):
         found = s or "empty"
     elif len(s) <= 40:
-        key = _key(s)
+        key = _key(_LABEL.sub("", s))
         if key in _NO_OUTPUT:
             found = s
+        elif key in _NA:
+            found = "" if _ABOUT_NA.search(instruction or "") else s
         elif key in _ANSWER_WORDS and not _QUESTION.search(instruction or ""):
             found = s
     return FilterResult("no_output", not found, found, "a real answer",

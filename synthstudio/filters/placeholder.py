@@ -18,7 +18,7 @@ from synthstudio.records import FilterResult
 _PLACEHOLDERS = frozenset({
     "noinput", "no input", "no input required", "no input needed", "no input is required",
     "no input is needed", "no input provided", "no input given", "no input necessary",
-    "none required", "none needed", "none provided", "input none", "input n/a",
+    "none required", "none needed", "none provided",
     "no inputs", "not needed", "not required",
     "无输入", "没有输入", "无需输入", "不需要输入", "无需", "输入无", "输入：无", "输入:无",
     "无内容", "无输入内容",
@@ -31,8 +31,11 @@ _SPACES = re.compile(r"\s+")
 MAX_PLACEHOLDER_CHARS = 40
 
 
+_LABEL = re.compile(r"^\s*(?:input|输入)\s*[:：]\s*", re.IGNORECASE)
+
+
 def _key(text: str) -> str:
-    return _SPACES.sub(" ", text.strip().strip(_EDGE).lower()).strip()
+    return _SPACES.sub(" ", _LABEL.sub("", text).strip().strip(_EDGE).lower()).strip()
 
 
 def placeholder_of(text: str, instruction: str | None = None) -> str:

@@ -59,12 +59,14 @@ _ALWAYS_EN = re.compile("|".join([
 _DEICTIC_EN = re.compile(
     rf"\b(?:this|these|that|the following|the given|the provided|the shown|given) "
     rf"(?:\w+ )?(?:{_SEEN}|{_DOC})\b|\b(?:in|from|on|of|using|based on) the {_SEEN}\b"
-    rf"|\b(?:the|this) (?:\w+ )?(?:{_SEEN}|{_DOC}) (?:provided|given|shown|here)\b",
+    rf"|\b(?:the|this) (?:\w+ )?(?:{_SEEN}|{_DOC}) (?:provided|given|shown|here)\b"
+    r"|\b(?:the|this|my|these) scanned \w+",
     re.IGNORECASE)
 _SEEN_ZH = (r"(?:图片|图像|照片|相片|图表|图形|示意图|统计图|截图|视频|录像|音频|录音|附图|画面|"
             r"海报|图)")
 _ALWAYS_ZH = re.compile("|".join([
     r"如(?:下|上)图", r"(?:下|上|左|右|附)图(?!书)", r"(?<![试企意])图(?:中|里|上)",
+    r"(?:照片|相片|图片|图像|画面|截图|录音|音频|录像)(?:中|里|上)(?!传)",
     r"视频(?:中|里)", r"附件(?:中|里|的)", r"(?:看|打开|查看|听)(?:一下)?附件",
     rf"(?:下面|上面|下方|上方|以下|以上)的?(?:这|那)?(?:张|个|段|幅|份)?{_SEEN_ZH}",
     rf"(?:看|观看|收听|听|查看)(?:一下)?(?:这|那|下面|以下|上面)(?:张|个|段|幅|份)?的?{_SEEN_ZH}",
@@ -119,13 +121,15 @@ def unseen_content_filter(instruction: str, input: str = "") -> FilterResult:
 _THING_EN = (r"(?:sentences?|text|texts|paragraphs?|passage|article|story|poem|essay|email|"
              r"letter|review|reviews|statements?|phrases?|words?|list|code|snippet|function|"
              r"program|data|dataset|table|numbers?|equation|document|tweet|quote|questions?|"
-             r"argument|lyrics|dialogue|conversation|recipe|excerpt|headline|title|speech|"
+             r"arguments?|lyrics|dialogue|conversation|recipe|excerpt|headline|title|speech|"
              r"description|message|input|sequence|series|items|song|paper|book|report|"
-             r"summary|product|query|expression|string|array|set|claim|abstract|note|news)")
+             r"summary|product|query|expression|string|array|set|claims?|abstract|notes?|"
+             r"news|outline|transcript|draft|story|stories|points|facts|options|choices)")
 _SKIP = r"(?:(?!(?:is|are|was|were|a|an|the|of|and|or|to)\b)[\w'-]+ ){0,2}?"
 #: after plain "the", only text-like things, and only as the object ("the story.")
 _THING_THE = (r"(?:sentence|text|paragraph|passage|article|story|poem|essay|email|review|"
-              r"excerpt|tweet|dialogue|conversation|speech|list|document|lyrics|statement)")
+              r"excerpt|tweet|dialogue|conversation|speech|list|document|lyrics|statement|"
+              r"argument|claim|notes|transcript|draft)")
 _REF_EN = re.compile(
     r"\b(?:the following|the given|the provided|the above|the below) [\w-]+"
     rf"|\b(?:given|these|this|the input|the next|the mentioned|said) {_SKIP}{_THING_EN}\b"
@@ -135,7 +139,8 @@ _REF_EN = re.compile(
     r"|\b(?:the )?(?:following|above)\s*[:.]?\s*$", re.IGNORECASE)
 _THING_ZH = (r"(?:句子|句话|文本|文字|段落|段话|段文字|文章|短文|故事|诗|诗歌|首诗|邮件|信|评论|"
              r"代码|数据|列表|单词|词语|词|短语|问题|对话|表格|数字|数|方程|新闻|标题|内容|"
-             r"语句|材料|文段|篇文章|片段|程序|函数|摘要|序列)")
+             r"语句|材料|文段|篇文章|片段|程序|函数|摘要|序列|论证|论点|观点|笔记|说法|论述|"
+             r"演讲|信息|消息|陈述|草稿|提纲|选项)")
 _REF_ZH = re.compile(rf"(?:以下|下面|下列|如下|给定|所给|给出|上面|上述|上文|这|该|此|那)"
                      rf"(?:的|这|一)?(?:个|段|篇|首|句|条|组|些|份|则|封)?{_THING_ZH}"
                      r"|下文|原文")
