@@ -54,7 +54,7 @@ def _score(value: object) -> ScoreValue:
     """A filter value as a stable JSON scalar: numbers as float, the rest as text."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):  # noqa: UP038 (a tuple is faster)
         return float(value)
     return "" if value is None else str(value)
 
@@ -78,6 +78,8 @@ def _noise_results(fields: dict[str, str], task: str,
     off = tuple(n for n in disable if n in NOISE_FILTERS)
     worst: dict[str, FilterResult] = {}
     for where, text in fields.items():
+        if not text.strip() and worst:
+            continue  # an empty field scores 0 everywhere
         for r in run_noise_filters(text, disable=off, task=task):
             best = worst.get(r.name)
             if best is None or (best.passed and not r.passed) or (
@@ -85,6 +87,16 @@ def _noise_results(fields: dict[str, str], task: str,
                 detail = f"{where}: {r.detail}" if r.detail else ""
                 worst[r.name] = FilterResult(r.name, r.passed, r.value, r.threshold, detail)
     return list(worst.values())
+
+
+_DEFAULT: Settings | None = None
+
+
+def _default_settings() -> Settings:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Settings()
+    return _DEFAULT
 
 
 def check_record(instruction: str, input: str = "", output: str = "", *,
@@ -96,7 +108,7 @@ def check_record(instruction: str, input: str = "", output: str = "", *,
     judge a *new* instruction rather than a record (word count, blacklist, "Write a
     program") run only when ``settings.check.generation_rules`` is on.
     """
-    settings = settings or Settings()
+    settings = settings or _default_settings()
     cfg = settings.self_instruct
     instruction, input, output = instruction or "", input or "", output or ""
     results: list[FilterResult] = [start_filter(instruction, cfg.reject_non_ascii_start)]

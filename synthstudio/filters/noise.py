@@ -79,7 +79,16 @@ def _mashed(word: str) -> bool:
     return bool(_CONSONANTS.search(w) or _SAME.search(w) or _CHUNK.search(w))
 
 
+#: anything a mashed word needs, over the whole text: most texts stop here
+_MAYBE_MASHED = re.compile(r"[bcdfghjklmnpqrstvwxz]{7,}|([a-z])\1{5,}|([a-z]{3,4})\2{2,}"
+                           r"|([a-z]{2})\3{4,}")
+_ROW_RUN_LIST = tuple(sorted(_ROW_RUNS))
+
+
 def _keyboard_mash(text: str) -> tuple[float, str]:
+    low = text.lower()
+    if not (_MAYBE_MASHED.search(low) or any(map(low.__contains__, _ROW_RUN_LIST))):
+        return 0.0, ""
     words, bad = 0, []
     for tok in text.split():
         if not _ANY_WORD.search(tok):
@@ -121,12 +130,14 @@ def _loops(tokens: list[str], starts: list[int], covered: bytearray) -> int:
 
 
 def _repetition(text: str) -> tuple[float, str]:
-    tokens = [t.lower() for t in _TOKEN.findall(text)]
-    cjk = sum(1 for t in tokens if len(t) == 1 and _IS_CJK.match(t))
+    tokens = _TOKEN.findall(text.lower())
+    cjk = len(_IS_CJK.findall(text))  # each CJK character is a token
     n = 3 if len(tokens) < 50 else 5
     if cjk * 2 > len(tokens):
         n *= 2
-    if len(tokens) < n + MIN_REPEATS - 1:
+    # an n-gram seen MIN_REPEATS times in a loop needs n + MIN_REPEATS - 2 repeated tokens
+    if len(tokens) < n + MIN_REPEATS - 1 or (
+            len(tokens) - len(set(tokens)) < n + MIN_REPEATS - 2):
         return 0.0, ""
     grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
     counts = Counter(grams)
@@ -172,6 +183,8 @@ MAX_EMOJI_RUN = 5
 
 
 def _emoji_flood(text: str) -> tuple[float, str]:
+    if not _EMOJI.search(text):
+        return 0.0, ""
     bare = _EMOJI_GLUE.sub("", text)
     if not bare:
         return 0.0, ""
@@ -207,7 +220,18 @@ _BOILER = re.compile("|".join([
 ]), re.IGNORECASE)
 
 
+#: a word every boilerplate pattern contains: texts without one are not searched
+_BOILER_WORDS = ("subscri", "sign up", "rights", "cookie", "by continuing", "by us",
+                 "by brows", "click", "join up", "follow us", "like us", "share ", "©", "(c)",
+                 "copyright", "now", "limited", "shipping", "add to", "miss out", "powered",
+                 "skip to", "back to top", "posts", "articles", "leave a", "terms", "read more",
+                 "版权", "未经", "点击", "关注", "订阅", "立即")
+
+
 def _boilerplate(text: str) -> tuple[float, str]:
+    low = text.lower()
+    if not any(map(low.__contains__, _BOILER_WORDS)):
+        return 0.0, ""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         return 0.0, ""

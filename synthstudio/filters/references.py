@@ -96,11 +96,24 @@ def _link_needs_content(instruction: str) -> bool:
     return bool(_LINK_CONTENT.search(rest)) or not _LINK_MENTION.search(rest)
 
 
+#: a word every pattern above needs: records without one are not searched
+_CUES = ("/", "www.", "image", "picture", "photo", "graph", "chart", "diagram", "figure",
+         "video", "clip", "audio", "recording", "screenshot", "drawing", "painting",
+         "illustration", "infographic", "poster", "map", "scan", "pdf", "attach", "file",
+         "spreadsheet", "document", "slide", "link", "url", "site", "web")
+_CUES_ZH = re.compile(r"[图照相视录音附画截海报文表档件链网频像片]")
+
+
 def unseen_content_filter(instruction: str, input: str = "") -> FilterResult:
     """Fail when the task depends on a page, picture, recording or file it does not hold."""
     instruction, input = instruction or "", (input or "").strip()
+    low = f"{instruction}\n{input}".lower()
+    if not any(map(low.__contains__, _CUES)) and not _CUES_ZH.search(low) and (
+            not input or _stands_in(input)):
+        return FilterResult("unseen_content", True, "", "text the model can read")
     found = ""
-    link = _URL.search(input) or _URL.search(instruction)
+    link = (_URL.search(input) or _URL.search(instruction)
+            if "/" in low or "www." in low else None)
     if link:
         if _link_needs_content(instruction):
             found = link.group(0)
