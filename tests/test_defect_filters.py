@@ -139,3 +139,21 @@ def test_check_record_takes_any_text_and_keeps_score_types(instruction, input, o
 def test_punctuation_and_digits_alone_fail_a_non_numeric_task(junk):
     if junk.strip():
         assert symbols_only(junk, "Rewrite the sentence politely.")
+
+
+def test_generated_instances_with_dataset_defects_are_dropped():
+    kept, results = filter_instances([
+        Instance("", "<nooutput>"),
+        Instance("", "As an AI language model, I cannot see images."),
+        Instance("", "Paris.\n\n##\n\n12. Instruction: Name a river."),
+        Instance("https://example.com/news/1", "It is about taxes."),
+        Instance("The cat sat on the mat.", "Le chat s'est assis sur le tapis."),
+    ], "Translate the following sentence into French.")
+    by = {r.name: r.value for r in results}
+    assert kept == [Instance("The cat sat on the mat.", "Le chat s'est assis sur le tapis.")]
+    assert by["instance_empty_output"] == 1 and by["instance_refusal"] == 1
+    assert by["instance_merged_instructions"] == 1
+    assert by["instance_unseen_content"] == 1
+    _kept, results = filter_instances([Instance("", "Bonjour.")],
+                                      "Translate the following sentence into French.")
+    assert {r.name: r.value for r in results}["instance_missing_input"] == 1

@@ -4,6 +4,9 @@ Each rule reports how many instances it dropped; the task fails (``instances``) 
 when no instance survives. ``instance_symbols_only`` drops a pair whose input or output
 has no letter at all (``}[1]{``, ``...``, ``1``) unless the task is about numbers or
 symbols ("How many legs does a spider have?" "8"; "Which mark ends a question?" "?").
+The dataset filters judge each pair too: an output that is a placeholder
+(``<nooutput>``), a model's refusal or runs on into more tasks, and an input that is
+missing or that the model cannot see (a link, "the photo below"), drop the pair.
 """
 
 from __future__ import annotations
@@ -11,6 +14,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from synthstudio.filters.outputs import (
+    merged_instructions_filter,
+    no_output_filter,
+    refusal_filter,
+)
+from synthstudio.filters.references import missing_input_filter, unseen_content_filter
 from synthstudio.records import FilterResult, Instance
 
 _NUMERIC_TASK = re.compile(
@@ -57,7 +66,7 @@ def filter_instances(instances: list[Instance], instruction: str = "",
     kept: list[Instance] = []
     for inst in instances:
         i, o = inst.input.strip(), inst.output.strip()
-        if not o:
+        if not o or not no_output_filter(o, instruction).passed:
             dropped["instance_empty_output"] += 1
         elif i and i == o:
             dropped["instance_input_equals_output"] += 1
@@ -65,6 +74,14 @@ def filter_instances(instances: list[Instance], instruction: str = "",
             dropped["instance_ends_with_colon"] += 1
         elif symbols_only(o, instruction) or symbols_only(i, instruction):
             dropped["instance_symbols_only"] += 1
+        elif not refusal_filter(o).passed:
+            dropped["instance_refusal"] += 1
+        elif not merged_instructions_filter(o).passed:
+            dropped["instance_merged_instructions"] += 1
+        elif not missing_input_filter(instruction, i).passed:
+            dropped["instance_missing_input"] += 1
+        elif not unseen_content_filter(instruction, i).passed:
+            dropped["instance_unseen_content"] += 1
         else:
             kept.append(Instance(i, o))
     # exact duplicates: keep the first
@@ -88,8 +105,9 @@ def filter_instances(instances: list[Instance], instruction: str = "",
         else:
             final.append(inst)
     rules = ["instance_empty_output", "instance_input_equals_output",
-             "instance_ends_with_colon", "instance_symbols_only", "instance_duplicate",
-             "instance_conflicting_outputs"]
+             "instance_ends_with_colon", "instance_symbols_only", "instance_refusal",
+             "instance_merged_instructions", "instance_missing_input",
+             "instance_unseen_content", "instance_duplicate", "instance_conflicting_outputs"]
     results = [FilterResult(r, True, dropped[r], "dropped",
                             f"dropped {dropped[r]}" if dropped[r] else "") for r in rules]
     results.append(FilterResult("instances", bool(final), len(final), ">= 1",

@@ -12,6 +12,7 @@ from typing import Any
 
 from synthstudio import prompts
 from synthstudio.filters.instance import filter_instances
+from synthstudio.filters.non_text import non_text_output_filter
 from synthstudio.filters.instruction import (
     NEAREST_K,
     blacklist_filter,
@@ -137,6 +138,7 @@ class SelfInstruct:
             blacklist_filter(text, ctx.settings.blacklist),
             program_filter(text),
             start_filter(text, cfg.reject_non_ascii_start),
+            non_text_output_filter(text),
         ]
         match = self.index.query(text, k=NEAREST_K)
         results.append(rouge_filter(match.max_score,
