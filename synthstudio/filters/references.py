@@ -52,7 +52,8 @@ _ALWAYS_EN = re.compile("|".join([
     rf"\b{_SEEN} (?:shown |provided |given |displayed )?(?:below|above)\b",
     rf"\b(?:the|this|that) (?:above|below|accompanying|enclosed|linked) {_SEEN}\b",
     rf"\b(?:{_SEEN}|{_DOC}) (?:i|we) (?:sent|shared|uploaded|posted|provided)\b",
-    rf"\b(?:look at|watch|listen to|view) (?:the|this|that|my|these) (?:\w+ )?{_SEEN}\b",
+    rf"\b(?:look at|watch|listen to|view|transcribe) (?:the|this|that|my|these) "
+    rf"(?:\w+ )?{_SEEN}\b",
     rf"\b(?:in|from|on|of|using|based on) (?:the|this|that|my) (?:\w+ )?{_SEEN} "
     r"(?:shown|provided|given|below|above|here)\b",
 ]), re.IGNORECASE)
