@@ -243,11 +243,13 @@ def _boilerplate(text: str) -> tuple[float, str]:
 
 # -- what a task may ask for ------------------------------------------------------------------
 _WEB_OR_CODE = re.compile(
-    r"\b(?:html5?|xhtml|css|web ?pages?|websites?|web|markup|xml|svg|tags?|javascript|js|"
-    r"jsx|tsx|react|vue|angular|svelte|dom|templates?|code|coding|program\w*|functions?|"
-    r"scripts?|snippets?|escap\w*|encod\w*|entit(?:y|ies)|regex|scrap\w*|pars\w*|php|"
-    r"django|flask|jinja|markdown|email template|newsletter|landing page|forms?|buttons?|"
-    r"tables?|links?|anchors?|elements?)\b|网页|网站|代码|标签|前端|编程|程序|函数|脚本|HTML",
+    r"\b(?:x?html5?|css|web ?pages?|websites?|web (?:apps?|design|development|developer|"
+    r"server|scraping|form)|markup|xml|svg|javascript|js|jsx|tsx|typescript|react|vue|"
+    r"angular|svelte|dom|templates?|code|coding|programs?|programming|snippets?|"
+    r"escap(?:e|ing) (?:html|characters?|special)|entit(?:y|ies) (?:encod\w+|decod\w+)|"
+    r"encod(?:e|ing)|decod(?:e|ing)|regex|scrap(?:e|er|ing)|pars(?:e|er|ing)|php|django|"
+    r"flask|jinja|markdown|email template|newsletter|landing page|frontend|front-end|"
+    r"browser|tags? (?:in|of) (?:html|xml))\b|网页|网站|代码|标签|前端|编程|程序|函数|脚本|HTML",
     re.IGNORECASE)
 _ASKS_FOR = {
     "html": _WEB_OR_CODE,

@@ -12,7 +12,6 @@ from typing import Any
 
 from synthstudio import prompts
 from synthstudio.filters.instance import filter_instances
-from synthstudio.filters.non_text import non_text_output_filter
 from synthstudio.filters.instruction import (
     NEAREST_K,
     blacklist_filter,
@@ -21,6 +20,7 @@ from synthstudio.filters.instruction import (
     start_filter,
     words_filter,
 )
+from synthstudio.filters.non_text import non_text_output_filter
 from synthstudio.parsers import (
     parse_instances,
     parse_instances_json,
