@@ -157,3 +157,38 @@ def test_generated_instances_with_dataset_defects_are_dropped():
     _kept, results = filter_instances([Instance("", "Bonjour.")],
                                       "Translate the following sentence into French.")
     assert {r.name: r.value for r in results}["instance_missing_input"] == 1
+
+
+@pytest.mark.parametrize("instruction, ok", [
+    ("Write a sentence, then explain why this sentence is funny.", True),  # made first
+    ("Make a list of fruits and sort the list.", True),
+    ("Given a sentence, rewrite the sentence in passive voice.", False),
+    ("Given a sentence, rewrite it in passive voice.", False),
+])
+def test_missing_input_knows_what_the_instruction_makes_itself(instruction, ok):
+    assert missing_input_filter(instruction).passed is ok
+
+
+@pytest.mark.parametrize("instruction, ok", [
+    ("Explain how Dijkstra finds the shortest path in the graph.", True),
+    ("What does this figure of speech mean: 'time is money'?", True),
+    ("Describe this chart: sales rose 5% in Q1 and 7% in Q2.", True),
+    ("Based on the graph, which year was best?", False),
+    ("What is shown in the picture?", False),
+])
+def test_unseen_content_deictic_references(instruction, ok):
+    assert unseen_content_filter(instruction).passed is ok
+
+
+@pytest.mark.parametrize("output, instruction, bad", [
+    ("42", "What is the answer to life, the universe and everything?", False),
+    ("1945", "When did the Second World War end?", False),
+    ("100", "Rewrite the sentence in the past tense.", True),
+])
+def test_a_question_may_be_answered_with_a_number(output, instruction, bad):
+    assert symbols_only(output, instruction) is bad
+
+
+def test_a_dash_is_an_answer_about_signs():
+    assert no_output_filter("-", "What is the sign for subtraction?").passed
+    assert not no_output_filter("-", "Write a poem about rain.").passed

@@ -28,16 +28,23 @@ _NUMERIC_TASK = re.compile(
     r"arithmetic|equation|solve|year|date|age|price|cost|percent\w*|rate|rating|score|"
     r"scale|total|average|mean|median|convert|sort|order|rank|phone|zip|times|square|root|"
     r"power|factorial|prime|fibonacci|sequence|integer|decimal|fraction|binary|hex\w*|"
-    r"temperature|degrees?|distance|weight|measure\w*|quantity|amount)\b"
+    r"temperature|degrees?|distance|weight|measure\w*|quantity|amount|when|celsius|"
+    r"fahrenheit|population|speed|height|length|width|area|volume|size|capacity|hours?|"
+    r"minutes?|seconds?|days?|weeks?|months?|zip code|postal code)\b"
     r"|几|多少|计算|数(?![据码])|相加|加法|加上|减去|相减|减法|乘以|相乘|乘法|除以|除法|求和|求出|"
     r"求解|年份|哪一?年|排序|次方|平方|总和|平均|价格|温度|评分|打分",
     re.IGNORECASE)
 _SYMBOL_TASK = re.compile(
     r"\b(?:punctuation|symbols?|brackets?|parenthes[ie]s|braces?|emoticons?|emoji\w*|"
     r"smiley|ascii|regex|regular expression|code|python|javascript|java|json|array|"
-    r"tuple|dict\w*|operators?|special characters?|marks?|syntax|markdown|html|"
+    r"tuple|dict\w*|operators?|special characters?|marks?|syntax|markdown|html|sign for|"
+    r"sign of|minus|dash|hyphen|ellipsis|full stop|morse|"
     r"latex|notation)\b|标点|符号|括号|表情|代码|字符|运算符",
     re.IGNORECASE)
+
+
+_QUESTION = re.compile(r"[?？]\s*$|^\s*(?:what|which|who|when|where|how)\b|多少|几|哪",
+                       re.IGNORECASE)
 
 
 def ends_with_colon(s: str) -> bool:
@@ -50,8 +57,9 @@ def symbols_only(text: str, instruction: str) -> bool:
     s = text.strip()
     if not s or any(ch.isalpha() for ch in s):
         return False
-    if any(ch.isdigit() for ch in s):
-        return not _NUMERIC_TASK.search(instruction) and not _SYMBOL_TASK.search(instruction)
+    if any(ch.isdigit() for ch in s):  # a question may be answered with a number
+        return not (_NUMERIC_TASK.search(instruction) or _SYMBOL_TASK.search(instruction)
+                    or _QUESTION.search(instruction))
     return not _SYMBOL_TASK.search(instruction)
 
 

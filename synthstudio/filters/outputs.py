@@ -30,6 +30,10 @@ _ANSWER_WORDS = frozenset({"none", "nothing", "无", "没有", "-", "—", "--",
 _NA = frozenset({"n/a", "n.a", "not applicable", "不适用"})
 _ABOUT_NA = re.compile(r"\b(?:abbreviat\w*|acronym|stand for|short for|not applicable)\b"
                        r"|缩写|不适用", re.IGNORECASE)
+#: a dash or dots can be the answer ("What is the sign for subtraction?")
+_ABOUT_MARKS = re.compile(r"\b(?:signs?|symbols?|punctuation|dash|hyphen|minus|subtract\w*|"
+                          r"ellipsis|dots?|period|full stop|morse)\b|符号|标点|减号|破折号|省略号",
+                          re.IGNORECASE)
 _LABEL = re.compile(r"^\s*(?:output|response|answer|输出|回答|答案)\s*[:：]\s*", re.IGNORECASE)
 _DASHES = re.compile(r"[\s\-–—_.。…·]*")
 _QUESTION = re.compile(r"[?？]\s*$|^\s*(?:what|which|who|whom|how|is|are|does|do|can)\b"
@@ -44,8 +48,10 @@ def no_output_filter(output: str, instruction: str = "") -> FilterResult:
     """Fail when the answer is empty or a "no output" placeholder."""
     s = (output or "").strip()
     found = ""
-    if not s or _DASHES.fullmatch(s):
-        found = s or "empty"
+    if not s:
+        found = "empty"
+    elif _DASHES.fullmatch(s):
+        found = "" if _ABOUT_MARKS.search(instruction or "") else s
     elif len(s) <= 40:
         key = _key(_LABEL.sub("", s))
         if key in _NO_OUTPUT:
