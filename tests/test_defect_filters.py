@@ -192,3 +192,15 @@ def test_a_question_may_be_answered_with_a_number(output, instruction, bad):
 def test_a_dash_is_an_answer_about_signs():
     assert no_output_filter("-", "What is the sign for subtraction?").passed
     assert not no_output_filter("-", "Write a poem about rain.").passed
+
+
+def test_a_number_that_picks_an_option_from_the_input_is_an_answer():
+    options = "1. Paris is in France.\n2. Rome is in Italy.\n3. Oslo is in Norway."
+    assert not symbols_only("3", "Pick the sentence about Norway.", options)
+    assert symbols_only("7", "Pick the sentence about Norway.", options)
+
+
+def test_only_an_output_ending_with_a_colon_fails_a_record():
+    assert check_record("Complete the analogy.", "Hot : Cold :: Up :", "Down").passed
+    v = check_record("Give steps to boil an egg.", "", "Here are the steps:")
+    assert v.failed == ["instance_ends_with_colon"]

@@ -64,8 +64,10 @@ def _instance_results(instruction: str, input: str, output: str) -> list[FilterR
     i, o = input.strip(), output.strip()
     rules = {
         "instance_input_equals_output": bool(i) and i == o,
-        "instance_ends_with_colon": ends_with_colon(o) or (bool(i) and ends_with_colon(i)),
-        "instance_symbols_only": symbols_only(o, instruction) or symbols_only(i, instruction),
+        # an answer cut off after "Here are the steps:"; an input may end with a colon
+        # ("Instability : Turmoil :: Change :")
+        "instance_ends_with_colon": ends_with_colon(o),
+        "instance_symbols_only": symbols_only(o, instruction, i) or symbols_only(i, instruction),
     }
     return [FilterResult(name, not bad, float(bad), 0.0,
                          "the instance breaks this rule" if bad else "")

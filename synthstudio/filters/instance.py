@@ -51,15 +51,17 @@ def ends_with_colon(s: str) -> bool:
     return s.rstrip().endswith((":", "："))
 
 
-def symbols_only(text: str, instruction: str) -> bool:
+def symbols_only(text: str, instruction: str, input: str = "") -> bool:
     """Whether ``text`` has no letter and the task gives no reason for that: digits
-    need a task about numbers, bare punctuation a task about symbols or code."""
+    need a task about numbers, a question, or an ``input`` that holds the number (an
+    option picked by its label); bare punctuation needs a task about symbols or code."""
     s = text.strip()
     if not s or any(ch.isalpha() for ch in s):
         return False
     if any(ch.isdigit() for ch in s):  # a question may be answered with a number
         return not (_NUMERIC_TASK.search(instruction) or _SYMBOL_TASK.search(instruction)
-                    or _QUESTION.search(instruction))
+                    or _QUESTION.search(instruction)
+                    or (input and re.search(rf"(?<!\d){re.escape(s)}(?!\d)", input)))
     return not _SYMBOL_TASK.search(instruction)
 
 
@@ -80,7 +82,7 @@ def filter_instances(instances: list[Instance], instruction: str = "",
             dropped["instance_input_equals_output"] += 1
         elif ends_with_colon(o) or (i and ends_with_colon(i)):
             dropped["instance_ends_with_colon"] += 1
-        elif symbols_only(o, instruction) or symbols_only(i, instruction):
+        elif symbols_only(o, instruction, i) or symbols_only(i, instruction):
             dropped["instance_symbols_only"] += 1
         elif not refusal_filter(o).passed:
             dropped["instance_refusal"] += 1
