@@ -125,15 +125,16 @@ _MARKERS = re.compile("|".join([
     rf"^[ \t]*#{{2,}}[ \t]*(?:{_TASK}|{_REPLY})[ \t]*[:：]",  # ### Response:
     r"^[ \t]*#{2,}[ \t]*$",  # a bare "##" separator line
 ]), re.IGNORECASE | re.MULTILINE)
-_PAIR = re.compile(rf"^[ \t]*{_TASK}[ \t]*[:：](?=.*^[ \t]*{_REPLY}[ \t]*[:：])",
-                   re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_TASK_LINE = re.compile(rf"^[ \t]*{_TASK}[ \t]*[:：]", re.IGNORECASE | re.MULTILINE)
+_REPLY_LINE = re.compile(rf"^[ \t]*{_REPLY}[ \t]*[:：]", re.IGNORECASE | re.MULTILINE)
 
 
 def merged_instructions_filter(output: str) -> FilterResult:
     """Fail when the answer carries further tasks after its own."""
     text = output or ""
     markers = [m.group(0).strip() for m in _MARKERS.finditer(text)]
-    if not markers and (m := _PAIR.search(text)):
+    # "Instruction:" then an "Output:" line after it (searched apart: linear time)
+    if not markers and (m := _TASK_LINE.search(text)) and _REPLY_LINE.search(text, m.end()):
         markers = [m.group(0).strip()]
     found = ", ".join(dict.fromkeys(markers[:3]))
     return FilterResult("merged_instructions", not markers, float(len(markers)), 0,
