@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from synthstudio.filters.task_cues import asks_for
 from synthstudio.records import FilterResult
 
 # -- html ---------------------------------------------------------------------------------
@@ -241,33 +242,6 @@ def _boilerplate(text: str) -> tuple[float, str]:
 
 # -- registry -------------------------------------------------------------------------------
 
-# -- what a task may ask for ------------------------------------------------------------------
-_WEB_OR_CODE = re.compile(
-    r"\b(?:x?html5?|css|web ?pages?|websites?|web (?:apps?|design|development|developer|"
-    r"server|scraping|form)|markup|xml|svg|javascript|js|jsx|tsx|typescript|react|vue|"
-    r"angular|svelte|dom|templates?|code|coding|programs?|programming|snippets?|"
-    r"escap(?:e|ing) (?:html|characters?|special)|entit(?:y|ies) (?:encod\w+|decod\w+)|"
-    r"encod(?:e|ing)|decod(?:e|ing)|regex|scrap(?:e|er|ing)|pars(?:e|er|ing)|php|django|"
-    r"flask|jinja|markdown|email template|newsletter|landing page|frontend|front-end|"
-    r"browser|tags? (?:in|of) (?:html|xml))\b|网页|网站|代码|标签|前端|编程|程序|函数|脚本|HTML",
-    re.IGNORECASE)
-_ASKS_FOR = {
-    "html": _WEB_OR_CODE,
-    "keyboard_mash": re.compile(r"\b(?:passwords?|random (?:strings?|letters|characters)|"
-                                r"gibberish|typos?|misspell\w*|keyboard)\b|密码|乱码|随机",
-                                re.IGNORECASE),
-    "repetition": re.compile(r"\b(?:repeat\w*|tongue[- ]twisters?|chants?|mantras?)\b|重复",
-                             re.IGNORECASE),
-    "mojibake": re.compile(r"\b(?:mojibake|encodings?|garbled|utf-?8|latin-?1)\b|乱码|编码",
-                           re.IGNORECASE),
-    "emoji_flood": re.compile(r"\b(?:emojis?|emoticons?)\b|表情", re.IGNORECASE),
-    "boilerplate": re.compile(
-        r"\b(?:cookies?|banners?|footers?|newsletters?|landing page|web ?(?:site|page) copy|"
-        r"advert\w*|ads?|marketing|promotion\w*|call to action|sales|shop|store|e-?mails?|"
-        r"copyright|legal notice)\b|网站|网页|广告|营销|促销|版权|邮件", re.IGNORECASE),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class NoiseFilter:
     """A named noise check: ``filter(text)`` gives its :class:`FilterResult`."""
@@ -283,8 +257,7 @@ class NoiseFilter:
         limit = self.threshold if threshold is None else float(threshold)
         value, detail = self.score(text or "")
         passed = value <= limit
-        asks = _ASKS_FOR.get(self.name)
-        if not passed and task and asks is not None and asks.search(task):
+        if not passed and task and asks_for(task, self.name):
             passed, detail = True, f"the task asks for it ({detail})"
         return FilterResult(name=self.name, passed=passed, value=round(value, 4),
                             threshold=limit, detail=detail)
