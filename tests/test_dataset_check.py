@@ -64,3 +64,10 @@ def test_settings_can_disable_filters():
 
     v = check_record("Name a colour.", "", "", settings=Settings(check={"disable": ["no_output"]}))
     assert "no_output" not in v.scores and v.passed
+
+
+def test_records_in_other_languages_start_as_they_should():
+    for instruction in ("¿Qué hora es?", "Écris un poème sur la mer.",
+                        "“春眠不觉晓”的下一句是什么？"):
+        assert "bad_start" not in check_record(instruction, "", "Una respuesta.").failed
+    assert "bad_start" in check_record("- Explain tides.", "", "Tides are...").failed

@@ -108,13 +108,17 @@ def check_record(instruction: str, input: str = "", output: str = "", *,
 
     ``disable`` names filters to leave out. The Self-Instruct generation rules that
     judge a *new* instruction rather than a record (word count, blacklist, "Write a
-    program") run only when ``settings.check.generation_rules`` is on.
+    program", no non-ASCII first letter) run only when ``settings.check.generation_rules``
+    is on; without it ``bad_start`` fails only an opening punctuation mark or symbol, so
+    "¿Qué hora es?" and "Écris un poème" pass.
     """
     settings = settings or _default_settings()
     cfg = settings.self_instruct
+    strict = settings.check.generation_rules
     instruction, input, output = instruction or "", input or "", output or ""
-    results: list[FilterResult] = [start_filter(instruction, cfg.reject_non_ascii_start)]
-    if settings.check.generation_rules:
+    results: list[FilterResult] = [
+        start_filter(instruction, strict and cfg.reject_non_ascii_start)]
+    if strict:
         results += [words_filter(instruction, cfg.min_words, cfg.max_words),
                     blacklist_filter(instruction, settings.blacklist),
                     program_filter(instruction)]
