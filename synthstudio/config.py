@@ -23,6 +23,16 @@ from synthstudio.recipe_settings import ReasoningSettings, SelfInstructSettings,
 #: how many items the studio asks a run for when the config sets none
 DEFAULT_COUNT = 10
 
+class CheckSettings(BaseModel):
+    """Which filters ``synthstudio check`` and ``synthstudio import`` run on a record."""
+
+    generation_rules: bool = False
+    """Also apply the Self-Instruct rules meant for a newly generated instruction (word
+    count, blacklist, "Write a program") to existing records."""
+    disable: list[str] = Field(default_factory=list)
+    """Filter names to leave out of the verdict, e.g. ["html", "repetition"]."""
+
+
 class Settings(BaseSettings):
     """Everything a person can set; each field can also come from ``SYNTHSTUDIO_<NAME>``."""
 
@@ -71,6 +81,8 @@ class Settings(BaseSettings):
     """Textbook recipe settings."""
     reasoning: ReasoningSettings = Field(default_factory=lambda: ReasoningSettings())
     """Reasoning recipe settings."""
+    check: CheckSettings = Field(default_factory=lambda: CheckSettings())
+    """Filters run by ``check`` and ``import`` on existing records."""
 
     @model_validator(mode="before")
     @classmethod

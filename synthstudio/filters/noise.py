@@ -6,20 +6,26 @@ them all. They look only at Latin-script words, markup and symbols, or at n-gram
 unit is a word or one CJK character, so Chinese and Japanese prose is never flagged.
 
 * ``html``: markup left over from web pages: tags of real HTML elements, comments and
-  character entities. Score: how many.
+  character entities, outside code blocks. Score: how many.
 * ``keyboard_mash``: share of words that look mashed (plain ASCII-letter words only, so
   paths, code and notation are left alone): 6+ keys along one keyboard row (``asdfgh``),
   7+ consonants in a row, one letter 6+ times, a 3-4 letter chunk 3+ times
   (``jkljkljkl``) or a 2-letter one 5+ times. Short texts fail on one such word.
-* ``repetition``: share of tokens inside an n-gram that occurs 4 or more times (n = 3
-  words, 5 from 50 tokens on; twice as many characters when CJK dominates): a phrase
-  looping, not a refrain or a table that repeats a label two or three times.
+* ``repetition``: share of tokens inside a loop: a unit repeated back to back 4 or more
+  times (found from n-grams that occur 4+ times; n = 3 words, 5 from 50 tokens on; twice
+  as many characters when CJK dominates). A refrain between verses, table rows or list
+  items that share words are structure, not a loop. 8 or more repeats fail whatever
+  the share.
 * ``mojibake``: U+FFFD and UTF-8 read as Latin-1/cp1252 (``Ã©``, ``â€™``, ``ä¸­``).
   Score: how many.
 * ``emoji_flood``: share of emoji among non-space characters; a run of 5 or more emoji
   fails whatever the share.
 * ``boilerplate``: share of lines with web boilerplate (cookie banners, "subscribe to our
   newsletter", "all rights reserved", "click here", shop calls to action).
+
+Given the ``task`` a text answers (its instruction and input), a filter passes what the
+task asked for: HTML in an answer to a coding or web task, a cookie notice when asked
+for one, emoji when asked for emoji, a repeated line when asked to repeat.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
+from synthstudio.filters.task_cues import asks_for
 from synthstudio.records import FilterResult
 
 # -- html ---------------------------------------------------------------------------------
@@ -44,8 +52,11 @@ _MARKUP = re.compile(
     re.IGNORECASE | re.DOTALL)
 
 
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.DOTALL)
+
+
 def _html(text: str) -> tuple[float, str]:
-    found = _MARKUP.findall(text)
+    found = _MARKUP.findall(_CODE.sub(" ", text) if "`" in text else text)
     return float(len(found)), ", ".join(dict.fromkeys(m[:20] for m in found[:20]))
 
 
@@ -70,7 +81,19 @@ def _mashed(word: str) -> bool:
     return bool(_CONSONANTS.search(w) or _SAME.search(w) or _CHUNK.search(w))
 
 
+#: every mashed word has a run of 6+ ASCII letters; runs are checked once each (cached,
+#: so common words cost a lookup) before the word-by-word pass
+_LETTER_RUN = re.compile(r"[a-z]{6,}")
+
+
+@lru_cache(maxsize=65536)
+def _maybe_mashed(run: str) -> bool:
+    return _mashed(run)
+
+
 def _keyboard_mash(text: str) -> tuple[float, str]:
+    if not any(map(_maybe_mashed, _LETTER_RUN.findall(text.lower()))):
+        return 0.0, ""
     words, bad = 0, []
     for tok in text.split():
         if not _ANY_WORD.search(tok):
@@ -92,23 +115,54 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 MIN_REPEATS = 4
 
 
+MAX_LOOP = 8
+
+
+def _loops(tokens: list[str], starts: list[int], covered: bytearray) -> int:
+    """Mark the back-to-back repeats that begin at ``starts``; the most repeats seen."""
+    most = 0
+    for p, q in zip(starts, starts[1:], strict=False):
+        if covered[q]:
+            continue
+        d, k, end = q - p, p, len(tokens)
+        while k + d < end and tokens[k] == tokens[k + d]:
+            k += 1
+        repeats = (k - p + d) // d
+        if repeats >= MIN_REPEATS:
+            covered[p:k + d] = b"\x01" * (k + d - p)
+            most = max(most, repeats)
+    return most
+
+
 def _repetition(text: str) -> tuple[float, str]:
-    tokens = [t.lower() for t in _TOKEN.findall(text)]
-    cjk = sum(1 for t in tokens if len(t) == 1 and _IS_CJK.match(t))
+    tokens = _TOKEN.findall(text.lower())
+    cjk = len(_IS_CJK.findall(text))  # each CJK character is a token
     n = 3 if len(tokens) < 50 else 5
     if cjk * 2 > len(tokens):
         n *= 2
-    if len(tokens) < n + MIN_REPEATS - 1:
+    # an n-gram seen MIN_REPEATS times in a loop needs n + MIN_REPEATS - 2 repeated tokens
+    if len(tokens) < n + MIN_REPEATS - 1 or (
+            len(tokens) - len(set(tokens)) < n + MIN_REPEATS - 2):
         return 0.0, ""
-    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    grams = list(zip(*(tokens[i:] for i in range(n)), strict=False))
     counts = Counter(grams)
-    covered = bytearray(len(tokens))
+    if counts.most_common(1)[0][1] < MIN_REPEATS:
+        return 0.0, ""
+    starts: dict[tuple[str, ...], list[int]] = {}
     for i, g in enumerate(grams):
         if counts[g] >= MIN_REPEATS:
-            covered[i:i + n] = b"\x01" * n
-    top, times = counts.most_common(1)[0]
-    detail = f"'{' '.join(top)}' x{times}" if times >= MIN_REPEATS else ""
-    return sum(covered) / len(tokens), detail
+            starts.setdefault(g, []).append(i)
+    covered = bytearray(len(tokens))
+    worst, unit = 0, ""
+    for g, where in starts.items():
+        most = _loops(tokens, where, covered)
+        if most > worst:
+            worst, unit = most, " ".join(g)
+    share = sum(covered) / len(tokens)
+    if not worst:
+        return 0.0, ""
+    detail = f"'{unit}' x{worst} back to back"
+    return (max(share, 1.0) if worst >= MAX_LOOP else share), detail
 
 
 # -- mojibake -----------------------------------------------------------------------------
@@ -134,6 +188,8 @@ MAX_EMOJI_RUN = 5
 
 
 def _emoji_flood(text: str) -> tuple[float, str]:
+    if not _EMOJI.search(text):
+        return 0.0, ""
     bare = _EMOJI_GLUE.sub("", text)
     if not bare:
         return 0.0, ""
@@ -159,7 +215,9 @@ _BOILER = re.compile("|".join([
     r"\blike us on facebook\b", r"\bshare (?:this|on) (?:facebook|twitter|linkedin)\b",
     r"(?:©|\(c\)|copyright)\s*(?:19|20)\d\d\b", r"\b(?:buy|order|shop) now\b",
     r"\blimited[- ]time offer\b", r"\bfree shipping\b", r"\badd to (?:cart|basket)\b",
-    r"\bdon'?t miss out\b", r"\bunsubscribe\b", r"\bpowered by\b",
+    r"\bdon'?t miss out\b", r"\bunsubscribe\b",
+    r"\b(?:proudly )?powered by (?:wordpress|shopify|wix|squarespace|blogger|discourse|"
+    r"phpbb|vbulletin|jekyll|hugo|ghost|drupal|joomla|weebly|tumblr|mailchimp)\b",
     r"\bskip to (?:main )?content\b", r"\bback to top\b",
     r"\b(?:related|recent|popular) (?:posts|articles)\b", r"\bleave a (?:comment|reply)\b",
     r"\bterms and conditions apply\b", r"\bread more\s*(?:»|>>|…|\.\.\.)",
@@ -167,7 +225,18 @@ _BOILER = re.compile("|".join([
 ]), re.IGNORECASE)
 
 
+#: a word every boilerplate pattern contains: texts without one are not searched
+_BOILER_WORDS = ("subscri", "sign up", "rights", "cookie", "by continuing", "by us",
+                 "by brows", "click", "join up", "follow us", "like us", "share ", "©", "(c)",
+                 "copyright", "now", "limited", "shipping", "add to", "miss out", "powered",
+                 "skip to", "back to top", "posts", "articles", "leave a", "terms", "read more",
+                 "版权", "未经", "点击", "关注", "订阅", "立即")
+
+
 def _boilerplate(text: str) -> tuple[float, str]:
+    low = text.lower()
+    if not any(map(low.__contains__, _BOILER_WORDS)):
+        return 0.0, ""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         return 0.0, ""
@@ -186,17 +255,22 @@ class NoiseFilter:
     threshold: float
     description: str
 
-    def __call__(self, text: str, threshold: float | None = None) -> FilterResult:
+    def __call__(self, text: str, threshold: float | None = None, task: str = "",
+                 ) -> FilterResult:
+        """Score ``text``; with ``task`` (what the text answers), pass what it asked for."""
         limit = self.threshold if threshold is None else float(threshold)
         value, detail = self.score(text or "")
-        return FilterResult(name=self.name, passed=value <= limit, value=round(value, 4),
+        passed = value <= limit
+        if not passed and task and asks_for(task, self.name):
+            passed, detail = True, f"the task asks for it ({detail})"
+        return FilterResult(name=self.name, passed=passed, value=round(value, 4),
                             threshold=limit, detail=detail)
 
 
 NOISE_FILTERS: dict[str, NoiseFilter] = {f.name: f for f in (
     NoiseFilter("html", _html, 2, "HTML tags, comments or entities (count)"),
     NoiseFilter("keyboard_mash", _keyboard_mash, 0.05, "share of mashed Latin words"),
-    NoiseFilter("repetition", _repetition, 0.3, "share of tokens in repeated n-grams"),
+    NoiseFilter("repetition", _repetition, 0.3, "share of tokens in back-to-back loops"),
     NoiseFilter("mojibake", _mojibake, 0, "broken encoding sequences (count)"),
     NoiseFilter("emoji_flood", _emoji_flood, 0.1, "share of emoji characters"),
     NoiseFilter("boilerplate", _boilerplate, 0.2, "share of web-boilerplate lines"),
@@ -205,14 +279,16 @@ NOISE_FILTERS: dict[str, NoiseFilter] = {f.name: f for f in (
 
 def run_noise_filters(text: str, thresholds: Mapping[str, float] | None = None, *,
                       disable: Collection[str] = (),
-                      ) -> list[FilterResult]:
+                      task: str = "") -> list[FilterResult]:
     """Every enabled noise filter's verdict on ``text``, in registry order.
 
     ``thresholds`` overrides thresholds by filter name; unknown names raise ``KeyError``.
+    ``task`` is what the text answers (instruction and input, or the topic): a filter
+    passes noise of its kind when the task asks for it (HTML for a web page).
     """
     thresholds = dict(thresholds or {})
     unknown = (set(thresholds) | set(disable)) - set(NOISE_FILTERS)
     if unknown:
         raise KeyError(f"unknown noise filter(s): {', '.join(sorted(unknown))}")
-    return [f(text, thresholds.get(name)) for name, f in NOISE_FILTERS.items()
+    return [f(text, thresholds.get(name), task) for name, f in NOISE_FILTERS.items()
             if name not in disable]

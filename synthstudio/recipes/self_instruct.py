@@ -20,6 +20,8 @@ from synthstudio.filters.instruction import (
     start_filter,
     words_filter,
 )
+from synthstudio.filters.non_text import non_text_output_filter
+from synthstudio.filters.references import unseen_content_filter
 from synthstudio.parsers import (
     parse_instances,
     parse_instances_json,
@@ -154,6 +156,8 @@ class SelfInstruct:
             blacklist_filter(text, ctx.settings.blacklist),
             program_filter(text),
             start_filter(text, cfg.reject_non_ascii_start),
+            non_text_output_filter(text),
+            unseen_content_filter(text, input_follows=True),
         ]
         with self.guard.lock:
             match = self.index.query(text, k=NEAREST_K)
@@ -222,5 +226,5 @@ class SelfInstruct:
         else:
             raw = parse_instances(comp.content, cand.is_classification, cfg.max_instances,
                                   truncated=comp.truncated)
-        cand.instances, results = filter_instances(raw)
+        cand.instances, results = filter_instances(raw, cand.instruction)
         cand.scores.extend(results)
