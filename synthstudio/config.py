@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from synthstudio.errors import ConfigError
+from synthstudio.fileio import atomic_writer
 
 DEFAULT_BLACKLIST = [
     "image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
@@ -176,7 +177,6 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             continue
         lines.append(f"{name} = {_toml_value(value)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines + tables) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_writer(path) as f:
+        f.write("\n".join(lines + tables) + "\n")
     return path

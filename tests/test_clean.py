@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from synthstudio.clean import check_record, clean_file
 from synthstudio.cli import main
+from synthstudio.datasets.clean import check_record, clean_file
 from synthstudio.errors import InputError
 
 LINES = [

@@ -12,7 +12,7 @@ from rouge_score import rouge_scorer, tokenizers
 from rouge_score.rouge_scorer import _score_lcs
 
 from synthstudio.cli import main
-from synthstudio.dedup import DedupProgress, dedup_file
+from synthstudio.datasets.dedup import DedupProgress, dedup_file
 from synthstudio.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

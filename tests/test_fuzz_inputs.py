@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synthstudio.config import load_settings
+from synthstudio.datasets.seeds import import_seed_file
 from synthstudio.errors import SynthError
-from synthstudio.seeds import import_seed_file
 from synthstudio.store import Pool
 
 json_values = st.recursive(

@@ -47,7 +47,7 @@ def _thresholds(items: list[str]) -> dict[str, float]:
 def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from synthstudio.clean import clean_file
+    from synthstudio.datasets.clean import clean_file
     from synthstudio.sanitize import inert
 
     try:

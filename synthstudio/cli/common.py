@@ -30,7 +30,7 @@ def config_path(args: argparse.Namespace) -> Path | None:
 
 def open_pool(args: argparse.Namespace, *, load_defaults: bool = True):  # type: ignore[no-untyped-def]
     """Open the pool named by ``--db``; on first start of an empty pool, load default seeds."""
-    from synthstudio.seeds import ensure_default_seeds
+    from synthstudio.datasets.seeds import ensure_default_seeds
     from synthstudio.store import Pool
 
     pool = Pool(db_path(args))

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from synthstudio.dedup import DedupProgress, dedup_file
+    from synthstudio.datasets.dedup import DedupProgress, dedup_file
 
     bar = Progress(TextColumn("dedup"), BarColumn(), TextColumn("{task.fields[counts]}"),
                    TimeElapsedColumn(), console=console_err, transient=True)

@@ -10,7 +10,7 @@ from synthstudio.records import STATUSES
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from synthstudio.export import FORMATS
+    from synthstudio.datasets.export import FORMATS
 
     p = sub.add_parser(
         "export", parents=[common], help="write items as JSONL for fine-tuning",
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from synthstudio.export import export, parse_when
+    from synthstudio.datasets.export import export, parse_when
     from synthstudio.sanitize import inert
 
     since = parse_when(args.since)

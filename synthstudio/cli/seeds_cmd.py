@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from synthstudio.seeds import import_seed_file
+    from synthstudio.datasets.seeds import import_seed_file
 
     with open_pool(args) as pool:
         s = import_seed_file(pool, args.file, skip_bad=args.skip_bad)
@@ -48,8 +48,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from synthstudio.datasets.seeds import export_seeds
     from synthstudio.fileio import atomic_writer
-    from synthstudio.seeds import export_seeds
 
     with open_pool(args) as pool:
         if args.output:

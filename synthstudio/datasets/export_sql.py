@@ -1,7 +1,7 @@
 """SQL that renders export lines inside SQLite (``json_object``), for speed.
 
 Each query yields :data:`Row` tuples in id (then instance) order for one id range, and
-must give exactly the dicts that :func:`synthstudio.export.candidate_rows` gives for the
+must give exactly the dicts that :func:`synthstudio.datasets.export.candidate_rows` gives for the
 same item (a property test holds the two to that), except that SQLite's ``json_extract``
 cuts a meta or provenance string value at a NUL character. Rendering JSON in C, as UTF-8
 bytes, leaves Python only joining and writing; :func:`read_batches` runs the queries on

@@ -22,7 +22,7 @@ the gpt turn (sharegpt) or the record (alpaca). Items a format cannot express (a
 item in ``self-instruct``, a self-instruct item without instances in a chat format) are
 skipped and counted. ``with_provenance`` adds a ``"provenance"`` object to every line.
 
-Lines are rendered inside SQLite (:mod:`synthstudio.export_sql`), in id order, a batch of
+Lines are rendered inside SQLite (:mod:`synthstudio.datasets.export_sql`), in id order, a batch of
 ids at a time on reader threads, so memory stays bounded and a 1M-item pool streams fast;
 :func:`candidate_rows` is the same mapping in Python for one item (previews, tests).
 Writing is atomic (:func:`synthstudio.fileio.atomic_writer`): a temporary file beside the
@@ -42,8 +42,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
+from synthstudio.datasets.export_sql import WS, Row, T, as_is, build_query, filters, read_batches
 from synthstudio.errors import InputError, StoreError
-from synthstudio.export_sql import WS, Row, T, as_is, build_query, filters, read_batches
 from synthstudio.fileio import atomic_writer
 from synthstudio.records import STATUSES, Candidate
 from synthstudio.store import Pool
