@@ -58,6 +58,16 @@ class SelfInstructSettings(BaseModel):
     """Token limit of one instance-generation request."""
 
 
+class CheckSettings(BaseModel):
+    """Which filters ``synthstudio check`` and ``synthstudio import`` run on a record."""
+
+    generation_rules: bool = False
+    """Also apply the Self-Instruct rules meant for a newly generated instruction (word
+    count, blacklist, "Write a program") to existing records."""
+    disable: list[str] = Field(default_factory=list)
+    """Filter names to leave out of the verdict, e.g. ["html", "repetition"]."""
+
+
 class Settings(BaseSettings):
     """Everything a person can set; each field can also come from ``SYNTHSTUDIO_<NAME>``."""
 
@@ -102,6 +112,8 @@ class Settings(BaseSettings):
     """Self-Instruct recipe settings."""
     recipes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Settings of the other recipes, by recipe name."""
+    check: CheckSettings = Field(default_factory=lambda: CheckSettings())
+    """Filters run by ``check`` and ``import`` on existing records."""
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,  # type: ignore[no-untyped-def, override]
