@@ -88,7 +88,7 @@ def test_bad_input_keeps_an_existing_output(tmp_path):
     src.write_bytes(b'{"text": "fine"}\n{"text": "\xff\xfe"}\n')
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 2: not UTF-8"):
+    with pytest.raises(InputError, match="line 2: is not valid UTF-8"):
         clean_file(src, out)
     assert out.read_text(encoding="utf-8") == "previous\n"
 

@@ -16,9 +16,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                     "rouge-score numbers; Chinese, Japanese and Korean text is compared "
                     "character by character.",
     )
-    p.add_argument("input", metavar="INPUT", help=".jsonl (one object per line) or .json list")
+    p.add_argument("input", metavar="INPUT",
+                   help="JSON lines or a JSON list of objects (told apart by content)")
     p.add_argument("-o", "--output", metavar="OUTPUT", required=True,
-                   help="where to write the kept items (.json: a list, else JSON lines)")
+                   help="where to write the kept items (.json: a list, else JSON lines; "
+                        "-: standard output)")
     p.add_argument("--field", default="instruction",
                    help="the text field to compare (default: instruction)")
     p.add_argument("--threshold", type=float, default=0.7, metavar="F",
@@ -34,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from synthstudio.datasets.dedup import DedupProgress, dedup_file
+    from synthstudio.fileio import is_stdout
+    from synthstudio.sanitize import inert
 
     bar = Progress(TextColumn("dedup"), BarColumn(), TextColumn("{task.fields[counts]}"),
                    TimeElapsedColumn(), console=console_err, transient=True)
@@ -48,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
                              threshold=args.threshold, against=args.against,
                              report_path=args.report, progress=show)
     pool = f" (against {summary.against:,} pool items)" if args.against else ""
-    console.print(f"{summary.read:,} read, {summary.kept:,} kept, {summary.dropped:,} dropped "
+    out = console_err if is_stdout(args.output) else console
+    for note in summary.notes:
+        console_err.print(f"note: {inert(note)}", markup=False, soft_wrap=True)
+    out.print(f"{summary.read:,} read, {summary.kept:,} kept, {summary.dropped:,} dropped "
                   f"at ROUGE-L > {args.threshold:g}{pool} in {summary.seconds:.1f}s "
-                  f"-> {args.output}", markup=False, highlight=False, soft_wrap=True)
+                  f"-> {inert(args.output)}", markup=False, highlight=False, soft_wrap=True)
     return 0
