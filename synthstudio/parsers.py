@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+from synthstudio.filters.placeholder import normalise_input
 from synthstudio.records import Instance
 
 MAX_INSTRUCTIONS = 32
@@ -32,6 +33,48 @@ def _clean_item(text: str) -> str:
     return text
 
 
+# a number the model repeated inside an item: "1. Extract ..." (not "3.14")
+_LEADING_NUMBER = re.compile(r"^(?:\d{1,3}[ \t]*[.)、](?!\d)[ \t]*)+")
+_TRAILING_NUMBER = re.compile(
+    r"(?<!\bto)(?<!\bof)(?<!\bby)(?<!\bat)(?<!\bis)(?<!\bin)(?<!\bor)(?<!\band)(?<!\bthan)"
+    r"(?<!\bfrom)(?<!\bover)(?<!\bunder)(?<![=+*/-])[ \t]+(\d{1,3})[ \t]*[.)、][ \t]*$",
+    re.IGNORECASE)
+
+
+def _split_item(number: int | None, text: str, before: int = 0) -> list[str]:
+    """One numbered item, with the list numbering a model repeats inside it removed.
+
+    ``"1. Extract every date"`` loses its repeated number; ``"Write a poem. 12. Write a
+    song."`` in item 11 is two items; a trailing ``"5."`` that continues the count is cut.
+    The reply's unnumbered head (``number`` None) splits at any number below ``before``,
+    the first numbered line.
+    """
+    items: list[str] = []
+    while text:
+        lead = _LEADING_NUMBER.match(text)
+        inner = None
+        if lead:
+            digits = re.findall(r"\d+", lead.group(0))
+            inner = int(digits[-1])
+            text = text[lead.end():]
+        nexts = {n + 1 for n in (number, inner) if n is not None} or set(range(1, before))
+        rest = ""
+        for n in sorted(nexts):
+            m = re.search(rf"(?<=\S)[ \t]+{n}[ \t]*[.)、][ \t]+(?=\S)", text)
+            if m:
+                text, rest = text[:m.start()], text[m.end():]
+                number = n
+                break
+        tail = _TRAILING_NUMBER.search(text)
+        if tail and int(tail.group(1)) in nexts:
+            text = text[:tail.start()]
+        text = text.strip()
+        if text:
+            items.append(text)
+        text = rest
+    return items
+
+
 def parse_numbered_instructions(text: str, truncated: bool = False) -> list[str]:
     """Split a numbered continuation into instructions.
 
@@ -47,12 +90,10 @@ def parse_numbered_instructions(text: str, truncated: bool = False) -> list[str]
     head = text[: matches[0].start()] if matches else text
     head_item = _clean_item(head)
     if head_item and not head_item.endswith((":", "：")):
-        items.append(head_item)
+        items.extend(_split_item(None, head_item, int(matches[0].group(1)) if matches else 0))
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        item = _clean_item(text[m.end(): end])
-        if item:
-            items.append(item)
+        items.extend(_split_item(int(m.group(1)), _clean_item(text[m.end(): end])))
         if len(items) > MAX_INSTRUCTIONS:
             break
     if truncated and items:
@@ -86,11 +127,7 @@ _FIELD = re.compile(
 )
 _EXAMPLE = re.compile(r"^[ \t*_#]*example[ \t]*\d*[ \t*_]*[:.]?[ \t]*$",
                       re.IGNORECASE | re.MULTILINE)
-_NOINPUT = {"<noinput>", "noinput", "<no input>", "none", "n/a", "(none)", "无"}
-
-
-def _norm_input(text: str) -> str:
-    return "" if text.strip().lower() in _NOINPUT else text.strip()
+_norm_input = normalise_input
 
 
 def parse_instances(text: str, output_first: bool, limit: int = 5,

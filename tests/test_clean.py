@@ -118,3 +118,23 @@ def test_cli_clean(tmp_path, capsys):
     assert "bad.jsonl, line 2" in err and "Traceback" not in err
     assert not (tmp_path / "x.jsonl").exists()
     assert main(["clean", str(src), "-o", str(out), "--threshold", "html"]) == 1
+
+
+def test_noise_filters_know_what_the_task_asked_for():
+    from synthstudio.clean import check_record, task_text
+
+    page = "<html><body><h1>Hi</h1><p>Welcome.</p></body></html>"
+    asked = {"instruction": "Create a simple HTML page.", "input": "", "output": page}
+    assert check_record(asked) == []
+    not_asked = {"instruction": "Tell me a joke.", "input": "", "output": page}
+    assert [r.name for _p, r in check_record(not_asked)] == ["html"]
+    chat = {"messages": [{"role": "user", "content": "Write an HTML list of fruits"},
+                         {"role": "assistant", "content": "<ul><li>a</li><li>b</li></ul>"}]}
+    assert task_text(chat) == "Write an HTML list of fruits"
+    assert check_record(chat) == []
+    sharegpt = {"conversations": [{"from": "human", "value": "Tell me a joke"},
+                                  {"from": "gpt", "value": page}]}
+    assert [r.name for _p, r in check_record(sharegpt)] == ["html"]
+    phones = {"instruction": "Compare the two phones.",
+              "output": "Phone A is powered by a Snapdragon chip; phone B by a Tensor chip."}
+    assert check_record(phones) == []

@@ -119,3 +119,36 @@ def test_huge_output_is_cheap():
     parse_instances(text, False)
     assert len(items) == 32
     assert time.perf_counter() - start < 2.0
+
+
+def test_numbers_repeated_inside_items_are_removed():
+    text = ("9. 1. Extract every date from the text.\n10. 4. SmolLM 5.\n"
+            "11. Write a poem. 12. Write a song.\n13. Explain why 3.14 is close to pi.\n"
+            "14. Count from 1 to 15.\n15. 2) Sort the list.")
+    assert parse_numbered_instructions(text) == [
+        "Extract every date from the text.", "SmolLM", "Write a poem.", "Write a song.",
+        "Explain why 3.14 is close to pi.", "Count from 1 to 15.", "Sort the list."]
+
+
+def test_unnumbered_head_splits_at_inline_numbers():
+    text = " Suggest a name for a cafe. 10. Classify the tweet.\n11. Sort 3 numbers 12."
+    assert parse_numbered_instructions(text) == [
+        "Suggest a name for a cafe.", "Classify the tweet.", "Sort 3 numbers"]
+
+
+def test_numbers_that_belong_to_the_task_stay():
+    text = "9. List 2. things you like.\n10. Name 16 birds.\n11. 写出1到10的数字。"
+    assert parse_numbered_instructions(text) == [
+        "List 2. things you like.", "Name 16 birds.", "写出1到10的数字。"]
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_items_never_start_with_list_numbers(text):
+    for item in parse_numbered_instructions(text):
+        assert item and not re_leading_number(item)
+
+
+def re_leading_number(item: str) -> bool:
+    import re
+    return bool(re.match(r"\d{1,3}[ \t]*[.)、](?!\d)[ \t]+\S", item))

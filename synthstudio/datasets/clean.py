@@ -55,6 +55,40 @@ def strings(obj: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
             yield from strings(v, f"{path}[{i}]")
 
 
+_TASK_KEYS = frozenset({"instruction", "input", "prompt", "question", "query", "topic",
+                        "system", "task"})
+_ASKING = frozenset({"user", "human", "system"})
+
+
+def task_text(record: Mapping[str, Any]) -> str:
+    """What the record's answer responds to: its instruction, input or prompt, or the
+    user turns of a chat (``messages``, ``conversations``). Noise filters pass what a
+    task asks for, such as HTML for a web page."""
+    parts = []
+    for path, key, text in strings(dict(record)):
+        turn = path.rsplit(".", 1)[0]
+        if key in _TASK_KEYS:
+            parts.append(text)
+        elif key in ("content", "value") and any(
+                str(v).lower() in _ASKING for k, v in _siblings(record, turn).items()
+                if k in ("role", "from")):
+            parts.append(text)
+    return "\n".join(parts)
+
+
+def _siblings(record: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The object at a ``strings`` path such as ``messages[0]``; empty when not one."""
+    obj: Any = record
+    for part in path.replace("[", ".[").split("."):
+        if not part:
+            continue
+        try:
+            obj = obj[int(part[1:-1])] if part.startswith("[") else obj[part]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return {}
+    return obj if isinstance(obj, dict) else {}
+
+
 def check_record(record: Mapping[str, Any], *, fields: list[str] | None = None,
                  disable: tuple[str, ...] | list[str] = (),
                  thresholds: Mapping[str, float] | None = None,
@@ -62,10 +96,11 @@ def check_record(record: Mapping[str, Any], *, fields: list[str] | None = None,
     """The failed filters of a record, as ``(field path, result)``; empty when clean."""
     wanted = set(fields or ())
     failures = []
+    task = task_text(record)
     for path, key, text in strings(dict(record)):
         if wanted and key not in wanted and path not in wanted:
             continue
-        for r in run_noise_filters(text, thresholds, disable=disable):
+        for r in run_noise_filters(text, thresholds, disable=disable, task=task):
             if not r.passed:
                 failures.append((path, r))
     return failures

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from synthstudio.config import Settings
-from synthstudio.filters.instance import filter_instances
+from synthstudio.filters.instance import ends_with_colon, symbols_only
 from synthstudio.filters.instruction import (
     blacklist_filter,
     program_filter,
@@ -20,8 +20,15 @@ from synthstudio.filters.instruction import (
     words_filter,
 )
 from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
+from synthstudio.filters.non_text import non_text_output_filter
+from synthstudio.filters.outputs import (
+    merged_instructions_filter,
+    no_output_filter,
+    refusal_filter,
+)
 from synthstudio.filters.placeholder import input_placeholder_filter, normalise_input
-from synthstudio.records import FilterResult, Instance
+from synthstudio.filters.references import missing_input_filter, unseen_content_filter
+from synthstudio.records import FilterResult
 
 __all__ = ["RecordVerdict", "check_record", "normalise_input"]
 ScoreValue = float | bool | str
@@ -52,25 +59,26 @@ def _score(value: object) -> ScoreValue:
     return "" if value is None else str(value)
 
 
-def _instance_results(input: str, output: str) -> list[FilterResult]:
-    """The instance rules on one pair, as pass/fail per rule (a record has one pair)."""
-    _kept, results = filter_instances([Instance(input, output)])
-    out = []
-    for r in results:
-        if r.name in ("instances", "instance_duplicate", "instance_conflicting_outputs"):
-            continue  # need several instances; meaningless for one record
-        dropped = int(r.value or 0)
-        out.append(FilterResult(r.name, dropped == 0, float(dropped), "dropped",
-                                r.detail and "the instance breaks this rule"))
-    return out
+def _instance_results(instruction: str, input: str, output: str) -> list[FilterResult]:
+    """The instance rules that make sense for one pair, each judged on its own."""
+    i, o = input.strip(), output.strip()
+    rules = {
+        "instance_input_equals_output": bool(i) and i == o,
+        "instance_ends_with_colon": ends_with_colon(o) or (bool(i) and ends_with_colon(i)),
+        "instance_symbols_only": symbols_only(o, instruction) or symbols_only(i, instruction),
+    }
+    return [FilterResult(name, not bad, float(bad), 0.0,
+                         "the instance breaks this rule" if bad else "")
+            for name, bad in rules.items()]
 
 
-def _noise_results(fields: dict[str, str], disable: Collection[str]) -> list[FilterResult]:
+def _noise_results(fields: dict[str, str], task: str,
+                   disable: Collection[str]) -> list[FilterResult]:
     """Each noise filter over every field; the worst field decides and is named."""
     off = tuple(n for n in disable if n in NOISE_FILTERS)
     worst: dict[str, FilterResult] = {}
     for where, text in fields.items():
-        for r in run_noise_filters(text, disable=off):
+        for r in run_noise_filters(text, disable=off, task=task):
             best = worst.get(r.name)
             if best is None or (best.passed and not r.passed) or (
                     r.passed == best.passed and float(r.value or 0) > float(best.value or 0)):
@@ -96,10 +104,19 @@ def check_record(instruction: str, input: str = "", output: str = "", *,
         results += [words_filter(instruction, cfg.min_words, cfg.max_words),
                     blacklist_filter(instruction, settings.blacklist),
                     program_filter(instruction)]
-    results.append(input_placeholder_filter(input))
-    results += _instance_results(normalise_input(input), output)
+    results.append(input_placeholder_filter(input, instruction))
+    input = normalise_input(input, instruction)
+    results += [
+        unseen_content_filter(instruction, input),
+        missing_input_filter(instruction, input),
+        non_text_output_filter(instruction),
+        no_output_filter(output, instruction),
+        refusal_filter(output),
+        merged_instructions_filter(output),
+    ]
+    results += _instance_results(instruction, input, output)
     results += _noise_results({"instruction": instruction, "input": input,
-                               "output": output}, disable)
+                               "output": output}, f"{instruction}\n{input}", disable)
     skip = set(disable) | set(settings.check.disable)
     results = [r for r in results if r.name not in skip]
     failed = list(dict.fromkeys(r.name for r in results if not r.passed))

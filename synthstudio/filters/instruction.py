@@ -47,13 +47,31 @@ def program_filter(text: str) -> FilterResult:
                         "starts with 'Write a program'" if bad else "")
 
 
+#: quotation marks and brackets that open Chinese and Japanese titles, terms and quotes
+_CJK_OPENERS = "“‘「『《〈【〔〖（［｛\"'(["
+#: brackets used only in CJK text: fine before any letter or digit
+_CJK_ONLY_OPENERS = "「『《〈【〔〖（［｛"
+
+
+def _opens_cjk_quote(s: str) -> bool:
+    """Whether ``s`` starts with quotes or brackets around CJK text (“翻译”, 《静夜思》,
+    （选择题）): a normal opening in Chinese and Japanese."""
+    rest = s.lstrip(_CJK_OPENERS)
+    if not rest or len(s) - len(rest) > 3:
+        return False
+    return is_cjk(rest[0]) or (s[0] in _CJK_ONLY_OPENERS and rest[0].isalnum())
+
+
 def start_filter(text: str, reject_non_ascii: bool = True) -> FilterResult:
     """Reject an opening punctuation mark or symbol; optionally a non-ASCII opening
-    character, but never a CJK letter (so Chinese instructions pass)."""
+    character, but never a CJK letter (so Chinese instructions pass), nor a quotation
+    mark or bracket that opens CJK text (“春眠不觉晓”, 「人工智能」, 《静夜思》)."""
     s = text.strip()
     if not s:
         return FilterResult("bad_start", False, "empty", "a letter or digit", "empty")
     ch = s[0]
+    if _opens_cjk_quote(s):
+        return FilterResult("bad_start", True, repr(ch), "a letter or digit")
     cat = unicodedata.category(ch)
     if cat[0] in "PS":
         return FilterResult("bad_start", False, repr(ch), "a letter or digit",

@@ -6,20 +6,26 @@ them all. They look only at Latin-script words, markup and symbols, or at n-gram
 unit is a word or one CJK character, so Chinese and Japanese prose is never flagged.
 
 * ``html``: markup left over from web pages: tags of real HTML elements, comments and
-  character entities. Score: how many.
+  character entities, outside code blocks. Score: how many.
 * ``keyboard_mash``: share of words that look mashed (plain ASCII-letter words only, so
   paths, code and notation are left alone): 6+ keys along one keyboard row (``asdfgh``),
   7+ consonants in a row, one letter 6+ times, a 3-4 letter chunk 3+ times
   (``jkljkljkl``) or a 2-letter one 5+ times. Short texts fail on one such word.
-* ``repetition``: share of tokens inside an n-gram that occurs 4 or more times (n = 3
-  words, 5 from 50 tokens on; twice as many characters when CJK dominates): a phrase
-  looping, not a refrain or a table that repeats a label two or three times.
+* ``repetition``: share of tokens inside a loop: a unit repeated back to back 4 or more
+  times (found from n-grams that occur 4+ times; n = 3 words, 5 from 50 tokens on; twice
+  as many characters when CJK dominates). A refrain between verses, table rows or list
+  items that share words are structure, not a loop. 8 or more repeats fail whatever
+  the share.
 * ``mojibake``: U+FFFD and UTF-8 read as Latin-1/cp1252 (``Ã©``, ``â€™``, ``ä¸­``).
   Score: how many.
 * ``emoji_flood``: share of emoji among non-space characters; a run of 5 or more emoji
   fails whatever the share.
 * ``boilerplate``: share of lines with web boilerplate (cookie banners, "subscribe to our
   newsletter", "all rights reserved", "click here", shop calls to action).
+
+Given the ``task`` a text answers (its instruction and input), a filter passes what the
+task asked for: HTML in an answer to a coding or web task, a cookie notice when asked
+for one, emoji when asked for emoji, a repeated line when asked to repeat.
 """
 
 from __future__ import annotations
@@ -44,8 +50,11 @@ _MARKUP = re.compile(
     re.IGNORECASE | re.DOTALL)
 
 
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`", re.DOTALL)
+
+
 def _html(text: str) -> tuple[float, str]:
-    found = _MARKUP.findall(text)
+    found = _MARKUP.findall(_CODE.sub(" ", text) if "`" in text else text)
     return float(len(found)), ", ".join(dict.fromkeys(m[:20] for m in found[:20]))
 
 
@@ -92,6 +101,25 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 MIN_REPEATS = 4
 
 
+MAX_LOOP = 8
+
+
+def _loops(tokens: list[str], starts: list[int], covered: bytearray) -> int:
+    """Mark the back-to-back repeats that begin at ``starts``; the most repeats seen."""
+    most = 0
+    for p, q in zip(starts, starts[1:], strict=False):
+        if covered[q]:
+            continue
+        d, k, end = q - p, p, len(tokens)
+        while k + d < end and tokens[k] == tokens[k + d]:
+            k += 1
+        repeats = (k - p + d) // d
+        if repeats >= MIN_REPEATS:
+            covered[p:k + d] = b"\x01" * (k + d - p)
+            most = max(most, repeats)
+    return most
+
+
 def _repetition(text: str) -> tuple[float, str]:
     tokens = [t.lower() for t in _TOKEN.findall(text)]
     cjk = sum(1 for t in tokens if len(t) == 1 and _IS_CJK.match(t))
@@ -102,13 +130,23 @@ def _repetition(text: str) -> tuple[float, str]:
         return 0.0, ""
     grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
     counts = Counter(grams)
-    covered = bytearray(len(tokens))
+    if counts.most_common(1)[0][1] < MIN_REPEATS:
+        return 0.0, ""
+    starts: dict[tuple[str, ...], list[int]] = {}
     for i, g in enumerate(grams):
         if counts[g] >= MIN_REPEATS:
-            covered[i:i + n] = b"\x01" * n
-    top, times = counts.most_common(1)[0]
-    detail = f"'{' '.join(top)}' x{times}" if times >= MIN_REPEATS else ""
-    return sum(covered) / len(tokens), detail
+            starts.setdefault(g, []).append(i)
+    covered = bytearray(len(tokens))
+    worst, unit = 0, ""
+    for g, where in starts.items():
+        most = _loops(tokens, where, covered)
+        if most > worst:
+            worst, unit = most, " ".join(g)
+    share = sum(covered) / len(tokens)
+    if not worst:
+        return 0.0, ""
+    detail = f"'{unit}' x{worst} back to back"
+    return (max(share, 1.0) if worst >= MAX_LOOP else share), detail
 
 
 # -- mojibake -----------------------------------------------------------------------------
@@ -159,7 +197,9 @@ _BOILER = re.compile("|".join([
     r"\blike us on facebook\b", r"\bshare (?:this|on) (?:facebook|twitter|linkedin)\b",
     r"(?:©|\(c\)|copyright)\s*(?:19|20)\d\d\b", r"\b(?:buy|order|shop) now\b",
     r"\blimited[- ]time offer\b", r"\bfree shipping\b", r"\badd to (?:cart|basket)\b",
-    r"\bdon'?t miss out\b", r"\bunsubscribe\b", r"\bpowered by\b",
+    r"\bdon'?t miss out\b", r"\bunsubscribe\b",
+    r"\b(?:proudly )?powered by (?:wordpress|shopify|wix|squarespace|blogger|discourse|"
+    r"phpbb|vbulletin|jekyll|hugo|ghost|drupal|joomla|weebly|tumblr|mailchimp)\b",
     r"\bskip to (?:main )?content\b", r"\bback to top\b",
     r"\b(?:related|recent|popular) (?:posts|articles)\b", r"\bleave a (?:comment|reply)\b",
     r"\bterms and conditions apply\b", r"\bread more\s*(?:»|>>|…|\.\.\.)",
@@ -177,6 +217,31 @@ def _boilerplate(text: str) -> tuple[float, str]:
 
 # -- registry -------------------------------------------------------------------------------
 
+# -- what a task may ask for ------------------------------------------------------------------
+_WEB_OR_CODE = re.compile(
+    r"\b(?:html5?|xhtml|css|web ?pages?|websites?|web|markup|xml|svg|tags?|javascript|js|"
+    r"jsx|tsx|react|vue|angular|svelte|dom|templates?|code|coding|program\w*|functions?|"
+    r"scripts?|snippets?|escap\w*|encod\w*|entit(?:y|ies)|regex|scrap\w*|pars\w*|php|"
+    r"django|flask|jinja|markdown|email template|newsletter|landing page|forms?|buttons?|"
+    r"tables?|links?|anchors?|elements?)\b|网页|网站|代码|标签|前端|编程|程序|函数|脚本|HTML",
+    re.IGNORECASE)
+_ASKS_FOR = {
+    "html": _WEB_OR_CODE,
+    "keyboard_mash": re.compile(r"\b(?:passwords?|random (?:strings?|letters|characters)|"
+                                r"gibberish|typos?|misspell\w*|keyboard)\b|密码|乱码|随机",
+                                re.IGNORECASE),
+    "repetition": re.compile(r"\b(?:repeat\w*|tongue[- ]twisters?|chants?|mantras?)\b|重复",
+                             re.IGNORECASE),
+    "mojibake": re.compile(r"\b(?:mojibake|encodings?|garbled|utf-?8|latin-?1)\b|乱码|编码",
+                           re.IGNORECASE),
+    "emoji_flood": re.compile(r"\b(?:emojis?|emoticons?)\b|表情", re.IGNORECASE),
+    "boilerplate": re.compile(
+        r"\b(?:cookies?|banners?|footers?|newsletters?|landing page|web ?(?:site|page) copy|"
+        r"advert\w*|ads?|marketing|promotion\w*|call to action|sales|shop|store|e-?mails?|"
+        r"copyright|legal notice)\b|网站|网页|广告|营销|促销|版权|邮件", re.IGNORECASE),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class NoiseFilter:
     """A named noise check: ``filter(text)`` gives its :class:`FilterResult`."""
@@ -186,17 +251,23 @@ class NoiseFilter:
     threshold: float
     description: str
 
-    def __call__(self, text: str, threshold: float | None = None) -> FilterResult:
+    def __call__(self, text: str, threshold: float | None = None, task: str = "",
+                 ) -> FilterResult:
+        """Score ``text``; with ``task`` (what the text answers), pass what it asked for."""
         limit = self.threshold if threshold is None else float(threshold)
         value, detail = self.score(text or "")
-        return FilterResult(name=self.name, passed=value <= limit, value=round(value, 4),
+        passed = value <= limit
+        asks = _ASKS_FOR.get(self.name)
+        if not passed and task and asks is not None and asks.search(task):
+            passed, detail = True, f"the task asks for it ({detail})"
+        return FilterResult(name=self.name, passed=passed, value=round(value, 4),
                             threshold=limit, detail=detail)
 
 
 NOISE_FILTERS: dict[str, NoiseFilter] = {f.name: f for f in (
     NoiseFilter("html", _html, 2, "HTML tags, comments or entities (count)"),
     NoiseFilter("keyboard_mash", _keyboard_mash, 0.05, "share of mashed Latin words"),
-    NoiseFilter("repetition", _repetition, 0.3, "share of tokens in repeated n-grams"),
+    NoiseFilter("repetition", _repetition, 0.3, "share of tokens in back-to-back loops"),
     NoiseFilter("mojibake", _mojibake, 0, "broken encoding sequences (count)"),
     NoiseFilter("emoji_flood", _emoji_flood, 0.1, "share of emoji characters"),
     NoiseFilter("boilerplate", _boilerplate, 0.2, "share of web-boilerplate lines"),
@@ -205,14 +276,16 @@ NOISE_FILTERS: dict[str, NoiseFilter] = {f.name: f for f in (
 
 def run_noise_filters(text: str, thresholds: Mapping[str, float] | None = None, *,
                       disable: tuple[str, ...] | list[str] | set[str] = (),
-                      ) -> list[FilterResult]:
+                      task: str = "") -> list[FilterResult]:
     """Every enabled noise filter's verdict on ``text``, in registry order.
 
     ``thresholds`` overrides thresholds by filter name; unknown names raise ``KeyError``.
+    ``task`` is what the text answers (instruction and input, or the topic): a filter
+    passes noise of its kind when the task asks for it (HTML for a web page).
     """
     thresholds = dict(thresholds or {})
     unknown = (set(thresholds) | set(disable)) - set(NOISE_FILTERS)
     if unknown:
         raise KeyError(f"unknown noise filter(s): {', '.join(sorted(unknown))}")
-    return [f(text, thresholds.get(name)) for name, f in NOISE_FILTERS.items()
+    return [f(text, thresholds.get(name), task) for name, f in NOISE_FILTERS.items()
             if name not in disable]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from synthstudio.filters.references import refers_to_input
 from synthstudio.records import FilterResult
 
 # compared after lower-casing, dropping brackets, quotes and end punctuation, and
@@ -17,42 +18,56 @@ from synthstudio.records import FilterResult
 _PLACEHOLDERS = frozenset({
     "noinput", "no input", "no input required", "no input needed", "no input is required",
     "no input is needed", "no input provided", "no input given", "no input necessary",
-    "not applicable", "none", "none required", "none needed", "none provided", "n/a",
-    "n.a", "na", "input none", "input n/a", "no inputs", "not needed", "not required",
-    "无", "无输入", "没有输入", "无需输入", "不需要输入", "无需", "暂无", "不适用",
-    "输入无", "输入：无", "输入:无", "无内容", "无输入内容",
+    "none required", "none needed", "none provided",
+    "no inputs", "not needed", "not required",
+    "无输入", "没有输入", "无需输入", "不需要输入", "无需", "输入无", "输入：无", "输入:无",
+    "无内容", "无输入内容",
 })
+#: placeholders that are also words a task can work on ("Translate this word: 无")
+_AMBIGUOUS = frozenset({"none", "n/a", "n.a", "na", "not applicable", "无", "暂无", "不适用"})
 _EDGE = "<>()[]{}\"'`“”‘’「」『』《》（）【】.。:：;；,，!！*_~ \t\r\n"
 _DASHES = re.compile(r"[\s\-–—_.。…·]+")
 _SPACES = re.compile(r"\s+")
 MAX_PLACEHOLDER_CHARS = 40
 
 
+_LABEL = re.compile(r"^\s*(?:input|输入)\s*[:：]\s*", re.IGNORECASE)
+
+
 def _key(text: str) -> str:
-    return _SPACES.sub(" ", text.strip().strip(_EDGE).lower()).strip()
+    return _SPACES.sub(" ", _LABEL.sub("", text).strip().strip(_EDGE).lower()).strip()
 
 
-def placeholder_of(text: str) -> str:
+def placeholder_of(text: str, instruction: str | None = None) -> str:
     """The placeholder ``text`` consists of, as written (stripped); ``""`` when none.
 
-    A field made only of dashes, dots or ellipses counts as a placeholder too.
+    A field made only of dashes, dots or ellipses counts as a placeholder too. Words
+    that can be real data (``None``, ``N/A``, ``无``) count only when ``instruction`` is
+    not given or does not refer to its input ("Translate this word").
     """
     s = (text or "").strip()
     if not s or len(s) > MAX_PLACEHOLDER_CHARS:
         return ""
-    if _DASHES.fullmatch(s):
+    key = _key(s)
+    if key in _PLACEHOLDERS:
         return s
-    return s if _key(s) in _PLACEHOLDERS else ""
+    if _DASHES.fullmatch(s) or key in _AMBIGUOUS:
+        return "" if instruction and refers_to_input(instruction) else s
+    return ""
 
 
-def normalise_input(text: str) -> str:
-    """The input with surrounding whitespace removed, or ``""`` when it is a placeholder."""
+def normalise_input(text: str, instruction: str | None = None) -> str:
+    """The input with surrounding whitespace removed, or ``""`` when it is a placeholder.
+
+    Pass the record's ``instruction`` when there is one: then a word like ``None`` or
+    ``无`` is kept when the instruction works on it ("Translate this word into English").
+    """
     s = (text or "").strip()
-    return "" if placeholder_of(s) else s
+    return "" if placeholder_of(s, instruction) else s
 
 
-def input_placeholder_filter(input: str) -> FilterResult:
+def input_placeholder_filter(input: str, instruction: str | None = None) -> FilterResult:
     """Fail when the input field holds a "no input" placeholder instead of being empty."""
-    found = placeholder_of(input)
+    found = placeholder_of(input, instruction)
     return FilterResult("input_placeholder", not found, found, "empty or real input",
                         f"input is the placeholder {found!r}; leave it empty" if found else "")

@@ -204,5 +204,5 @@ class SelfInstruct:
         else:
             raw = parse_instances(comp.content, cand.is_classification, cfg.max_instances,
                                   truncated=comp.truncated)
-        cand.instances, results = filter_instances(raw)
+        cand.instances, results = filter_instances(raw, cand.instruction)
         cand.scores.extend(results)
