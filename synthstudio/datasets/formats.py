@@ -164,11 +164,15 @@ def _chat(obj: dict[str, Any], fmt: str) -> Example:
     return Example(fmt, user, [Instance("", reply)], system=system)
 
 
-def to_example(obj: Any, fmt: str = "auto") -> Example:
-    """Map one decoded record; ``InputError`` (with the field) when it cannot be."""
+def check_format(fmt: str) -> None:
     if fmt not in CHOICES:
         raise InputError(f"unknown format '{fmt}'", field="format",
                          hint=f"Choose one of: {', '.join(CHOICES)}.")
+
+
+def to_example(obj: Any, fmt: str = "auto") -> Example:
+    """Map one decoded record; ``InputError`` (with the field) when it cannot be."""
+    check_format(fmt)
     if fmt == "auto":
         fmt = detect(obj)
     elif not isinstance(obj, dict):
