@@ -181,8 +181,8 @@ def test_provenance(pool, tmp_path):
     prov = rows[0]["provenance"]
     assert prov["candidate_id"] == 1 and prov["model"] == "qwen2.5:7b"
     assert prov["backend"] == "ollama" and prov["options"] == {"temperature": 0.7}
-    assert prov["scores"] == [{"name": "rouge_l", "passed": True, "value": 0.31,
-                               "threshold": 0.7, "detail": "", "extra": {}}]
+    assert prov["scores"] == [{"name": "rouge_l", "passed": True, "score": 0.31,
+                               "value": "", "threshold": 0.7, "limit": "", "detail": ""}]
     assert prov["prompt"] == [{"role": "user", "content": "Come up with tasks"}]
     assert prov["created_at"] == "2025-03-01T10:00:00.000+00:00"
     assert prov["decided_at"] == prov["created_at"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from synthstudio.cli.common import add_max_field, console_err
 from synthstudio.cli.common import console as console_out
-from synthstudio.cli.common import console_err
 from synthstudio.errors import InputError
 
 
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help=f"switch a filter off; repeatable ({names})")
     p.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
                    help="override a filter's threshold; repeatable")
+    add_max_field(p)
     p.set_defaults(func=run)
 
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     s = clean_file(args.input, args.output, fields=args.field or None,
                    report=args.report, disable=args.disable,
-                   thresholds=_thresholds(args.threshold))
+                   thresholds=_thresholds(args.threshold), max_field=args.max_field)
     console = console_err if is_stdout(args.output) else console_out
     for note in s.notes:
         console_err.print(f"note: {inert(note)}", markup=False, soft_wrap=True)

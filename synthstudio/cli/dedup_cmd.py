@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from synthstudio.cli.common import console, console_err
+from synthstudio.cli.common import add_max_field, console, console_err
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="also drop items too close to any item of this .jsonl/.json file")
     p.add_argument("--report", metavar="REPORT.jsonl",
                    help="write one JSON line per dropped item, naming its nearest kept item")
+    add_max_field(p)
     p.set_defaults(func=run)
 
 
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     with bar:
         summary = dedup_file(args.input, args.output, field=args.field,
                              threshold=args.threshold, against=args.against,
-                             report_path=args.report, progress=show)
+                             report_path=args.report, progress=show,
+                             max_field=args.max_field)
     pool = f" (against {summary.against:,} pool items)" if args.against else ""
     out = console_err if is_stdout(args.output) else console
     for note in summary.notes:

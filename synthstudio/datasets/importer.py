@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from synthstudio.config import Settings
 from synthstudio.datasets.check import judged, mapped, workers_for
@@ -104,9 +105,10 @@ def import_file(pool: Pool, path: str | Path, *, fmt: str = "auto", status: str 
         pairs = mapped(reader, fmt, reader.name)
         for rec, ex, verdict in judged(pairs, settings, disable, workers=workers):
             if isinstance(ex, InputError) or isinstance(verdict, InputError):
+                err = ex if isinstance(ex, InputError) else cast(InputError, verdict)
                 if not skip_bad:
-                    raise ex if isinstance(ex, InputError) else verdict
-                summary.skipped.append(ex if isinstance(ex, InputError) else verdict)
+                    raise err
+                summary.skipped.append(err)
                 continue
             c = to_candidate(rec, ex, verdict, source, status)
             batch.append(c)
