@@ -1,8 +1,8 @@
 """The one reader of dataset files: every command that reads records reads them here.
 
 A file is a JSON array of records or JSON lines, told apart by its first character (``[``
-starts an array, unless the name ends in ``.jsonl`` and the first line is a whole JSON
-value), UTF-8 with or without a byte-order mark. JSON lines are split on
+starts an array; in a file named ``.jsonl`` only a ``[`` alone on the first line does),
+UTF-8 with or without a byte-order mark. JSON lines are split on
 ``\\n`` only, so U+2028 or U+0085 inside a string is text, not a line break. Blank lines
 are skipped; line numbers are lines of the file, 1-based, for both forms.
 
@@ -123,8 +123,8 @@ class DatasetReader:
             yield from (self._array if array else self._lines)(fh, len(bom))
 
     def _starts_with_bracket(self, fh: IO[bytes]) -> bool:
-        """Whether the file is a JSON array: it starts with ``[``, and, for a ``.jsonl``
-        name, its first line is not a JSON value by itself."""
+        """Whether the file is a JSON array: it starts with ``[`` and, for a ``.jsonl``
+        name, that ``[`` stands alone on its line."""
         head = fh.read(len(_BOM))
         block = head[len(_BOM):] if head == _BOM else head
         while True:
@@ -138,13 +138,9 @@ class DatasetReader:
             return False
         if self.path.suffix.lower() not in (".jsonl", ".ndjson"):
             return True
-        first = rest + fh.readline(self.max_record)
-        first = first[:first.index(b"\n")] if b"\n" in first else first
-        try:
-            json.loads(first)
-        except (ValueError, RecursionError):
-            return True
-        return False
+        # a JSON lines name: an array only when laid out as one ("[" alone on its line)
+        first = (rest + fh.readline(64)).split(b"\n", 1)[0]
+        return first.strip() == b"["
 
     def _vet(self, value: Any, raw: str, line: int) -> tuple[Any, InputError | None, bool]:
         """Check string sizes and replace lone surrogates; both walks run only when the
