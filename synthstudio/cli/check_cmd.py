@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synthstudio.cli.common import add_max_field, console, console_err, file_progress
+from synthstudio.cli.common import (
+    add_max_field,
+    add_workers,
+    console,
+    console_err,
+    file_progress,
+)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,6 +28,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--format", dest="fmt", default="auto", choices=CHOICES,
                    help="the record format (default: auto, by each record's keys)")
     add_max_field(p)
+    add_workers(p)
     p.set_defaults(func=run)
 
 
@@ -37,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     bar, show = file_progress("check")
     with bar:
         s = check_file(args.file, args.output, fmt=args.fmt, settings=settings,
-                       max_field=args.max_field, progress=show)
+                       max_field=args.max_field, workers=args.workers,
+                        progress=show)
     out = console_err if args.output is not None and is_stdout(args.output) else console
     for note in s.notes:
         console_err.print(f"note: {inert(note)}", markup=False, soft_wrap=True)

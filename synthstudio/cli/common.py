@@ -73,6 +73,12 @@ def add_max_field(p: argparse.ArgumentParser) -> None:
                         f"(default {MAX_FIELD:,}; a record may be 16 times that)")
 
 
+def add_workers(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes that run the filters (default: every core for files "
+                        "over 2 MB, else 1)")
+
+
 def file_progress(label: str):  # type: ignore[no-untyped-def]
     """A transient progress bar on stderr over the bytes of an input file, and the
     ``progress(records, done, total)`` callback that moves it."""

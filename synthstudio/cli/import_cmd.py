@@ -8,6 +8,7 @@ from pathlib import Path
 
 from synthstudio.cli.common import (
     add_max_field,
+    add_workers,
     console,
     file_progress,
     load_settings,
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="import the good records of a file that has bad ones, and list "
                         "the skipped")
     add_max_field(p)
+    add_workers(p)
     p.set_defaults(func=run)
 
 
@@ -50,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     with open_pool(args) as pool, bar:
         s = import_file(pool, args.file, fmt=args.fmt, status=args.status,
                         skip_bad=args.skip_bad, settings=settings,
-                        max_field=args.max_field, progress=show)
+                        max_field=args.max_field, workers=args.workers,
+                        progress=show)
         counts = pool.counts()
     for note in s.notes:
         console.print(f"[yellow]note:[/] {escape(inert(note))}", soft_wrap=True)

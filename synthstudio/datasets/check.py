@@ -114,7 +114,7 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context(os.environ.get("SYNTHSTUDIO_MP", "forkserver"))
+    ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["synthstudio.filters.dataset"])
     pending: deque[tuple[list[tuple[Record, Example | InputError]],
                          Future[list[RecordVerdict | InputError]]]] = deque()
