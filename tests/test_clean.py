@@ -121,7 +121,7 @@ def test_cli_clean(tmp_path, capsys):
 
 
 def test_noise_filters_know_what_the_task_asked_for():
-    from synthstudio.clean import check_record, task_text
+    from synthstudio.datasets.clean import check_record, task_text
 
     page = "<html><body><h1>Hi</h1><p>Welcome.</p></body></html>"
     asked = {"instruction": "Create a simple HTML page.", "input": "", "output": page}
