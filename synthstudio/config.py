@@ -77,12 +77,12 @@ class Settings(BaseSettings):
     """Key remapping: binding id to keys, e.g. {"accept" = "a,enter"}."""
     self_instruct: SelfInstructSettings = Field(default_factory=lambda: SelfInstructSettings())
     """Self-Instruct recipe settings."""
-    check: CheckSettings = Field(default_factory=lambda: CheckSettings())
-    """Filters run by ``check`` and ``import`` on existing records."""
     textbook: TextbookSettings = Field(default_factory=lambda: TextbookSettings())
     """Textbook recipe settings."""
     reasoning: ReasoningSettings = Field(default_factory=lambda: ReasoningSettings())
     """Reasoning recipe settings."""
+    check: CheckSettings = Field(default_factory=lambda: CheckSettings())
+    """Filters run by ``check`` and ``import`` on existing records."""
 
     @model_validator(mode="before")
     @classmethod

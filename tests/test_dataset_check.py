@@ -47,3 +47,27 @@ def test_disable_leaves_a_filter_out():
     v = check_record("Say good morning in French.", "No input", "Bonjour.",
                      disable=["input_placeholder"])
     assert v.passed and "input_placeholder" not in v.scores
+
+
+def test_generation_rules_only_on_request():
+    from synthstudio.config import Settings
+
+    record = ("Plot the file sizes.", "", "Use a bar chart with one bar per file.")
+    plain = check_record(*record)
+    assert "blacklist" not in plain.scores and "words" not in plain.scores
+    strict = check_record(*record, settings=Settings(check={"generation_rules": True}))
+    assert "blacklist" in strict.failed and strict.scores["words"] == 4.0
+
+
+def test_settings_can_disable_filters():
+    from synthstudio.config import Settings
+
+    v = check_record("Name a colour.", "", "", settings=Settings(check={"disable": ["no_output"]}))
+    assert "no_output" not in v.scores and v.passed
+
+
+def test_records_in_other_languages_start_as_they_should():
+    for instruction in ("¿Qué hora es?", "Écris un poème sur la mer.",
+                        "“春眠不觉晓”的下一句是什么？"):
+        assert "bad_start" not in check_record(instruction, "", "Una respuesta.").failed
+    assert "bad_start" in check_record("- Explain tides.", "", "Tides are...").failed

@@ -66,6 +66,8 @@ def test_write_a_program(text, ok):
     ("- Explain tides.", True, False),
     ("“Explain” tides.", True, False),
     ("¿Qué hora es?", True, False),
+    ("¿Qué hora es?", False, True),
+    ("¿? hora", False, False),
     ("Émile wants a poem.", True, False),
     ("Émile wants a poem.", False, True),
     ("解释潮汐的成因。", True, True),

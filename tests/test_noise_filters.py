@@ -125,3 +125,71 @@ def test_details_say_what_was_found():
     assert "&nbsp;" in NOISE_FILTERS["html"]("<p>x&nbsp;</p><b>y</b>").detail
     assert "asdfghjkl" in NOISE_FILTERS["keyboard_mash"]("asdfghjkl").detail
     assert "x" in NOISE_FILTERS["repetition"]("spam spam spam spam spam spam spam").detail
+
+
+PAGE = "<html><body><h1>Menu</h1><p>Soup</p><p>Bread</p></body></html>"
+
+
+@pytest.mark.parametrize("task, ok", [
+    ("Create a simple HTML page for a cafe menu.", True),
+    ("用HTML写一个菜单网页。", True),
+    ("Write a React component for a menu.", True),
+    ("Describe the chemical elements in table salt.", False),
+    ("Write a poem about a spider web.", False),
+    ("", False),
+])
+def test_html_passes_when_the_task_asks_for_it(task, ok):
+    r = NOISE_FILTERS["html"](PAGE, task=task)
+    assert r.passed is ok and r.value == 10
+    if ok:
+        assert "the task asks for it" in r.detail
+
+
+def test_html_inside_a_code_block_is_not_leftover_markup():
+    text = "Use this:\n```html\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n```\nThen `<br>` for a break."
+    assert NOISE_FILTERS["html"](text).passed
+
+
+@pytest.mark.parametrize("text", [
+    "The phone is powered by a Snapdragon chip.",
+    "Powered by a 90 kWh battery, the car goes 500 km.",
+])
+def test_powered_by_in_prose_is_not_boilerplate(text):
+    assert NOISE_FILTERS["boilerplate"](text).passed
+
+
+def test_powered_by_a_site_builder_is_boilerplate():
+    assert not NOISE_FILTERS["boilerplate"]("Home\nProudly powered by WordPress").passed
+
+
+@pytest.mark.parametrize("text", [
+    # a refrain between verses
+    "We sail at dawn, we sail at dawn,\nthe wind is in our hair.\n"
+    "We sail at dawn, we sail at dawn,\nthe sea is everywhere.\n"
+    "We sail at dawn, we sail at dawn,\nwith salt upon the air.\n"
+    "We sail at dawn, we sail at dawn,\nand no one knows we're there.",
+    # table rows that share cells
+    "| Day | Open | Close |\n|---|---|---|\n" + "".join(
+        f"| {d} | 9:00 am | 5:00 pm |\n" for d in ("Mon", "Tue", "Wed", "Thu", "Fri")),
+    # list items that share words
+    "".join(f"- Step {i}: stretch your {p} for 30 seconds.\n"
+            for i, p in enumerate(("arms", "legs", "back", "neck", "wrists"), 1)),
+    "".join(f"{d}：上午9点到下午5点。\n"
+            for d in ("星期一", "星期二", "星期三", "星期四", "星期五")),
+])
+def test_structured_repetition_is_not_looping(text):
+    assert NOISE_FILTERS["repetition"](text).passed
+
+
+def test_a_loop_inside_longer_text_still_fails():
+    text = ("The museum opens at nine. " + "Tickets are sold at the door. " * 9
+            + "Children enter free.")
+    r = NOISE_FILTERS["repetition"](text)
+    assert not r.passed and "x9" in r.detail
+
+
+def test_repetition_passes_when_asked_to_repeat():
+    text = "I will not talk in class. " * 10
+    assert not NOISE_FILTERS["repetition"](text).passed
+    assert NOISE_FILTERS["repetition"](text, task="Write the lines ten times, repeating "
+                                                   "'I will not talk in class.'").passed

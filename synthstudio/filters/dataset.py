@@ -54,7 +54,7 @@ def _score(value: object) -> ScoreValue:
     """A filter value as a stable JSON scalar: numbers as float, the rest as text."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):  # noqa: UP038 (a tuple is faster)
         return float(value)
     return "" if value is None else str(value)
 
@@ -64,8 +64,10 @@ def _instance_results(instruction: str, input: str, output: str) -> list[FilterR
     i, o = input.strip(), output.strip()
     rules = {
         "instance_input_equals_output": bool(i) and i == o,
-        "instance_ends_with_colon": ends_with_colon(o) or (bool(i) and ends_with_colon(i)),
-        "instance_symbols_only": symbols_only(o, instruction) or symbols_only(i, instruction),
+        # an answer cut off after "Here are the steps:"; an input may end with a colon
+        # ("Instability : Turmoil :: Change :")
+        "instance_ends_with_colon": ends_with_colon(o),
+        "instance_symbols_only": symbols_only(o, instruction, i) or symbols_only(i, instruction),
     }
     return [FilterResult(name, not bad, float(bad), 0.0,
                          "the instance breaks this rule" if bad else "")
@@ -78,6 +80,8 @@ def _noise_results(fields: dict[str, str], task: str,
     off = tuple(n for n in disable if n in NOISE_FILTERS)
     worst: dict[str, FilterResult] = {}
     for where, text in fields.items():
+        if not text.strip() and worst:
+            continue  # an empty field scores 0 everywhere
         for r in run_noise_filters(text, disable=off, task=task):
             best = worst.get(r.name)
             if best is None or (best.passed and not r.passed) or (
@@ -87,6 +91,16 @@ def _noise_results(fields: dict[str, str], task: str,
     return list(worst.values())
 
 
+_DEFAULT: Settings | None = None
+
+
+def _default_settings() -> Settings:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Settings()
+    return _DEFAULT
+
+
 def check_record(instruction: str, input: str = "", output: str = "", *,
                  settings: Settings | None = None,
                  disable: Collection[str] = ()) -> RecordVerdict:
@@ -94,13 +108,17 @@ def check_record(instruction: str, input: str = "", output: str = "", *,
 
     ``disable`` names filters to leave out. The Self-Instruct generation rules that
     judge a *new* instruction rather than a record (word count, blacklist, "Write a
-    program") run only when ``settings.check.generation_rules`` is on.
+    program", no non-ASCII first letter) run only when ``settings.check.generation_rules``
+    is on; without it ``bad_start`` fails only an opening punctuation mark or symbol, so
+    "¿Qué hora es?" and "Écris un poème" pass.
     """
-    settings = settings or Settings()
+    settings = settings or _default_settings()
     cfg = settings.self_instruct
+    strict = settings.check.generation_rules
     instruction, input, output = instruction or "", input or "", output or ""
-    results: list[FilterResult] = [start_filter(instruction, cfg.reject_non_ascii_start)]
-    if settings.check.generation_rules:
+    results: list[FilterResult] = [
+        start_filter(instruction, strict and cfg.reject_non_ascii_start)]
+    if strict:
         results += [words_filter(instruction, cfg.min_words, cfg.max_words),
                     blacklist_filter(instruction, settings.blacklist),
                     program_filter(instruction)]

@@ -65,12 +65,13 @@ def _opens_cjk_quote(s: str) -> bool:
 def start_filter(text: str, reject_non_ascii: bool = True) -> FilterResult:
     """Reject an opening punctuation mark or symbol; optionally a non-ASCII opening
     character, but never a CJK letter (so Chinese instructions pass), nor a quotation
-    mark or bracket that opens CJK text (“春眠不觉晓”, 「人工智能」, 《静夜思》)."""
+    mark or bracket that opens CJK text (“春眠不觉晓”, 「人工智能」, 《静夜思》). When
+    non-ASCII openings are allowed, so is Spanish ``¿``/``¡`` before a letter."""
     s = text.strip()
     if not s:
         return FilterResult("bad_start", False, "empty", "a letter or digit", "empty")
     ch = s[0]
-    if _opens_cjk_quote(s):
+    if _opens_cjk_quote(s) or (not reject_non_ascii and ch in "¿¡" and s[1:2].isalpha()):
         return FilterResult("bad_start", True, repr(ch), "a letter or digit")
     cat = unicodedata.category(ch)
     if cat[0] in "PS":

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from synthstudio.filters.task_cues import asks_for
 from synthstudio.records import FilterResult
 
 # -- html ---------------------------------------------------------------------------------
@@ -79,7 +80,16 @@ def _mashed(word: str) -> bool:
     return bool(_CONSONANTS.search(w) or _SAME.search(w) or _CHUNK.search(w))
 
 
+#: anything a mashed word needs, over the whole text: most texts stop here
+_MAYBE_MASHED = re.compile(r"[bcdfghjklmnpqrstvwxz]{7,}|([a-z])\1{5,}|([a-z]{3,4})\2{2,}"
+                           r"|([a-z]{2})\3{4,}")
+_ROW_RUN_LIST = tuple(sorted(_ROW_RUNS))
+
+
 def _keyboard_mash(text: str) -> tuple[float, str]:
+    low = text.lower()
+    if not (_MAYBE_MASHED.search(low) or any(map(low.__contains__, _ROW_RUN_LIST))):
+        return 0.0, ""
     words, bad = 0, []
     for tok in text.split():
         if not _ANY_WORD.search(tok):
@@ -121,12 +131,14 @@ def _loops(tokens: list[str], starts: list[int], covered: bytearray) -> int:
 
 
 def _repetition(text: str) -> tuple[float, str]:
-    tokens = [t.lower() for t in _TOKEN.findall(text)]
-    cjk = sum(1 for t in tokens if len(t) == 1 and _IS_CJK.match(t))
+    tokens = _TOKEN.findall(text.lower())
+    cjk = len(_IS_CJK.findall(text))  # each CJK character is a token
     n = 3 if len(tokens) < 50 else 5
     if cjk * 2 > len(tokens):
         n *= 2
-    if len(tokens) < n + MIN_REPEATS - 1:
+    # an n-gram seen MIN_REPEATS times in a loop needs n + MIN_REPEATS - 2 repeated tokens
+    if len(tokens) < n + MIN_REPEATS - 1 or (
+            len(tokens) - len(set(tokens)) < n + MIN_REPEATS - 2):
         return 0.0, ""
     grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
     counts = Counter(grams)
@@ -172,6 +184,8 @@ MAX_EMOJI_RUN = 5
 
 
 def _emoji_flood(text: str) -> tuple[float, str]:
+    if not _EMOJI.search(text):
+        return 0.0, ""
     bare = _EMOJI_GLUE.sub("", text)
     if not bare:
         return 0.0, ""
@@ -207,7 +221,18 @@ _BOILER = re.compile("|".join([
 ]), re.IGNORECASE)
 
 
+#: a word every boilerplate pattern contains: texts without one are not searched
+_BOILER_WORDS = ("subscri", "sign up", "rights", "cookie", "by continuing", "by us",
+                 "by brows", "click", "join up", "follow us", "like us", "share ", "©", "(c)",
+                 "copyright", "now", "limited", "shipping", "add to", "miss out", "powered",
+                 "skip to", "back to top", "posts", "articles", "leave a", "terms", "read more",
+                 "版权", "未经", "点击", "关注", "订阅", "立即")
+
+
 def _boilerplate(text: str) -> tuple[float, str]:
+    low = text.lower()
+    if not any(map(low.__contains__, _BOILER_WORDS)):
+        return 0.0, ""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         return 0.0, ""
@@ -216,31 +241,6 @@ def _boilerplate(text: str) -> tuple[float, str]:
 
 
 # -- registry -------------------------------------------------------------------------------
-
-# -- what a task may ask for ------------------------------------------------------------------
-_WEB_OR_CODE = re.compile(
-    r"\b(?:html5?|xhtml|css|web ?pages?|websites?|web|markup|xml|svg|tags?|javascript|js|"
-    r"jsx|tsx|react|vue|angular|svelte|dom|templates?|code|coding|program\w*|functions?|"
-    r"scripts?|snippets?|escap\w*|encod\w*|entit(?:y|ies)|regex|scrap\w*|pars\w*|php|"
-    r"django|flask|jinja|markdown|email template|newsletter|landing page|forms?|buttons?|"
-    r"tables?|links?|anchors?|elements?)\b|网页|网站|代码|标签|前端|编程|程序|函数|脚本|HTML",
-    re.IGNORECASE)
-_ASKS_FOR = {
-    "html": _WEB_OR_CODE,
-    "keyboard_mash": re.compile(r"\b(?:passwords?|random (?:strings?|letters|characters)|"
-                                r"gibberish|typos?|misspell\w*|keyboard)\b|密码|乱码|随机",
-                                re.IGNORECASE),
-    "repetition": re.compile(r"\b(?:repeat\w*|tongue[- ]twisters?|chants?|mantras?)\b|重复",
-                             re.IGNORECASE),
-    "mojibake": re.compile(r"\b(?:mojibake|encodings?|garbled|utf-?8|latin-?1)\b|乱码|编码",
-                           re.IGNORECASE),
-    "emoji_flood": re.compile(r"\b(?:emojis?|emoticons?)\b|表情", re.IGNORECASE),
-    "boilerplate": re.compile(
-        r"\b(?:cookies?|banners?|footers?|newsletters?|landing page|web ?(?:site|page) copy|"
-        r"advert\w*|ads?|marketing|promotion\w*|call to action|sales|shop|store|e-?mails?|"
-        r"copyright|legal notice)\b|网站|网页|广告|营销|促销|版权|邮件", re.IGNORECASE),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class NoiseFilter:
@@ -257,8 +257,7 @@ class NoiseFilter:
         limit = self.threshold if threshold is None else float(threshold)
         value, detail = self.score(text or "")
         passed = value <= limit
-        asks = _ASKS_FOR.get(self.name)
-        if not passed and task and asks is not None and asks.search(task):
+        if not passed and task and asks_for(task, self.name):
             passed, detail = True, f"the task asks for it ({detail})"
         return FilterResult(name=self.name, passed=passed, value=round(value, 4),
                             threshold=limit, detail=detail)

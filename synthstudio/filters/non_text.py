@@ -26,13 +26,16 @@ _TEXT_ABOUT = (r"(?:description|prompt|script|caption|idea|concept|title|name|sl
                r"critique|alt text|text|copy|lyrics|narration|dialogue|story|theme|"
                r"suggestion|list|question|quiz|headline|plot|synopsis|character|scene|game|"
                r"data|structure|algorithm|database|theory|query|api|function|class|schema|"
-               r"format|request|policy|strategy|campaign|budget)s?")
+               r"format|request|policy|strategy|campaign|budget|call|conference|chat|editor|"
+               r"editing|player|book|platform|service|app|channel|blog)s?")
 _MAKE = r"(?:design|create|generate|make|produce|render|paint|illustrate|build|craft|compose)"
 _OPEN = r"^\s*(?:please\s+|can you\s+|could you\s+|now\s+)?"
 _ASK_EN = re.compile(
     rf"{_OPEN}(?:draw|sketch|paint|doodle|animate)\b(?!\s+(?:up|out|on|from|upon)\b)"
-    r"(?!\s+(?:a |an |the )?(?:conclusions?|inferences?|comparisons?|parallels?|analog(?:y|ies)|"
-    r"distinctions?|lessons?|attention|lines? between|connections?|insights?)\b)"
+    r"(?!\s+(?:a |an |the |your |some )?(?:conclusions?|inferences?|comparisons?|parallels?|"
+    r"analog(?:y|ies)|distinctions?|lessons?|attention|lines? between|connections?|"
+    r"insights?|inspiration|strength|blood|water|cards?|lots|straws?|curtains?|crowds?|"
+    r"near|closer|back|away|in|breath|interest|criticism|support|votes?|fire)\b)"
     rf"|{_OPEN}{_MAKE}\s+(?:(?:a|an|the|one|two|three|some|\d+|your|my|our)\s+)?"
     rf"(?:(?!{_TEXT_ABOUT}\b|for\b|of\b|about\b|with\b|that\b)[\w-]+\s+){{0,3}}?{_MEDIA}\b(?!\s*(?:-\s*)?{_TEXT_ABOUT}\b)(?!\s+(?:for|of)\s+"
     rf"(?:a |an |the )?{_TEXT_ABOUT}\b)"

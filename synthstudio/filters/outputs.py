@@ -30,6 +30,10 @@ _ANSWER_WORDS = frozenset({"none", "nothing", "无", "没有", "-", "—", "--",
 _NA = frozenset({"n/a", "n.a", "not applicable", "不适用"})
 _ABOUT_NA = re.compile(r"\b(?:abbreviat\w*|acronym|stand for|short for|not applicable)\b"
                        r"|缩写|不适用", re.IGNORECASE)
+#: a dash or dots can be the answer ("What is the sign for subtraction?")
+_ABOUT_MARKS = re.compile(r"\b(?:signs?|symbols?|punctuation|dash|hyphen|minus|subtract\w*|"
+                          r"ellipsis|dots?|period|full stop|morse)\b|符号|标点|减号|破折号|省略号",
+                          re.IGNORECASE)
 _LABEL = re.compile(r"^\s*(?:output|response|answer|输出|回答|答案)\s*[:：]\s*", re.IGNORECASE)
 _DASHES = re.compile(r"[\s\-–—_.。…·]*")
 _QUESTION = re.compile(r"[?？]\s*$|^\s*(?:what|which|who|whom|how|is|are|does|do|can)\b"
@@ -44,8 +48,10 @@ def no_output_filter(output: str, instruction: str = "") -> FilterResult:
     """Fail when the answer is empty or a "no output" placeholder."""
     s = (output or "").strip()
     found = ""
-    if not s or _DASHES.fullmatch(s):
-        found = s or "empty"
+    if not s:
+        found = "empty"
+    elif _DASHES.fullmatch(s):
+        found = "" if _ABOUT_MARKS.search(instruction or "") else s
     elif len(s) <= 40:
         key = _key(_LABEL.sub("", s))
         if key in _NO_OUTPUT:
@@ -119,15 +125,16 @@ _MARKERS = re.compile("|".join([
     rf"^[ \t]*#{{2,}}[ \t]*(?:{_TASK}|{_REPLY})[ \t]*[:：]",  # ### Response:
     r"^[ \t]*#{2,}[ \t]*$",  # a bare "##" separator line
 ]), re.IGNORECASE | re.MULTILINE)
-_PAIR = re.compile(rf"^[ \t]*{_TASK}[ \t]*[:：](?=.*^[ \t]*{_REPLY}[ \t]*[:：])",
-                   re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_TASK_LINE = re.compile(rf"^[ \t]*{_TASK}[ \t]*[:：]", re.IGNORECASE | re.MULTILINE)
+_REPLY_LINE = re.compile(rf"^[ \t]*{_REPLY}[ \t]*[:：]", re.IGNORECASE | re.MULTILINE)
 
 
 def merged_instructions_filter(output: str) -> FilterResult:
     """Fail when the answer carries further tasks after its own."""
     text = output or ""
     markers = [m.group(0).strip() for m in _MARKERS.finditer(text)]
-    if not markers and (m := _PAIR.search(text)):
+    # "Instruction:" then an "Output:" line after it (searched apart: linear time)
+    if not markers and (m := _TASK_LINE.search(text)) and _REPLY_LINE.search(text, m.end()):
         markers = [m.group(0).strip()]
     found = ", ".join(dict.fromkeys(markers[:3]))
     return FilterResult("merged_instructions", not markers, float(len(markers)), 0,

@@ -41,9 +41,13 @@ _LINK_NOT_GIVEN = re.compile(
     re.IGNORECASE)
 
 # -- pictures, charts, recordings, attachments -------------------------------------------------
-_SEEN = (r"(?:image|images|picture|pictures|photo|photos|photograph|graph|graphs|chart|"
-         r"charts|diagram|figure|video|videos|clip|audio|recording|screenshot|drawing|"
-         r"painting|illustration|infographic|poster|map|scan)")
+_SEEN = (r"(?:image|images|picture|pictures|photo|photos|photograph|"
+         r"graphs?(?! (?:theory|data|algorithms?|database|neural|traversal|problem))|chart|"
+         r"charts|diagram|figure(?! of speech)|video|videos|clip|audio|recording|screenshot|"
+         r"drawing|painting|illustration|infographic|poster|map|scan)")
+#: what can only be a picture or a recording ("in the graph" can be a data structure)
+_VISUAL = (r"(?:image|images|picture|pictures|photo|photos|photograph|chart|diagram|"
+           r"video|videos|audio|recording|screenshot|painting|illustration)")
 _DOC = r"(?:pdf|attachment|file|spreadsheet|document|slide|slides)"
 _ALWAYS_EN = re.compile("|".join([
     r"<\s*(?:picture|image|photo|video|audio|file)s?\s+attached\s*>",
@@ -52,13 +56,15 @@ _ALWAYS_EN = re.compile("|".join([
     rf"\b{_SEEN} (?:shown |provided |given |displayed )?(?:below|above)\b",
     rf"\b(?:the|this|that) (?:above|below|accompanying|enclosed|linked) {_SEEN}\b",
     rf"\b(?:{_SEEN}|{_DOC}) (?:i|we) (?:sent|shared|uploaded|posted|provided)\b",
-    rf"\b(?:look at|watch|listen to|view) (?:the|this|that|my|these) (?:\w+ )?{_SEEN}\b",
+    rf"\b(?:look at|watch|listen to|view|transcribe) (?:the|this|that|my|these) "
+    rf"(?:\w+ )?{_SEEN}\b",
     rf"\b(?:in|from|on|of|using|based on) (?:the|this|that|my) (?:\w+ )?{_SEEN} "
     r"(?:shown|provided|given|below|above|here)\b",
 ]), re.IGNORECASE)
 _DEICTIC_EN = re.compile(
     rf"\b(?:this|these|that|the following|the given|the provided|the shown|given) "
-    rf"(?:\w+ )?(?:{_SEEN}|{_DOC})\b|\b(?:in|from|on|of|using|based on) the {_SEEN}\b"
+    rf"(?:\w+ )?(?:{_SEEN}|{_DOC})\b|\b(?:from|using|based on|according to|shown in) "
+    rf"the {_SEEN}\b|\b(?:in|on|of) the {_VISUAL}\b"
     rf"|\b(?:the|this) (?:\w+ )?(?:{_SEEN}|{_DOC}) (?:provided|given|shown|here)\b"
     r"|\b(?:the|this|my|these) scanned \w+",
     re.IGNORECASE)
@@ -96,11 +102,24 @@ def _link_needs_content(instruction: str) -> bool:
     return bool(_LINK_CONTENT.search(rest)) or not _LINK_MENTION.search(rest)
 
 
+#: a word every pattern above needs: records without one are not searched
+_CUES = ("/", "www.", "image", "picture", "photo", "graph", "chart", "diagram", "figure",
+         "video", "clip", "audio", "recording", "screenshot", "drawing", "painting",
+         "illustration", "infographic", "poster", "map", "scan", "pdf", "attach", "file",
+         "spreadsheet", "document", "slide", "link", "url", "site", "web")
+_CUES_ZH = re.compile(r"[图照相视录音附画截海报文表档件链网频像片]")
+
+
 def unseen_content_filter(instruction: str, input: str = "") -> FilterResult:
     """Fail when the task depends on a page, picture, recording or file it does not hold."""
     instruction, input = instruction or "", (input or "").strip()
+    low = f"{instruction}\n{input}".lower()
+    if not any(map(low.__contains__, _CUES)) and not _CUES_ZH.search(low) and (
+            not input or _stands_in(input)):
+        return FilterResult("unseen_content", True, "", "text the model can read")
     found = ""
-    link = _URL.search(input) or _URL.search(instruction)
+    link = (_URL.search(input) or _URL.search(instruction)
+            if "/" in low or "www." in low else None)
     if link:
         if _link_needs_content(instruction):
             found = link.group(0)
@@ -112,7 +131,8 @@ def unseen_content_filter(instruction: str, input: str = "") -> FilterResult:
             found = input[:60]
     elif not input and (m := _DEICTIC_EN.search(instruction) or _DEICTIC_ZH.search(instruction)
                         or _LINK_NOT_GIVEN.search(instruction)):
-        found = m.group(0)
+        if not _carried(instruction, m.start()):  # "this chart: sales rose 5 % ..."
+            found = m.group(0)
     return FilterResult("unseen_content", not found, found, "text the model can read",
                         f"refers to content it cannot see: {found!r}" if found else "")
 
@@ -133,6 +153,7 @@ _THING_THE = (r"(?:sentence|text|paragraph|passage|article|story|poem|essay|emai
 _REF_EN = re.compile(
     r"\b(?:the following|the given|the provided|the above|the below) [\w-]+"
     rf"|\b(?:given|these|this|the input|the next|the mentioned|said) {_SKIP}{_THING_EN}\b"
+    rf"|\bgiven (?:a|an|some|two|three|the) {_SKIP}{_THING_EN}\b"
     rf"|\b(?:the|this) {_THING_EN} (?:below|above|provided|given)\b"
     rf"|\bthe {_THING_THE}(?=\s*(?:[.?!,;:]|$|\b(?:in|into|to|from|and|as|so|using|with|by|"
     rf"for|on|more|less)\b))"
@@ -155,12 +176,20 @@ def _carried(instruction: str, at: int) -> bool:
     return bool(_QUOTED.search(instruction) or _AFTER.search(instruction, at))
 
 
+def _made_earlier(instruction: str, ref: str, at: int) -> bool:
+    """Whether the thing referred to is one the instruction itself asks for first
+    ("Write a sentence, then explain why this sentence is funny")."""
+    noun = ref.split()[-1].lower().rstrip("s") if " " in ref else ref[-2:]
+    return len(noun) >= 2 and noun in instruction[:at].lower()
+
+
 def missing_input_filter(instruction: str, input: str = "") -> FilterResult:
     """Fail when the instruction refers to an input that is neither given nor inline."""
     instruction = instruction or ""
     m = _REF_EN.search(instruction) or _REF_ZH.search(instruction)
-    missing = m is not None and not (input or "").strip() and not _carried(instruction,
-                                                                           m.start())
+    missing = (m is not None and not (input or "").strip()
+               and not _carried(instruction, m.start())
+               and not _made_earlier(instruction, m.group(0), m.start()))
     found = m.group(0) if m is not None and missing else ""
     return FilterResult("missing_input", not missing, found, "the input it refers to",
                         f"refers to {found!r} but the input is empty" if missing else "")

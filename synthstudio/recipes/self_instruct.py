@@ -20,6 +20,7 @@ from synthstudio.filters.instruction import (
     start_filter,
     words_filter,
 )
+from synthstudio.filters.non_text import non_text_output_filter
 from synthstudio.parsers import (
     parse_instances,
     parse_instances_json,
@@ -137,6 +138,7 @@ class SelfInstruct:
             blacklist_filter(text, ctx.settings.blacklist),
             program_filter(text),
             start_filter(text, cfg.reject_non_ascii_start),
+            non_text_output_filter(text),
         ]
         match = self.index.query(text, k=NEAREST_K)
         results.append(rouge_filter(match.max_score,

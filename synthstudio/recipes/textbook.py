@@ -233,7 +233,8 @@ class Textbook:
                         "model": ctx.backend.model, "options": options.as_dict(),
                         "template": template_name(audience, style), "requests": [record]},
         )
-        cand.scores = self.filters(text, style, cfg)
+        cand.scores = self.filters(text, style, cfg,
+                                   task=f"{topic['topic']}\n{topic.get('field') or ''}")
         if comp.truncated and cfg.reject_truncated:
             cand.scores.append(FilterResult("complete", False, "length", "stop",
                                             "cut at the token limit"))
@@ -242,9 +243,12 @@ class Textbook:
             cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
         return cand
 
-    def filters(self, text: str, style: str, cfg: TextbookSettings) -> list[FilterResult]:
+    def filters(self, text: str, style: str, cfg: TextbookSettings,
+                task: str = "") -> list[FilterResult]:
+        """Every check on one text; ``task`` (the topic) lets the noise filters pass what
+        it asks for, such as HTML in a chapter on web pages."""
         results = text_filters(text, style, cfg.lengths())
         results.append(near_dup_filter(self.index.query(text), cfg.near_dup_threshold))
         results.extend(run_noise_filters(text, dict(cfg.noise_thresholds.items()),
-                                         disable=cfg.noise_disable))
+                                         disable=cfg.noise_disable, task=task))
         return results
