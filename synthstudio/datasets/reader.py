@@ -24,7 +24,6 @@ Every error is one sentence naming the file, the line and, where there is one, t
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from synthstudio.datasets.json_array import CHUNK, iter_array, json_reason, size_text
 from synthstudio.errors import InputError
 from synthstudio.fileio import open_input
 
@@ -39,7 +39,6 @@ from synthstudio.fileio import open_input
 MAX_FIELD = 1_000_000
 #: a record (a line, or an array element) may be this many times ``max_field``
 RECORD_FACTOR = 16
-CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _JSON_WS = " \t\r\n"
 #: a ``\\uD800``-``\\uDFFF`` escape: the only way a surrogate gets into decoded JSON
@@ -58,21 +57,6 @@ class Record:
     error: InputError | None = None
     changed: bool = False  #: a lone surrogate was replaced, so ``raw`` differs from value
     done: int = 0  #: bytes of the file read so far (for a progress bar)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n:,} characters"
-
-
-def _json_reason(exc: Exception) -> str:
-    if isinstance(exc, RecursionError):
-        return "nested too deeply to read"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"not valid JSON ({exc.msg}, column {exc.colno})"
-    text = str(exc)
-    if "integer string conversion" in text:
-        return "holds a number with more than 4,300 digits"
-    return f"not valid JSON ({text[:100]})"
 
 
 class DatasetReader:
@@ -179,7 +163,7 @@ class DatasetReader:
                         where_ = path[1:-1] if wrapped and path.startswith("[") else path
                         return None, self.error(
                             f"is {len(v):,} characters, over the limit of "
-                            f"{_mb(self.max_field)} per field", line,
+                            f"{size_text(self.max_field)} per field", line,
                             "" if wrapped else where_), False
                     if odd and _SURROGATE.search(v):
                         fixes += len(_SURROGATE.findall(v))
@@ -197,7 +181,7 @@ class DatasetReader:
         try:
             value = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            return Record(index, line, None, text, self.error(_json_reason(exc), line),
+            return Record(index, line, None, text, self.error(json_reason(exc), line),
                           done=done)
         value, err, changed = self._vet(value, text, line)
         return Record(index, line, value, text, err, changed, done)
@@ -218,7 +202,7 @@ class DatasetReader:
                     if not more or more.endswith(b"\n"):
                         break
                 yield Record(index, line, None, "", self.error(
-                    f"is over the limit of {_mb(limit)} per record", line), done=done)
+                    f"is over the limit of {size_text(limit)} per record", line), done=done)
                 index += 1
                 continue
             try:
@@ -235,117 +219,12 @@ class DatasetReader:
             index += 1
 
     def _array(self, fh: IO[bytes], done: int) -> Iterator[Record]:
-        buf = _Buffer(fh, done, self)
-        decoder = json.JSONDecoder()
-        pos = buf.skip(0) + 1  # past "["
-        index = 0
-        pos = buf.skip(pos)
-        if pos < len(buf.text) and buf.text[pos] == "]":
-            pos += 1
-        else:
-            while True:
-                if pos >= len(buf.text):
-                    raise self.error("ends inside the list (no closing ']')", buf.line_at(pos))
-                if pos > CHUNK:  # keep one element and a chunk, not the whole file
-                    pos = buf.trim(pos)
-                line = buf.line_at(pos)
-                value, end = self._element(buf, decoder, pos, index, line)
-                raw = buf.text[pos:end]
-                value, err, changed = self._vet(value, raw, line)
-                yield Record(index, line, value, raw, err, changed, buf.done)
-                index += 1
-                pos = buf.skip(end)
-                if pos < len(buf.text) and buf.text[pos] == "]":
-                    pos += 1
-                    break
-                if pos >= len(buf.text):
-                    raise self.error("ends inside the list (no closing ']')", buf.line_at(pos))
-                if buf.text[pos] != ",":
-                    raise self.error("expected ',' or ']' after an item of the list",
-                                     buf.line_at(pos))
-                pos = buf.skip(pos + 1)
-        pos = buf.skip(pos)
-        if pos < len(buf.text):
-            raise self.error("has more data after the closing ']' of the list",
-                             buf.line_at(pos))
+        def error(reason: str, line: int) -> InputError:
+            return self.error(reason, line)
 
-    def _element(self, buf: _Buffer, decoder: json.JSONDecoder, pos: int, index: int,
-                 line: int) -> tuple[Any, int]:
-        """Decode the element at ``pos``, reading more of the file until it is whole."""
-        while True:
-            exc: Exception | None = None
-            try:
-                value, end = decoder.raw_decode(buf.text, pos)
-                if end < len(buf.text) or buf.eof:  # a number at the end may go on
-                    return value, end
-            except RecursionError as err:
-                raise self.error(_json_reason(err), line) from None
-            except ValueError as err:
-                exc = err
-            size = len(buf.text) - pos
-            if size > self.max_record:
-                if isinstance(exc, json.JSONDecodeError) and exc.pos < len(buf.text) - 1 \
-                        and not exc.msg.startswith("Unterminated"):
-                    raise self.error(_json_reason(exc), buf.line_at(exc.pos))
-                raise self.error(f"item {index} of the list is over the limit of "
-                                 f"{_mb(self.max_record)} per record", line)
-            if not buf.fill(max(CHUNK, size)):
-                if exc is None:
-                    continue  # at the end of the file the parse stands
-                where = buf.line_at(exc.pos) if isinstance(exc, json.JSONDecodeError) else line
-                raise self.error(_json_reason(exc), where)
-
-
-class _Buffer:
-    """The decoded text of a file read chunk by chunk, with line numbers that survive
-    dropping the parsed front."""
-
-    def __init__(self, fh: IO[bytes], done: int, reader: DatasetReader) -> None:
-        self.fh, self.done, self.reader = fh, done, reader
-        self.text = ""
-        self.eof = False
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-        self._mark = 0  # text[:_mark] has been counted ...
-        self._lines = 0  # ... and holds (with what was dropped) this many newlines
-
-    def fill(self, want: int = CHUNK) -> bool:
-        """Read about ``want`` more bytes; False at the end of the file."""
-        if self.eof:
-            return False
-        data = self.fh.read(max(CHUNK, want))
-        self.done += len(data)
-        try:
-            text = self._decoder.decode(data, final=not data)
-        except UnicodeDecodeError as exc:
-            line = (self._lines + self.text.count("\n", self._mark)
-                    + data[:max(exc.start, 0)].count(b"\n") + 1)
-            raise self.reader.error("is not valid UTF-8", line) from None
-        self.text += text
-        self.eof = not data
-        return bool(data)
-
-    def skip(self, p: int) -> int:
-        """The first position at or after ``p`` that is not JSON whitespace."""
-        while True:
-            n = len(self.text)
-            while p < n and self.text[p] in _JSON_WS:
-                p += 1
-            if p < n or not self.fill():
-                return p
-
-    def line_at(self, p: int) -> int:
-        if p >= self._mark:
-            self._lines += self.text.count("\n", self._mark, p)
-            self._mark = p
-            return self._lines + 1
-        return self._lines - self.text.count("\n", p, self._mark) + 1
-
-    def trim(self, p: int) -> int:
-        """Drop ``text[:p]``; return the new position of ``p`` (0)."""
-        self.line_at(p)
-        self.text = self.text[p:]
-        self._mark = 0
-        return 0
+        for index, line, value, raw, done_now in iter_array(fh, done, self.max_record, error):
+            value, err, changed = self._vet(value, raw, line)
+            yield Record(index, line, value, raw, err, changed, done_now)
 
 
 def read_records(path: str | Path, *, max_field: int = MAX_FIELD) -> Iterator[Record]:
