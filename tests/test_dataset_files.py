@@ -230,3 +230,13 @@ def test_a_record_over_the_limit_is_refused_with_file_and_line(tmp_path, capsys,
                  "--max-field", "1000"]) == 1
     err = capsys.readouterr().err.replace("\n", " ")
     assert "big.jsonl, line 2, field 'instruction': is 5,000 characters, over the limit" in err
+
+
+def test_dedup_replaces_a_lone_surrogate_and_says_so(tmp_path, capsys):
+    src = write(tmp_path / "s.jsonl", '{"instruction": "Say \\ud800 twice please."}\n'
+                '{"instruction": "Name three rivers of Europe."}\n')
+    out = tmp_path / "o.jsonl"
+    assert main(["dedup", str(src), "-o", str(out)]) == 0
+    assert "replaced 1 lone surrogate" in capsys.readouterr().err
+    kept = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert kept[0]["instruction"] == "Say \ufffd twice please."
