@@ -204,3 +204,33 @@ def test_only_an_output_ending_with_a_colon_fails_a_record():
     assert check_record("Complete the analogy.", "Hot : Cold :: Up :", "Down").passed
     v = check_record("Give steps to boil an egg.", "", "Here are the steps:")
     assert v.failed == ["instance_ends_with_colon"]
+
+
+@pytest.mark.parametrize("instruction, input, ok", [
+    ("Extract all email addresses from the text.",
+     "Write to ann@example.org or see https://example.org/contact for our hours.", True),
+    ("Rewrite this sentence: Visit https://example.com/deals for this week's deals.", "", True),
+    ("Summarize the article: https://example.com/a", "", False),
+    ("Summarize this article.", "Article: https://example.com/news/7", False),
+])
+def test_a_link_inside_text_is_not_the_content(instruction, input, ok):
+    assert unseen_content_filter(instruction, input).passed is ok
+
+
+def test_instances_are_judged_on_their_input_only():
+    # the task's own wording is judged once, by the instruction filters
+    r = unseen_content_filter("Describe the photo below.", "A red kite over a green hill.",
+                              input_only=True)
+    assert r.passed
+    assert not unseen_content_filter("Describe it.", "https://example.com/p.jpg",
+                                     input_only=True).passed
+
+
+@pytest.mark.parametrize("instruction, ok", [
+    ("Describe this photo.", True),  # its instances may describe the photo
+    ("Describe the photo below.", False),
+    ("Summarize the article at https://example.com/news/7.", False),
+    ("如下图所示，求阴影部分的面积。", False),
+])
+def test_a_new_instruction_is_judged_before_its_inputs_exist(instruction, ok):
+    assert unseen_content_filter(instruction, input_follows=True).passed is ok

@@ -90,7 +90,7 @@ def filter_instances(instances: list[Instance], instruction: str = "",
             dropped["instance_merged_instructions"] += 1
         elif not missing_input_filter(instruction, i).passed:
             dropped["instance_missing_input"] += 1
-        elif not unseen_content_filter(instruction, i).passed:
+        elif not unseen_content_filter(instruction, i, input_only=True).passed:
             dropped["instance_unseen_content"] += 1
         else:
             kept.append(Instance(i, o))

@@ -95,6 +95,26 @@ def _stands_in(text: str) -> bool:
                             or _URL.fullmatch(s))
 
 
+def _link_as_content(instruction: str, input: str) -> str | None:
+    """The link that stands for the task's content: an input that is little more than a
+    link, or a link in the instruction that is not part of a text it quotes after a
+    colon or a line break. ``""`` when the links are only inside text (an email that
+    mentions a site); None when there is no link.
+    """
+    m = _URL.search(input)
+    if m is not None:
+        return m.group(0) if len(_URL.sub(" ", input).split()) < 4 else ""
+    m = _URL.search(instruction)
+    if m is None:
+        return None
+    quoted = re.split(r"[:：\n]", instruction[:m.start()])
+    if len(quoted) > 1:  # after a colon: is there text around the link?
+        rest = quoted[-1] + instruction[m.start():]
+        if len(_URL.sub(" ", rest).split()) >= 3:
+            return ""
+    return m.group(0)
+
+
 def _link_needs_content(instruction: str) -> bool:
     rest = _URL.sub(" ", instruction)
     if _LINK_AS_TEXT.search(rest):
@@ -110,27 +130,40 @@ _CUES = ("/", "www.", "image", "picture", "photo", "graph", "chart", "diagram", 
 _CUES_ZH = re.compile(r"[图照相视录音附画截海报文表档件链网频像片]")
 
 
-def unseen_content_filter(instruction: str, input: str = "") -> FilterResult:
-    """Fail when the task depends on a page, picture, recording or file it does not hold."""
+def unseen_content_filter(instruction: str, input: str = "", *,
+                          input_only: bool = False, input_follows: bool = False,
+                          ) -> FilterResult:
+    """Fail when the task depends on a page, picture, recording or file it does not hold.
+
+    For generated tasks, judged in two parts: ``input_follows`` judges a new instruction
+    whose inputs do not exist yet ("this photo" may get a description as input; "the
+    photo below" and a link to read cannot); ``input_only`` judges one instance's input
+    (a link, a file name), with the instruction as context.
+    """
     instruction, input = instruction or "", (input or "").strip()
+    if input_only:
+        if not input:
+            return FilterResult("unseen_content", True, "", "text the model can read")
+        instruction = _URL.sub(" ", instruction) if "/" in instruction else instruction
     low = f"{instruction}\n{input}".lower()
     if not any(map(low.__contains__, _CUES)) and not _CUES_ZH.search(low) and (
             not input or _stands_in(input)):
         return FilterResult("unseen_content", True, "", "text the model can read")
     found = ""
-    link = (_URL.search(input) or _URL.search(instruction)
-            if "/" in low or "www." in low else None)
-    if link:
-        if _link_needs_content(instruction):
-            found = link.group(0)
-    elif m := (_ALWAYS_EN.search(instruction) or _ALWAYS_ZH.search(instruction)
+    link = _link_as_content(instruction, input) if "/" in low or "www." in low else None
+    if link is not None:
+        if link and _link_needs_content(instruction):
+            found = link
+    elif m := ((not input_only and (_ALWAYS_EN.search(instruction)
+                                     or _ALWAYS_ZH.search(instruction)))
                or _ALWAYS_EN.search(input) or _ALWAYS_ZH.search(input)):
         found = m.group(0)
     elif input and not _stands_in(input):
         if not _ABOUT_FILE_NAME.search(instruction):
             found = input[:60]
-    elif not input and (m := _DEICTIC_EN.search(instruction) or _DEICTIC_ZH.search(instruction)
-                        or _LINK_NOT_GIVEN.search(instruction)):
+    elif not input and not input_follows and (
+            m := _DEICTIC_EN.search(instruction) or _DEICTIC_ZH.search(instruction)
+            or _LINK_NOT_GIVEN.search(instruction)):
         if not _carried(instruction, m.start()):  # "this chart: sales rose 5 % ..."
             found = m.group(0)
     return FilterResult("unseen_content", not found, found, "text the model can read",

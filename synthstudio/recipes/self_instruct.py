@@ -21,6 +21,7 @@ from synthstudio.filters.instruction import (
     words_filter,
 )
 from synthstudio.filters.non_text import non_text_output_filter
+from synthstudio.filters.references import unseen_content_filter
 from synthstudio.parsers import (
     parse_instances,
     parse_instances_json,
@@ -139,6 +140,7 @@ class SelfInstruct:
             program_filter(text),
             start_filter(text, cfg.reject_non_ascii_start),
             non_text_output_filter(text),
+            unseen_content_filter(text, input_follows=True),
         ]
         match = self.index.query(text, k=NEAREST_K)
         results.append(rouge_filter(match.max_score,
