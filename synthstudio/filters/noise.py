@@ -34,6 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from synthstudio.filters.task_cues import asks_for
 from synthstudio.records import FilterResult
@@ -80,15 +81,18 @@ def _mashed(word: str) -> bool:
     return bool(_CONSONANTS.search(w) or _SAME.search(w) or _CHUNK.search(w))
 
 
-#: anything a mashed word needs, over the whole text: most texts stop here
-_MAYBE_MASHED = re.compile(r"[bcdfghjklmnpqrstvwxz]{7,}|([a-z])\1{5,}|([a-z]{3,4})\2{2,}"
-                           r"|([a-z]{2})\3{4,}")
-_ROW_RUN_LIST = tuple(sorted(_ROW_RUNS))
+#: every mashed word has a run of 6+ ASCII letters; runs are checked once each (cached,
+#: so common words cost a lookup) before the word-by-word pass
+_LETTER_RUN = re.compile(r"[a-z]{6,}")
+
+
+@lru_cache(maxsize=65536)
+def _maybe_mashed(run: str) -> bool:
+    return _mashed(run)
 
 
 def _keyboard_mash(text: str) -> tuple[float, str]:
-    low = text.lower()
-    if not (_MAYBE_MASHED.search(low) or any(map(low.__contains__, _ROW_RUN_LIST))):
+    if not any(map(_maybe_mashed, _LETTER_RUN.findall(text.lower()))):
         return 0.0, ""
     words, bad = 0, []
     for tok in text.split():
@@ -140,7 +144,7 @@ def _repetition(text: str) -> tuple[float, str]:
     if len(tokens) < n + MIN_REPEATS - 1 or (
             len(tokens) - len(set(tokens)) < n + MIN_REPEATS - 2):
         return 0.0, ""
-    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    grams = list(zip(*(tokens[i:] for i in range(n)), strict=False))
     counts = Counter(grams)
     if counts.most_common(1)[0][1] < MIN_REPEATS:
         return 0.0, ""

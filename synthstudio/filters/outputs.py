@@ -108,10 +108,20 @@ _REFUSAL_ZH = re.compile("|".join([
 ]), re.IGNORECASE)
 
 
+#: every English refusal pattern holds one of these (checked first: most answers have none)
+_REFUSAL_CUES = ("as a", "as l", "as g", "as c", "as v", "as t", "as m", "i am", "i'm",
+                 "cannot", "can't", "can not", "could not", "couldn't", "unable", "not able",
+                 "ability", "lack the", "capable", "sorry", "t have", "requires", "involves")
+_REFUSAL_CUES_ZH = ("作为", "我", "无法", "不能", "不可能")
+
+
 def refusal_filter(output: str) -> FilterResult:
     """Fail when the answer declines because it comes from a model."""
     text = output or ""
-    m = _REFUSAL.search(text) or _REFUSAL_ZH.search(text)
+    low = text.lower()
+    m = ((_REFUSAL.search(text) if any(map(low.__contains__, _REFUSAL_CUES)) else None)
+         or (_REFUSAL_ZH.search(text) if any(map(text.__contains__, _REFUSAL_CUES_ZH))
+             else None))
     found = m.group(0).strip() if m else ""
     return FilterResult("refusal", not m, found, "no model refusal",
                         f"refuses: {found!r}" if m else "")
