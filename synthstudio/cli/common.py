@@ -75,8 +75,8 @@ def add_max_field(p: argparse.ArgumentParser) -> None:
 
 def add_workers(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="processes that run the filters (default: every core for files "
-                        "over 2 MB, else 1)")
+                   help="processes that run the filters (default 1; more pays off only "
+                        "on idle cores)")
 
 
 def file_progress(label: str):  # type: ignore[no-untyped-def]
