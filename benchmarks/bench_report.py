@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_pool import ensure_pool  # noqa: E402
 
 from synthstudio.cli.report_cmd import render_html, render_terminal  # noqa: E402
-from synthstudio.report import build_report  # noqa: E402
+from synthstudio.datasets.report import build_report  # noqa: E402
 from synthstudio.store import Pool  # noqa: E402
 
 TARGET_S = 10.0

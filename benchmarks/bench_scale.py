@@ -74,7 +74,7 @@ def ensure_pool(path: Path, n: int, rebuild: bool) -> None:
 def import_time() -> float:
     """Seconds a new interpreter needs to import the pool (what every command pays)."""
     code = ("import time; t = time.perf_counter(); import synthstudio.store, "
-            "synthstudio.seeds; print(time.perf_counter() - t)")
+            "synthstudio.datasets.seeds; print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True)
     return float(out.stdout.strip())
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                "ms")
 
     with tempfile.TemporaryDirectory() as tmp:
-        from synthstudio.export import export
+        from synthstudio.datasets.export import export
 
         t, summary = timed(lambda: export(pool, "alpaca", Path(tmp) / "out.jsonl"))
     rate = summary.rows / t

@@ -1,18 +1,28 @@
-"""Atomic file writing: a temp file in the target's folder, fsync, then rename.
+"""Files in and out, for every command: one way to open an input file, one atomic writer.
 
-A crash or a full disk leaves the target as it was (or absent), never half written.
+:func:`atomic_writer` writes a temp file in the target's folder, fsyncs it, then renames
+it over the target, so a crash or a full disk leaves the target as it was (or absent),
+never half written. A symlink is written through: the file it points to is replaced and
+the link stays. ``-`` is standard output. Every way writing can fail ends in one sentence
+naming the file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from synthstudio.errors import InputError
+from synthstudio.errors import InputError, SynthError
+
+#: the output name that means standard output
+STDOUT = "-"
 
 
 def open_input(path: str | Path, mode: str = "rb") -> IO[Any]:
@@ -30,29 +40,67 @@ def open_input(path: str | Path, mode: str = "rb") -> IO[Any]:
         raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def is_stdout(path: str | Path | None) -> bool:
+    return path is None or str(path) == STDOUT
+
+
+def to_terminal(path: str | Path | None) -> bool:
+    """Whether writing to ``path`` shows on a terminal (so text must be made inert)."""
+    return is_stdout(path) and sys.stdout.isatty()
+
+
+def write_error(path: str | Path, exc: OSError) -> SynthError:
+    """One sentence for a failed write, with what to do about it."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = f"Free some disk space and run it again; {path} is as it was."
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "Check the folder's permissions, or write somewhere else."
+    else:
+        hint = f"{path} is as it was."
+    return SynthError(f"Cannot write {path}: {reason[:1].lower() + reason[1:]}.", hint)
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)  # keep the target's permissions
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask  # as a plainly created file would be (mkstemp makes 0600)
 
 
 @contextmanager
 def atomic_writer(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    """A text stream that replaces ``path`` when the block ends without an error.
+
+    ``-`` yields standard output (nothing to replace). On any error the temp file is
+    removed and the target is left as it was.
+    """
+    if is_stdout(path):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(os.path.realpath(path))  # through a symlink, to its target
+    folder = target.parent
     if not folder.is_dir():
         raise InputError("its folder does not exist", path=str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="\n") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
+        os.chmod(tmp, _mode_for(target))
+        os.replace(tmp, target)
+    except BaseException as exc:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            raise write_error(path, exc) from exc
         raise

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from copy import deepcopy
+from dataclasses import dataclass, field
 from typing import Any
 
 PROPOSED = "proposed"
@@ -55,7 +56,11 @@ class FilterResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # spelled out: dataclasses.asdict deep-copies field by field, a third of the
+        # time of importing a dataset
+        return {"name": self.name, "passed": self.passed, "value": self.value,
+                "threshold": self.threshold, "detail": self.detail,
+                "extra": deepcopy(self.extra) if self.extra else {}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FilterResult:

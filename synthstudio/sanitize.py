@@ -36,3 +36,22 @@ def inert(text: str) -> str:
 
 def has_controls(text: str) -> bool:
     return bool(_CONTROL.search(text) or _BIDI.search(text))
+
+
+# What a JSON line may hold raw that a terminal acts on (C1 controls, DEL, bidi overrides,
+# line and paragraph separators) or that UTF-8 cannot hold (lone surrogates). In JSON text
+# these appear only inside strings, where a \u escape is the same character.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group(0)):04x}"
+
+
+def json_line(line: str, *, terminal: bool = False) -> str:
+    """A JSON text (``json.dumps(..., ensure_ascii=False)``) that writes as UTF-8 and, for a
+    ``terminal``, shows inert: the risky characters become ``\\u`` escapes, which parse back
+    to the same text. Files keep CJK and everything else as it is."""
+    pattern = _JSON_UNSAFE if terminal else _SURROGATES
+    return pattern.sub(_escape, line) if not line.isascii() else line

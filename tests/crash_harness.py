@@ -181,7 +181,7 @@ WARM = (
     "sys.modules['pandas'] = None\n"
     "from synthstudio.cli import main\n"
     "import synthstudio.cli.generate_cmd, synthstudio.engine, synthstudio.recipes\n"
-    "import synthstudio.backends.select, synthstudio.seeds\n"
+    "import synthstudio.backends.select, synthstudio.datasets.seeds\n"
     "if sys.stdin.readline().strip() != 'go':\n"
     "    sys.exit(3)\n"
     "sys.exit(main(sys.argv[1:]))\n"

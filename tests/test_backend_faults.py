@@ -18,10 +18,10 @@ import pytest
 
 from synthstudio.backends.ollama import OllamaBackend
 from synthstudio.config import Settings
+from synthstudio.datasets.seeds import ensure_default_seeds
 from synthstudio.engine import Engine, RunSummary
 from synthstudio.events import CandidateReady, Status
 from synthstudio.recipes.self_instruct import SelfInstruct
-from synthstudio.seeds import ensure_default_seeds
 from synthstudio.store import Pool
 from tests.crash_harness import MODEL, SelfInstructStandin, check_pool, run_cli
 from tests.standins import NDJSON, Reply

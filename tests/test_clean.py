@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from synthstudio.clean import check_record, clean_file
 from synthstudio.cli import main
+from synthstudio.datasets.clean import check_record, clean_file
 from synthstudio.errors import InputError
 
 LINES = [
@@ -88,7 +88,7 @@ def test_bad_input_keeps_an_existing_output(tmp_path):
     src.write_bytes(b'{"text": "fine"}\n{"text": "\xff\xfe"}\n')
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 2: not UTF-8"):
+    with pytest.raises(InputError, match="line 2: is not valid UTF-8"):
         clean_file(src, out)
     assert out.read_text(encoding="utf-8") == "previous\n"
 
@@ -121,7 +121,7 @@ def test_cli_clean(tmp_path, capsys):
 
 
 def test_noise_filters_know_what_the_task_asked_for():
-    from synthstudio.clean import check_record, task_text
+    from synthstudio.datasets.clean import check_record, task_text
 
     page = "<html><body><h1>Hi</h1><p>Welcome.</p></body></html>"
     asked = {"instruction": "Create a simple HTML page.", "input": "", "output": page}

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from synthstudio.datasets.seeds import ensure_default_seeds
 from synthstudio.records import Instance, SeedTask
-from synthstudio.seeds import ensure_default_seeds
 from synthstudio.store import Pool
 from tests.crash_harness import Generate, SelfInstructStandin, check_pool
 

@@ -12,7 +12,7 @@ from rouge_score import rouge_scorer, tokenizers
 from rouge_score.rouge_scorer import _score_lcs
 
 from synthstudio.cli import main
-from synthstudio.dedup import DedupProgress, dedup_file
+from synthstudio.datasets.dedup import DedupProgress, dedup_file
 from synthstudio.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_against_pool(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "line", "words"), [
-    ('{"instruction": "ok"}\n{"instruction": "fine"\n', 2, "bad JSON"),
+    ('{"instruction": "ok"}\n{"instruction": "fine"\n', 2, "not valid JSON"),
     ('{"instruction": "ok"}\n\n[1, 2]\n', 3, "expected a JSON object"),
     ('{"instruction": "ok"}\n{"text": "no field"}\n', 2, "field 'instruction': missing"),
     ('{"instruction": 42}\n', 1, "expected a string"),
@@ -164,9 +164,10 @@ def test_bad_json_list_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         dedup_file(src, tmp_path / "out.json")
     assert err.value.line == 4 and not (tmp_path / "out.json").exists()
+    # the form is told by the content, not the name: one object is JSON lines
     src.write_text('{"instruction": "a"}')
-    with pytest.raises(InputError, match="list"):
-        dedup_file(src, tmp_path / "out.json")
+    dedup_file(src, tmp_path / "out.json")
+    assert json.loads((tmp_path / "out.json").read_text()) == [{"instruction": "a"}]
 
 
 def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import synthstudio.export as ex
-import synthstudio.export_sql as exsql
+import synthstudio.datasets.export as ex
+import synthstudio.datasets.export_sql as exsql
 from synthstudio.cli import main
+from synthstudio.datasets.export import candidate_rows, export, export_rows, parse_when
 from synthstudio.errors import InputError
-from synthstudio.export import candidate_rows, export, export_rows, parse_when
 from synthstudio.records import Candidate, FilterResult, Instance
 from synthstudio.store import Pool
 
@@ -129,7 +129,7 @@ def test_textbook_format(pool, tmp_path):
 
 
 def test_self_instruct_round_trips_through_the_seed_importer(pool, tmp_path):
-    from synthstudio.seeds import parse_seed_file
+    from synthstudio.datasets.seeds import parse_seed_file
 
     out = tmp_path / "seeds.jsonl"
     s = export(pool, "self-instruct", out)
@@ -181,8 +181,8 @@ def test_provenance(pool, tmp_path):
     prov = rows[0]["provenance"]
     assert prov["candidate_id"] == 1 and prov["model"] == "qwen2.5:7b"
     assert prov["backend"] == "ollama" and prov["options"] == {"temperature": 0.7}
-    assert prov["scores"] == [{"name": "rouge_l", "passed": True, "value": 0.31,
-                               "threshold": 0.7, "detail": "", "extra": {}}]
+    assert prov["scores"] == [{"name": "rouge_l", "passed": True, "score": 0.31,
+                               "value": "", "threshold": 0.7, "limit": "", "detail": ""}]
     assert prov["prompt"] == [{"role": "user", "content": "Come up with tasks"}]
     assert prov["created_at"] == "2025-03-01T10:00:00.000+00:00"
     assert prov["decided_at"] == prov["created_at"]

@@ -11,8 +11,8 @@ import pytest
 
 from synthstudio.cli import main
 from synthstudio.cli.report_cmd import render_html
+from synthstudio.datasets.report import build_report, verb_object, word_count
 from synthstudio.records import Candidate, FilterResult, Instance
-from synthstudio.report import build_report, verb_object, word_count
 from synthstudio.store import Pool
 
 ROOT = Path(__file__).resolve().parents[1]

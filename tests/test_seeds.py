@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from synthstudio.errors import InputError
-from synthstudio.records import SeedTask
-from synthstudio.resources import seeds_dir
-from synthstudio.seeds import (
+from synthstudio.datasets.seeds import (
     ensure_default_seeds,
     export_seeds,
     import_seed_file,
     parse_seed_file,
 )
+from synthstudio.errors import InputError
+from synthstudio.records import SeedTask
+from synthstudio.resources import seeds_dir
 from tests.conftest import PUBLIC_SEEDS
 
 

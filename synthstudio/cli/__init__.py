@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "synthstudio.cli.problems_cmd",
     "synthstudio.cli.generate_cmd",
     "synthstudio.cli.pool_cmd",
+    "synthstudio.cli.import_cmd",
+    "synthstudio.cli.check_cmd",
     "synthstudio.cli.export_cmd",
     "synthstudio.cli.dedup_cmd",
     "synthstudio.cli.clean_cmd",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from synthstudio.cli.common import console
-from synthstudio.errors import InputError, SynthError
+from synthstudio.cli.common import add_max_field, console_err
+from synthstudio.cli.common import console as console_out
+from synthstudio.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -13,12 +14,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     names = ", ".join(NOISE_FILTERS)
     p = sub.add_parser(
-        "clean", parents=[common], help="drop noisy lines from a JSONL file",
+        "clean", parents=[common], help="drop noisy records from a JSONL or JSON file",
         description="Run the noise filters on every line of a JSONL file and keep the "
                     f"clean lines. Filters: {names}.")
     p.add_argument("input", metavar="INPUT.jsonl")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT.jsonl",
-                   help="where the kept lines go (written atomically)")
+                   help="where the kept lines go (written atomically; -: standard output)")
     p.add_argument("--field", action="append", default=[], metavar="F",
                    help="check only this key (any depth) or path; repeatable "
                         "(default: every string)")
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help=f"switch a filter off; repeatable ({names})")
     p.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
                    help="override a filter's threshold; repeatable")
+    add_max_field(p)
     p.set_defaults(func=run)
 
 
@@ -47,15 +49,16 @@ def _thresholds(items: list[str]) -> dict[str, float]:
 def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from synthstudio.clean import clean_file
+    from synthstudio.datasets.clean import clean_file
+    from synthstudio.fileio import is_stdout
     from synthstudio.sanitize import inert
 
-    try:
-        s = clean_file(args.input, args.output, fields=args.field or None,
-                       report=args.report, disable=args.disable,
-                       thresholds=_thresholds(args.threshold))
-    except OSError as exc:
-        raise SynthError(f"Cannot write the output: {exc.strerror or exc}.") from exc
+    s = clean_file(args.input, args.output, fields=args.field or None,
+                   report=args.report, disable=args.disable,
+                   thresholds=_thresholds(args.threshold), max_field=args.max_field)
+    console = console_err if is_stdout(args.output) else console_out
+    for note in s.notes:
+        console_err.print(f"note: {inert(note)}", markup=False, soft_wrap=True)
     console.print(f"kept {s.kept} of {s.read} lines -> {inert(str(s.output))}"
                   f" ({s.dropped} dropped)", markup=False)
     if s.by_filter:

@@ -30,7 +30,7 @@ def config_path(args: argparse.Namespace) -> Path | None:
 
 def open_pool(args: argparse.Namespace, *, load_defaults: bool = True):  # type: ignore[no-untyped-def]
     """Open the pool named by ``--db``; on first start of an empty pool, load default seeds."""
-    from synthstudio.seeds import ensure_default_seeds
+    from synthstudio.datasets.seeds import ensure_default_seeds
     from synthstudio.store import Pool
 
     pool = Pool(db_path(args))
@@ -62,3 +62,33 @@ def run_command(func: Callable[[argparse.Namespace], int | None],
         return 130
     except BrokenPipeError:
         return 0
+
+
+def add_max_field(p: argparse.ArgumentParser) -> None:
+    """The reader's size limit, for every command that reads a dataset file."""
+    from synthstudio.datasets.reader import MAX_FIELD
+
+    p.add_argument("--max-field", type=int, default=MAX_FIELD, metavar="CHARS",
+                   help=f"refuse records with a text field longer than this "
+                        f"(default {MAX_FIELD:,}; a record may be 16 times that)")
+
+
+def add_workers(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes that run the filters (default 1; more pays off only "
+                        "on idle cores)")
+
+
+def file_progress(label: str):  # type: ignore[no-untyped-def]
+    """A transient progress bar on stderr over the bytes of an input file, and the
+    ``progress(records, done, total)`` callback that moves it."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.fields[counts]}"),
+                   TimeElapsedColumn(), console=console_err, transient=True)
+    task = bar.add_task(label, total=None, counts="")
+
+    def show(records: int, done: int, total: int) -> None:
+        bar.update(task, total=max(total, 1), completed=done, counts=f"{records:,} records")
+
+    return bar, show

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from synthstudio.cli.common import console, open_pool
-from synthstudio.errors import SynthError
+from synthstudio.cli.common import console as console_out
+from synthstudio.cli.common import console_err, open_pool
+from synthstudio.errors import InputError
 from synthstudio.records import STATUSES
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from synthstudio.export import FORMATS
+    from synthstudio.datasets.export import FORMATS
 
     p = sub.add_parser(
         "export", parents=[common], help="write items as JSONL for fine-tuning",
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                     "alpaca, self-instruct (the seed schema), sharegpt, messages, textbook.")
     p.add_argument("--format", "-f", dest="fmt", required=True, choices=FORMATS)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
-                   help="the JSONL file to write (replaced atomically)")
+                   help="the JSONL file to write (replaced atomically; -: standard output)")
     p.add_argument("--status", default="accepted", choices=[*STATUSES, "all"],
                    help="which items (default: accepted)")
     p.add_argument("--recipe", help="only items of this recipe")
@@ -31,7 +33,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="reasoning items: <think> block in the reply (default) or a "
                         "separate reasoning_content field")
     p.add_argument("--system", default="", metavar="TEXT",
-                   help="a system turn for the sharegpt and messages formats")
+                   help="a system prompt: a system turn in sharegpt and messages, a system "
+                        "column in alpaca")
+    p.add_argument("--dataset-info", nargs="?", const="", default=None, metavar="PATH",
+                   help="add the file's LLaMA-Factory entry to dataset_info.json (default: "
+                        "beside the output)")
     p.set_defaults(func=run)
 
 
@@ -40,20 +46,30 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from synthstudio.export import export, parse_when
+    from synthstudio.datasets.dataset_info import entry_for, write_entry
+    from synthstudio.datasets.export import export, parse_when
+    from synthstudio.fileio import is_stdout
     from synthstudio.sanitize import inert
 
     since = parse_when(args.since)
     until = parse_when(args.until, end=True)
+    if args.dataset_info is not None:
+        if is_stdout(args.output):
+            raise InputError("needs an output file, not standard output",
+                             field="dataset-info")
+        entry_for(args.fmt, "", system=bool(args.system))  # refuse before any work
     with open_pool(args, load_defaults=False) as pool:
-        try:
-            summary = export(pool, args.fmt, args.output, status=args.status,
-                             recipe=args.recipe, since=since, until=until,
-                             with_provenance=args.with_provenance,
-                             reasoning_style=args.reasoning, system=args.system)
-        except OSError as exc:
-            raise SynthError(f"Cannot write {args.output}: {exc.strerror or exc}.") from exc
+        summary = export(pool, args.fmt, args.output, status=args.status,
+                         recipe=args.recipe, since=since, until=until,
+                         with_provenance=args.with_provenance,
+                         reasoning_style=args.reasoning, system=args.system)
+    console = console_err if is_stdout(args.output) else console_out
     console.print(f"{summary.rows} lines -> {inert(str(summary.path))}", markup=False)
+    if args.dataset_info is not None:
+        info = args.dataset_info or str(Path(args.output).resolve().parent)
+        written, name = write_entry(info, args.output, args.fmt, system=bool(args.system))
+        console.print(f"dataset_info entry '{inert(name)}' -> {inert(str(written))}",
+                      markup=False)
     table = Table()
     table.add_column("recipe")
     table.add_column("lines", justify="right")

@@ -24,6 +24,7 @@ from synthstudio.cli.topics_cmd import (
     write_jsonl,
 )
 from synthstudio.errors import InputError
+from synthstudio.fileio import is_stdout
 from synthstudio.sanitize import inert
 
 
@@ -93,6 +94,6 @@ def cmd_export(args: argparse.Namespace) -> int:
                  "answer": r["answer"], "kind": r["kind"] or ""}
                 for r in pool.list_rows("problems")]
     n = write_jsonl(rows, args.output)
-    if args.output:
+    if not is_stdout(args.output):
         console.print(f"Wrote {n} problems to {escape(str(args.output))}.")
     return 0

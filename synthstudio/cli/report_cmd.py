@@ -16,7 +16,7 @@ from synthstudio.records import STATUSES
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from synthstudio.report import Histogram, ReportData
+    from synthstudio.datasets.report import Histogram, ReportData
 
 COLORS = {"accepted": "#2e9e5b", "rejected": "#d0533f", "proposed": "#d9a21b",
           "items": "#3f7fd0", "outputs": "#8a5cc7"}
@@ -35,9 +35,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from synthstudio.datasets.report import build_report
     from synthstudio.errors import SynthError
     from synthstudio.fileio import atomic_writer
-    from synthstudio.report import build_report
 
     with open_pool(args, load_defaults=False) as pool:
         data = build_report(pool, args.recipe, status=args.status)
@@ -101,7 +101,7 @@ def render_terminal(data: ReportData, out: Console) -> None:
             reasons.add_row(t(reason), str(n))
         out.print(reasons)
     if data.by_day:
-        from synthstudio.report import Histogram
+        from synthstudio.datasets.report import Histogram
 
         days = Histogram("Items created per day (UTC)", [d[5:] for d, _ in data.by_day],
                          {st: [c.get(st, 0) for _, c in data.by_day] for st in STATUSES})
@@ -167,7 +167,7 @@ def _hbar(n: int, top: int) -> _Raw:
 
 def render_html(data: ReportData) -> str:
     """One self-contained HTML page with the report's tables and charts."""
-    from synthstudio.report import Histogram
+    from synthstudio.datasets.report import Histogram
 
     scope = f" — {data.recipe}" if data.recipe else ""
     parts = [f"<h1>synthstudio report{html.escape(scope)}</h1>",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from rich.markup import escape
@@ -17,13 +16,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("seeds", parents=[common], help="import, export and list seed tasks")
     ssub = p.add_subparsers(dest="seeds_command", metavar="ACTION", required=True)
     imp = ssub.add_parser("import", parents=[common],
-                          help="import a seed file (Self-Instruct / Alpaca seed schema, JSONL)")
+                          help="import a seed file (Self-Instruct seed schema; Alpaca, ShareGPT "
+                               "and messages records become seeds with one instance)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--skip-bad", action="store_true",
                      help="import the good lines of a file that has bad ones")
     imp.set_defaults(func=cmd_import)
     exp = ssub.add_parser("export", parents=[common], help="write the seed tasks as JSONL")
-    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    exp.add_argument("-o", "--output", help="file to write (default, or -: stdout)")
     exp.set_defaults(func=cmd_export)
     lst = ssub.add_parser("list", parents=[common], help="list the seed tasks")
     lst.add_argument("--search", default="", help="only seeds containing this text")
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from synthstudio.seeds import import_seed_file
+    from synthstudio.datasets.seeds import import_seed_file
 
     with open_pool(args) as pool:
         s = import_seed_file(pool, args.file, skip_bad=args.skip_bad)
@@ -40,6 +40,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                   f"from {escape(str(args.file))}; the pool now has {total}.")
     if s.duplicates:
         console.print(f"Skipped {s.duplicates} already in the pool.")
+    for note in s.notes:
+        console.print(f"[yellow]note:[/] {escape(inert(note))}", soft_wrap=True)
     for err in s.bad[:20]:
         console.print(f"[yellow]skipped[/] {escape(inert(str(err)))}")
     if len(s.bad) > 20:
@@ -48,16 +50,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from synthstudio.fileio import atomic_writer
-    from synthstudio.seeds import export_seeds
+    from synthstudio.datasets.seeds import export_seeds
+    from synthstudio.fileio import atomic_writer, is_stdout, to_terminal
 
-    with open_pool(args) as pool:
-        if args.output:
-            with atomic_writer(args.output) as f:
-                n = export_seeds(pool, f)
-            console.print(f"Wrote {n} seed tasks to {escape(str(args.output))}.")
-        else:
-            export_seeds(pool, sys.stdout, terminal=sys.stdout.isatty())
+    with open_pool(args) as pool, atomic_writer(args.output or "-") as f:
+        n = export_seeds(pool, f, terminal=to_terminal(args.output))
+    if not is_stdout(args.output):
+        console.print(f"Wrote {n} seed tasks to {escape(str(args.output))}.")
     return 0
 
 

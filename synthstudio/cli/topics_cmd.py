@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from synthstudio.cli.common import console, open_pool
+from synthstudio.datasets.reader import DatasetReader
 from synthstudio.errors import InputError
-from synthstudio.fileio import open_input
-from synthstudio.sanitize import inert
+from synthstudio.fileio import atomic_writer, is_stdout, to_terminal
+from synthstudio.sanitize import inert, json_line
 from synthstudio.store import Pool
 
 RowParser = Callable[[Any], dict[str, Any]]
@@ -44,28 +44,17 @@ def norm(text: str) -> str:
 
 
 def read_jsonl(path: Path, parse: RowParser) -> list[dict[str, Any]]:
-    """Every line parsed into a row; the first bad line raises InputError(path, line)."""
-    with open_input(path) as fh:
-        raw = fh.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"is not UTF-8 text ({exc.reason})", path=str(path)) from exc
+    """Every record parsed into a row; the first bad one raises InputError(path, line)."""
     rows: list[dict[str, Any]] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    for rec in DatasetReader(path):
+        if rec.error is not None:
+            raise rec.error
         try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            raise InputError(f"not valid JSON ({str(exc)[:100]})", path=str(path),
-                             line=lineno) from None
-        try:
-            if not isinstance(obj, dict):
-                raise InputError(f"expected a JSON object, found {type(obj).__name__}")
-            rows.append(parse(obj))
+            if not isinstance(rec.value, dict):
+                raise InputError(f"expected a JSON object, found {type(rec.value).__name__}")
+            rows.append(parse(rec.value))
         except InputError as err:
-            raise InputError(err.reason, path=str(path), line=lineno, field=err.field,
+            raise InputError(err.reason, path=str(path), line=rec.line, field=err.field,
                              hint=err.hint) from None
     return rows
 
@@ -86,16 +75,13 @@ def import_rows(pool: Pool, table: str, key: str, path: Path,
     return len(fresh), len(rows) - len(fresh)
 
 
-def write_jsonl(rows: list[dict[str, Any]], output: Path | None) -> int:
-    if output is None:
+def write_jsonl(rows: list[dict[str, Any]], output: str | None) -> int:
+    """Rows as JSON lines to ``output`` (a file, replaced atomically, or ``-``/None for
+    standard output, where a terminal sees every risky character as a ``\\u`` escape)."""
+    terminal = to_terminal(output)
+    with atomic_writer(output or "-") as f:
         for r in rows:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
-        return len(rows)
-    from synthstudio.fileio import atomic_writer
-
-    with atomic_writer(output) as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            f.write(json_line(json.dumps(r, ensure_ascii=False), terminal=terminal) + "\n")
     return len(rows)
 
 
@@ -107,13 +93,14 @@ def short(text: str, n: int = 90) -> str:
 def add_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser, what: str,
                 dest: str, cmds: dict[str, Callable[[argparse.Namespace], int]]) -> None:
     sub = p.add_subparsers(dest=dest, metavar="ACTION", required=True)
-    imp = sub.add_parser("import", parents=[common], help=f"import {what} from a JSONL file")
+    imp = sub.add_parser("import", parents=[common],
+                         help=f"import {what} from a JSONL or JSON file")
     imp.add_argument("file", type=Path)
     imp.set_defaults(func=cmds["import"])
     lst = sub.add_parser("list", parents=[common], help=f"list the {what}")
     lst.set_defaults(func=cmds["list"])
     exp = sub.add_parser("export", parents=[common], help=f"write the {what} as JSONL")
-    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    exp.add_argument("-o", "--output", help="file to write (default, or -: stdout)")
     exp.set_defaults(func=cmds["export"])
 
 
@@ -180,6 +167,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = [{"topic": r["topic"], "field": r["field"] or "", "extract": r["extract"] or ""}
                 for r in pool.list_rows("topics")]
     n = write_jsonl(rows, args.output)
-    if args.output:
+    if not is_stdout(args.output):
         console.print(f"Wrote {n} topics to {escape(str(args.output))}.")
     return 0

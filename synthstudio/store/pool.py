@@ -57,6 +57,23 @@ class Pool(SeedStore, RunStore):
             self._write_instances(conn, "candidate_id", c.id, c.instances)
         return c.id
 
+    def add_candidates(self, candidates: list[Candidate]) -> list[int]:
+        """Insert many candidates in one transaction (all or none); set each ``c.id``."""
+        with self.transaction():
+            return [self.add_candidate(c) for c in candidates]
+
+    def delete_candidates(self, ids: list[int]) -> int:
+        """Remove candidates and their instances (an import taken back); how many went."""
+        gone = 0
+        with self.transaction() as conn:
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                marks = ",".join("?" * len(part))
+                conn.execute(f"DELETE FROM instances WHERE candidate_id IN ({marks})", part)
+                gone += conn.execute(f"DELETE FROM candidates WHERE id IN ({marks})",
+                                     part).rowcount
+        return gone
+
     def set_status(self, candidate_id: int, status: str, reason: str = "") -> None:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")

@@ -195,7 +195,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         import asyncio
 
         try:
-            from synthstudio.export import export
+            from synthstudio.datasets.export import export
         except ImportError as exc:
             self.notify(f"Export is not available yet ({exc}).", severity="error")
             return

@@ -111,6 +111,16 @@ def nearest(c: Candidate) -> Content:
     return Content.assemble(*parts)
 
 
+def origin(c: Candidate) -> str:
+    """Where the item came from: its recipe and model, or the file it was imported from."""
+    source = c.provenance.get("source")
+    if c.provenance.get("backend") == "import" and isinstance(source, dict):
+        name = one_line(str(source.get("file", "")).rsplit("/", 1)[-1], 40)
+        return f"imported · {name}, line {source.get('line', '?')}"
+    model = one_line(str(c.provenance.get("model", "")), 40)
+    return f"{c.recipe} · {model}" if model else c.recipe
+
+
 class ScoresPane(Pane):
     BORDER_TITLE = "3 Scores"
 
@@ -169,5 +179,4 @@ class ScoresPane(Pane):
         table.display = bool(c.scores)
         self._part("#nearest", nearest(c))
         self._part("#reasoning", reasoning(c))
-        model = one_line(str(c.provenance.get("model", "")), 40)
-        self.border_subtitle = Content(f"{c.recipe} · {model}" if model else c.recipe)
+        self.border_subtitle = Content(origin(c))

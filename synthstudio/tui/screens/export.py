@@ -19,7 +19,7 @@ STATUSES = ("accepted", "proposed", "rejected", "all")
 
 def formats() -> tuple[str, ...]:
     try:
-        from synthstudio.export import FORMATS
+        from synthstudio.datasets.export import FORMATS
     except ImportError:
         return FALLBACK_FORMATS
     return tuple(FORMATS)

@@ -1,6 +1,6 @@
 """``D``: the data report — counts, rejection reasons, ROUGE-L and length histograms, verbs.
 
-The report is built in a thread worker (:func:`synthstudio.report.build_report` reads its
+The report is built in a thread worker (:func:`synthstudio.datasets.report.build_report` reads its
 own snapshot of the pool), so a big pool does not freeze the studio; "building…" shows
 meanwhile. Histograms are drawn as horizontal bars of block characters, one row per bin,
 stacked by status where the data is split by status.
@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
+from synthstudio.datasets.report import Histogram, ReportData, build_report
 from synthstudio.records import STATUSES
-from synthstudio.report import Histogram, ReportData, build_report
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.text import cell

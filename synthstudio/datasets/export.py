@@ -2,7 +2,8 @@
 
 Formats (``FORMATS``):
 
-* ``alpaca``: ``{"instruction", "input", "output"}``. Self-instruct items give one line per
+* ``alpaca``: ``{"instruction", "input", "output"}`` (and ``"system"`` when a system
+  prompt is given). Self-instruct items give one line per
   instance; textbook items give a prompt-like instruction built from topic, audience and
   style (see :func:`textbook_prompt`) with the text as output; reasoning items give the
   problem as instruction and the reply (below) as output.
@@ -20,9 +21,11 @@ think block when there is no thinking); with ``"field"`` the reply is the answer
 the thinking goes in a ``"reasoning_content"`` key: on the assistant message (messages),
 the gpt turn (sharegpt) or the record (alpaca). Items a format cannot express (a textbook
 item in ``self-instruct``, a self-instruct item without instances in a chat format) are
-skipped and counted. ``with_provenance`` adds a ``"provenance"`` object to every line.
+skipped and counted. ``with_provenance`` adds a ``"provenance"`` object to every line, each
+key with one JSON type in every line (filter results as :func:`export_score`), so the file
+loads as Arrow columns (``datasets`` 2.16 and later).
 
-Lines are rendered inside SQLite (:mod:`synthstudio.export_sql`), in id order, a batch of
+Lines are rendered inside SQLite (:mod:`synthstudio.datasets.export_sql`), in id order, a batch of
 ids at a time on reader threads, so memory stays bounded and a 1M-item pool streams fast;
 :func:`candidate_rows` is the same mapping in Python for one item (previews, tests).
 Writing is atomic (:func:`synthstudio.fileio.atomic_writer`): a temporary file beside the
@@ -42,10 +45,11 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
+from synthstudio.datasets.export_sql import WS, Row, T, as_is, build_query, filters, read_batches
 from synthstudio.errors import InputError, StoreError
-from synthstudio.export_sql import WS, Row, T, as_is, build_query, filters, read_batches
-from synthstudio.fileio import atomic_writer
-from synthstudio.records import STATUSES, Candidate
+from synthstudio.fileio import atomic_writer, to_terminal
+from synthstudio.records import STATUSES, Candidate, FilterResult
+from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
 
 FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
@@ -106,12 +110,32 @@ def _examples(c: Candidate) -> Iterator[tuple[str, str, str, str]]:
             yield c.instruction, inst.input, inst.output, ""
 
 
+def _number(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def _label(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v if isinstance(v, str) else ""
+
+
+def export_score(r: FilterResult) -> dict[str, Any]:
+    """A filter result with one type per key whatever the filter (Arrow, and so
+    ``datasets``, refuses a column that holds a number in one row and text in another):
+    ``score``/``threshold`` are the numeric value and threshold (else null), ``value``/
+    ``limit`` the textual ones (else "")."""
+    return {"name": r.name, "passed": bool(r.passed), "score": _number(r.value),
+            "value": _label(r.value), "threshold": _number(r.threshold),
+            "limit": _label(r.threshold), "detail": r.detail}
+
+
 def provenance_of(c: Candidate) -> dict[str, Any]:
     prov = c.provenance or {}
     return {
         "candidate_id": c.id, "recipe": c.recipe, "status": c.status, "reason": c.reason,
         "model": prov.get("model") or "", "backend": prov.get("backend") or "",
-        "options": prov.get("options") or {}, "scores": [s.as_dict() for s in c.scores],
+        "options": prov.get("options") or {}, "scores": [export_score(s) for s in c.scores],
         "prompt": c.prompt, "created_at": c.created_at, "decided_at": c.decided_at,
     }
 
@@ -138,7 +162,9 @@ def candidate_rows(c: Candidate, fmt: str, *, reasoning_style: str = "think",
             if not field_style:
                 out = reasoning_reply(thinking, out)
             if fmt == "alpaca":
-                rows.append({"instruction": instruction, "input": inp, "output": out, **extra})
+                sys_col = {"system": system} if system else {}
+                rows.append({"instruction": instruction, "input": inp, "output": out,
+                             **sys_col, **extra})
             elif fmt == "sharegpt":
                 conv = [{"from": "system", "value": system}] if system else []
                 conv += [{"from": "human", "value": user_turn(instruction, inp)},
@@ -263,7 +289,8 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "acce
 
     ``status`` is a status, or ``"all"``/``None`` for every item; ``since`` (inclusive) and
     ``until`` (exclusive) bound ``created_at`` as stored (see :func:`parse_when`);
-    ``system`` adds a system turn to the chat formats.
+    ``system`` adds a system turn to the chat formats and a ``system`` column to alpaca
+    (the column LLaMA-Factory reads).
     """
     by_recipe: Counter[str] = Counter()
     items: Counter[str] = Counter()
@@ -274,7 +301,10 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "acce
     with atomic_writer(path) as fh:
         # bytes encoded on the reader threads go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
+        terminal = to_terminal(path)
         for data, n, lines_by_recipe, items_by_recipe in batches:
+            if terminal:  # a person reads it: controls and bidi overrides as \u escapes
+                data = json_line(data.decode("utf-8"), terminal=True).encode("utf-8")
             out.write(data)
             rows += n
             by_recipe.update(lines_by_recipe)

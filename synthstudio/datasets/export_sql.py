@@ -1,7 +1,7 @@
 """SQL that renders export lines inside SQLite (``json_object``), for speed.
 
 Each query yields :data:`Row` tuples in id (then instance) order for one id range, and
-must give exactly the dicts that :func:`synthstudio.export.candidate_rows` gives for the
+must give exactly the dicts that :func:`synthstudio.datasets.export.candidate_rows` gives for the
 same item (a property test holds the two to that), except that SQLite's ``json_extract``
 cuts a meta or provenance string value at a NUL character. Rendering JSON in C, as UTF-8
 bytes, leaves Python only joining and writing; :func:`read_batches` runs the queries on
@@ -81,13 +81,34 @@ def _with_thinking(obj: str, style: str) -> str:
             f"THEN json_set({obj}, '$.reasoning_content', {_THINK}) ELSE {obj} END")
 
 
+def _typed(key: str, kind: str) -> str:
+    """One key of a stored filter result as a number (else null) or as text (else '')."""
+    if kind == "number":
+        return (f"CASE WHEN json_type(e.value, '$.{key}') IN ('integer', 'real') "
+                f"THEN json_extract(e.value, '$.{key}') * 1.0 END")
+    return (f"CASE json_type(e.value, '$.{key}') WHEN 'text' THEN json_extract(e.value, "
+            f"'$.{key}') WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE '' END")
+
+
+#: the filter results as :func:`synthstudio.datasets.export.export_score` gives them
+_SCORES = (
+    "json(coalesce((SELECT json_group_array(json_object("
+    "'name', coalesce(CAST(json_extract(e.value, '$.name') AS TEXT), ''), "
+    "'passed', json(CASE WHEN json_extract(e.value, '$.passed') THEN 'true' ELSE 'false' END), "
+    f"'score', {_typed('value', 'number')}, 'value', {_typed('value', 'text')}, "
+    f"'threshold', {_typed('threshold', 'number')}, 'limit', {_typed('threshold', 'text')}, "
+    "'detail', coalesce(CAST(json_extract(e.value, '$.detail') AS TEXT), ''))) "
+    "FROM (SELECT value FROM json_each(c.sc) WHERE json_type(value) = 'object' "
+    "ORDER BY key) AS e), '[]'))"
+)
+
 _PROVENANCE = (
     "json_object('candidate_id', c.id, 'recipe', c.recipe, 'status', c.status, "
     "'reason', coalesce(c.reason, ''), "
     "'model', coalesce(json_extract(c.pv, '$.model'), ''), "
     "'backend', coalesce(json_extract(c.pv, '$.backend'), ''), "
     "'options', json(coalesce(json_extract(c.pv, '$.options'), '{}')), "
-    "'scores', json(c.sc), 'prompt', json(c.pr), "
+    f"'scores', {_SCORES}, 'prompt', json(c.pr), "
     "'created_at', coalesce(c.created_at, ''), 'decided_at', coalesce(c.decided_at, ''))"
 )
 
@@ -112,8 +133,10 @@ def row_expr(fmt: str, style: str, system: bool) -> tuple[str, bool]:
                             for k in ("audience", "style", "topic")) + ")", False)
     reply = _reply(style)
     if fmt == "alpaca":
+        sys_col = ", 'system', :system" if system else ""
         obj = (f"json_object('instruction', {_INSTRUCTION}, 'input', "
-               f"CASE WHEN {_INSTANCED} THEN {_INPUT} ELSE '' END, 'output', {reply})")
+               f"CASE WHEN {_INSTANCED} THEN {_INPUT} ELSE '' END, 'output', {reply}"
+               f"{sys_col})")
         return _with_thinking(obj, style), True
     if fmt == "sharegpt":
         turns = ["json_object('from', 'system', 'value', :system)"] if system else []

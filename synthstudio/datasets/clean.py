@@ -1,9 +1,10 @@
-"""Clean a JSONL file with the noise filters: keep the lines whose text passes them all.
+"""Clean a dataset file with the noise filters: keep the records whose text passes them all.
 
-Each line must be a JSON object. The text checked is every string in it, however deeply
-nested (so chat formats work), or only the strings under the keys named by ``fields``
-(a key name like ``output`` or ``content`` matches at any depth; a path like
-``messages[1].content`` matches exactly). Kept lines are copied byte for byte. Output and
+The input is JSON lines or a JSON list (:mod:`synthstudio.datasets.reader`); the output is
+JSON lines. Each record must be a JSON object. The text checked is every string in it,
+however deeply nested (so chat formats work), or only the strings under the keys named by
+``fields`` (a key name like ``output`` or ``content`` matches at any depth; a path like
+``messages[1].content`` matches exactly). Kept JSON lines are copied byte for byte. Output and
 report are written atomically: a bad line (invalid JSON or UTF-8, not an object) raises
 :class:`~synthstudio.errors.InputError` naming file and line, and nothing is written.
 """
@@ -18,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthstudio.datasets.reader import MAX_FIELD, DatasetReader
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer, open_input
+from synthstudio.fileio import atomic_writer
 from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
 from synthstudio.records import FilterResult
+from synthstudio.sanitize import json_line
 
 
 @dataclass(slots=True)
@@ -32,6 +35,8 @@ class CleanSummary:
     report: Path | None = None
     #: dropped lines by the filters that failed (a line can count under several)
     by_filter: dict[str, int] = field(default_factory=dict)
+    #: what the reader changed on the way in (e.g. replaced lone surrogates)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def dropped(self) -> int:
@@ -108,29 +113,27 @@ def check_names(names: list[str] | tuple[str, ...], what: str = "--disable") -> 
                          hint=f"The filters are: {', '.join(NOISE_FILTERS)}.")
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    with open_input(path) as fh:
-        for n, raw in enumerate(fh, 1):
-            try:
-                text = raw.decode("utf-8-sig" if n == 1 else "utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as exc:
-                raise InputError(f"not UTF-8 text (byte {exc.start + 1})",
-                                 path=str(path), line=n) from exc
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except ValueError as exc:
-                raise InputError(f"not valid JSON ({exc})", path=str(path), line=n) from exc
-            if not isinstance(obj, dict):
-                raise InputError(f"expected a JSON object, found {type(obj).__name__}",
-                                 path=str(path), line=n)
-            yield n, text, obj
+def _lines(path: Path, max_field: int, notes: list[str]
+           ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(line, the record as one JSON line, the record) for each record of ``path``."""
+    reader = DatasetReader(path, max_field=max_field)
+    for rec in reader:
+        if rec.error is not None:
+            raise rec.error
+        if not isinstance(rec.value, dict):
+            raise InputError(f"expected a JSON object, found {type(rec.value).__name__}",
+                             path=str(path), line=rec.line)
+        # a JSON line is copied byte for byte; an array item becomes one line
+        same = reader.form == "jsonl" and not rec.changed
+        yield rec.line, rec.raw if same else json_line(
+            json.dumps(rec.value, ensure_ascii=False)), rec.value
+    notes += reader.notes()
 
 
 def clean_file(src: str | Path, dst: str | Path, *, fields: list[str] | None = None,
                report: str | Path | None = None, disable: tuple[str, ...] | list[str] = (),
-               thresholds: Mapping[str, float] | None = None) -> CleanSummary:
+               thresholds: Mapping[str, float] | None = None,
+               max_field: int = MAX_FIELD) -> CleanSummary:
     """Copy the clean lines of ``src`` to ``dst``; list the dropped ones in ``report``."""
     src, dst = Path(src), Path(dst)
     check_names(list(disable))
@@ -141,7 +144,7 @@ def clean_file(src: str | Path, dst: str | Path, *, fields: list[str] | None = N
     with ExitStack() as stack:
         out = stack.enter_context(atomic_writer(dst))
         rep = stack.enter_context(atomic_writer(report)) if report is not None else None
-        for n, text, obj in _lines(src):
+        for n, text, obj in _lines(src, max_field, summary.notes):
             summary.read += 1
             failures = check_record(obj, fields=fields, disable=disable,
                                     thresholds=thresholds)

@@ -1,0 +1,69 @@
+"""The one atomic writer: through symlinks, to stdout, and one sentence when a write fails."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+from synthstudio import fileio
+from synthstudio.errors import SynthError
+from synthstudio.fileio import atomic_writer
+
+
+def test_writes_through_a_symlink_to_its_target(tmp_path):
+    real = tmp_path / "data" / "real.jsonl"
+    real.parent.mkdir()
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    with atomic_writer(link) as f:
+        f.write("new\n")
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8") == "new\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["real.jsonl"]  # no temp left
+
+
+def test_keeps_the_targets_permissions(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text("a\n", encoding="utf-8")
+    path.chmod(0o640)
+    with atomic_writer(path) as f:
+        f.write("b\n")
+    assert (path.stat().st_mode & 0o777) == 0o640
+
+
+def test_dash_is_standard_output(tmp_path, capsys):
+    with atomic_writer("-") as f:
+        f.write("to stdout\n")
+    assert capsys.readouterr().out == "to stdout\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("code, hint", [(errno.ENOSPC, "Free some disk space"),
+                                        (errno.EACCES, "permissions")])
+def test_a_failed_write_is_one_sentence_and_the_old_file_stays(tmp_path, monkeypatch,
+                                                               code, hint):
+    path = tmp_path / "out.jsonl"
+    path.write_text("kept\n", encoding="utf-8")
+
+    def full(fd: int) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(fileio.os, "fsync", full)
+    with pytest.raises(SynthError) as info, atomic_writer(path) as f:
+        f.write("lost\n")
+    assert str(info.value) == f"Cannot write {path}: {os.strerror(code).lower()}."
+    assert hint in info.value.hint
+    assert path.read_text(encoding="utf-8") == "kept\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+def test_an_error_in_the_block_leaves_the_target_as_it_was(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text("kept\n", encoding="utf-8")
+    with pytest.raises(ValueError), atomic_writer(path) as f:
+        f.write("half")
+        raise ValueError("boom")
+    assert path.read_text(encoding="utf-8") == "kept\n"

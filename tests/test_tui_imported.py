@@ -1,0 +1,50 @@
+"""The studio lists imported items with their filter scores, and curates them."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import DataTable, Static
+
+from synthstudio.datasets.export import export_rows
+from synthstudio.datasets.importer import import_file
+from synthstudio.records import ACCEPTED, REJECTED
+from tests.test_tui_kit import fill, make_app, wait_for
+
+ROWS = [{"instruction": "Give three tips for staying healthy.", "input": "",
+         "output": "Eat well, sleep enough, move every day."},
+        {"instruction": "Summarize the article at https://example.com/news.", "input": "",
+         "output": "The article is about news."},
+        {"instruction": "把下面的句子翻译成英文。", "input": "我喜欢喝茶。",
+         "output": "I like drinking tea."}]
+
+
+async def test_imported_items_are_listed_scored_and_curated(tmp_path, pool):
+    fill(pool, candidates=False)
+    src = tmp_path / "alpaca.json"
+    src.write_text(json.dumps(ROWS, ensure_ascii=False), encoding="utf-8")
+    import_file(pool, src)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.curator.queue) == 3)
+        assert [c.instruction for c in app.curator.queue] == [r["instruction"] for r in ROWS]
+        first = app.focus_candidate
+        assert first is not None and first.instruction == ROWS[0]["instruction"]
+        table = app.scores.query_one("#filters", DataTable)
+        assert table.row_count == len(first.scores) >= 10
+        verdict = app.scores.query_one("#verdict", Static).render()
+        assert "passes every filter" in str(verdict)
+        assert str(app.scores.border_subtitle) == "imported · alpaca.json, line 1"
+        await pilot.press("a")  # accept the healthy tips
+        await wait_for(pilot, lambda: app.focus_candidate is not None
+                       and app.focus_candidate.id != first.id)
+        second = app.focus_candidate
+        assert "unseen_content" in second.failed_filters  # a link the model cannot open
+        assert "fails" in str(app.scores.query_one("#verdict", Static).render())
+        await pilot.press("r")
+        await wait_for(pilot, lambda: pool.get_candidate(second.id).status == REJECTED)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(app.pool_pane.items) == 2)
+    assert [c.status for c in pool.candidates()] == [ACCEPTED, REJECTED, ACCEPTED]
+    out = list(export_rows(pool, "alpaca"))
+    assert out == [ROWS[0], ROWS[2]]
