@@ -57,6 +57,44 @@ class SelfInstructSettings(BaseModel):
     """Token limit of one instance-generation request."""
 
 
+class JudgeSettings(BaseModel):
+    """A model that rates each item, AlpaGasus-style; its server may differ from the
+    generator's (a small local model generates, a larger one on a vLLM server judges)."""
+
+    enabled: bool = False
+    """Rate every new candidate in the studio (``synthstudio judge`` works either way)."""
+    backend: str = Field("", pattern="^(|auto|ollama|openai|embedded)$")
+    """The judge's model server: empty means the generator's (``backend``); else auto,
+    ollama, openai or embedded."""
+    model: str = ""
+    """The judge's model; empty means the generator's ``model`` when the server is the
+    same, else the server's default."""
+    host: str = ""
+    """Ollama URL of the judge; empty means ``ollama_host``."""
+    base_url: str = ""
+    """OpenAI-compatible base URL of the judge (e.g. a vLLM server); empty means
+    ``openai_base_url``."""
+    api_key: str = ""
+    """API key of the judge's OpenAI-compatible server; empty means ``openai_api_key``."""
+    threshold: float = Field(4.5, ge=0.0, le=5.0)
+    """An item passes the judge with a score at or above this (AlpaGasus kept 4.5 and up)."""
+    gate: bool = False
+    """Make the judge a filter: an item below the threshold does not pass (``A`` in the
+    studio accepts only what the judge passed)."""
+    concurrency: int = Field(4, ge=1, le=256)
+    """Requests a judge pass keeps in flight at once."""
+    rubric: str = ""
+    """A rubric template file; empty means the ``judge_rubric`` prompt (a copy in the
+    user's prompt directory wins). Placeholders: {instruction}, {input}, {response}."""
+    structured: bool = True
+    """Ask for JSON-schema constrained replies (Ollama ``format``, OpenAI
+    ``response_format``, llama.cpp JSON schema); off: plain text, parsed leniently."""
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    """Sampling temperature of the judge (0: the same item gets the same score)."""
+    max_tokens: int = Field(256, ge=16)
+    """Token limit of one judge reply."""
+
+
 class Settings(BaseSettings):
     """Everything a person can set; each field can also come from ``SYNTHSTUDIO_<NAME>``."""
 
@@ -101,6 +139,8 @@ class Settings(BaseSettings):
     """Self-Instruct recipe settings."""
     recipes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Settings of the other recipes, by recipe name."""
+    judge: JudgeSettings = Field(default_factory=lambda: JudgeSettings())
+    """The judge: a model that rates items 0-5 (``[judge]`` in the config file)."""
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,  # type: ignore[no-untyped-def, override]
