@@ -6,7 +6,7 @@ given item always gets the same score. ``style`` says how the reply is written:
 ``"json"`` (what a constrained server sends), ``"text"`` (``Score: N`` on a line, then a
 sentence), or ``"garbage"`` (no score at all). Both serve many requests at once (a
 thread per connection), count the judge requests they answered (``judged``) and can wait
-``delay`` seconds before answering.
+``delay`` seconds before answering (``most_in_flight``: the most requests waiting at once).
 """
 
 from __future__ import annotations
@@ -49,13 +49,18 @@ class _JudgeMixin:
         self.judged = 0
         self.judged_lock = threading.Lock()
         self.prompts: list[str] = []
+        self.in_flight = self.most_in_flight = 0
 
     def _count(self, prompt: str) -> None:
         with self.judged_lock:
             self.judged += 1
             self.prompts.append(prompt)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
         if self.delay:
             time.sleep(self.delay)
+        with self.judged_lock:
+            self.in_flight -= 1
 
 
 class JudgeOllama(_JudgeMixin, OllamaStandin):

@@ -82,8 +82,8 @@ class ScoreStore(PoolBase):
                      rescore: str = "", after: int = 0, limit: int = 1000) -> list[int]:
         """Ids of items a pass should rate, in id order, after id ``after``.
 
-        ``statuses`` empty means any status. ``rescore``: ``""`` items with no score row; ``"unscored"`` also those whose reply
-        did not parse; ``"all"`` every matching item.
+        ``statuses`` empty means any status. ``rescore``: ``""`` items with no score row;
+        ``"unscored"`` also those whose reply did not parse; ``"all"`` every matching item.
         """
         where, params = self._judge_where(statuses, run_id, rescore)
         with self._lock:
