@@ -6,8 +6,6 @@ import asyncio
 import json
 import socket
 
-import pytest
-
 from synthstudio.cli import main
 from synthstudio.config import JudgeSettings
 from synthstudio.judge.judge_pass import judge_pass
@@ -66,7 +64,7 @@ def test_judge_rates_with_ollama_and_resumes_without_rerating(tmp_path, capsys):
         assert opts["structured"] is True and opts["temperature"] == 0.0
         assert opts["stats"]["eval_tokens"] >= 1
     assert body["format"] == SCHEMA and body["options"]["temperature"] == 0.0
-    assert f"Task 0 (rate 0)" in body["messages"][0]["content"]
+    assert "Task 0 (rate 0)" in body["messages"][0]["content"]
 
 
 def test_judge_on_a_vllm_server_with_response_format(tmp_path, capsys):
