@@ -46,6 +46,8 @@ class _JudgeMixin:
 
     def _judge_setup(self, style: str, delay: float) -> None:
         self.style, self.delay = style, delay
+        # small writes go out at once (Nagle plus delayed ACKs would add ~40 ms a reply)
+        self.server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
         self.judged = 0
         self.judged_lock = threading.Lock()
         self.prompts: list[str] = []
