@@ -93,6 +93,16 @@ class ScoreStore(PoolBase):
                 [after, *params, int(limit)])
             return [int(r[0]) for r in cur.fetchall()]
 
+    def ids_by_score(self, *, status: str | None = None, best_first: bool = True,
+                     limit: int = 300) -> list[int]:
+        """Ids of scored items (of ``status``), best or worst score first."""
+        where = "WHERE s.score IS NOT NULL" + (" AND c.status = ?" if status else "")
+        order = "DESC" if best_first else "ASC"
+        return [r["id"] for r in self.query(
+            f"SELECT c.id AS id FROM judge_scores AS s JOIN candidates AS c "
+            f"ON c.id = s.candidate_id {where} ORDER BY s.score {order}, c.id LIMIT ?",
+            [*([status] if status else []), int(limit)])]
+
     def count_to_judge(self, *, statuses: Sequence[str] = (), run_id: int | None = None,
                        rescore: str = "") -> int:
         where, params = self._judge_where(statuses, run_id, rescore)

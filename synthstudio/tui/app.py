@@ -27,6 +27,7 @@ from synthstudio.tui import bindings
 from synthstudio.tui.commands import StudioCommands
 from synthstudio.tui.control import RunControl
 from synthstudio.tui.curation import CurationActions
+from synthstudio.tui.judging import JudgeActions
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
 from synthstudio.tui.review import Curator
@@ -48,7 +49,7 @@ def _recipe(name: str) -> Recipe | None:
         return None
 
 
-class SynthStudio(CurationActions, RunControl, LayoutActions):
+class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
     TITLE = "synthstudio"
     CSS_PATH = stylesheets()
     BINDINGS = bindings.APP
@@ -70,6 +71,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self._owns_backend = False
         self.init_run_control()
         self.init_layout()
+        self.init_judge()
 
     def compose(self) -> ComposeResult:
         self.make_panes()
@@ -135,6 +137,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
     async def on_unmount(self) -> None:
         with contextlib.suppress(NoMatches, AttributeError):
             self.seeds.editor.flush()
+        await self.close_judge()
         if self._owns_backend and self.backend is not None:
             await self.backend.aclose()
 

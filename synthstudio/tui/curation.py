@@ -26,6 +26,7 @@ class CurationActions(StudioBase):
 
     def load_queue(self) -> None:
         self.curator.load()
+        self.load_judge_scores(self.curator.queue)
         first = self.curator.queue[0] if self.curator.queue else None
         self.generation.set_queue(self.curator.queue, first, self.curator.show_filtered)
         self.focus_on(first, "queue")
@@ -127,8 +128,10 @@ class CurationActions(StudioBase):
         self._after(c, None)
 
     def action_accept_all(self) -> None:
-        chosen = self.curator.accept_all_passing()
-        self.notify(f"Accepted {len(chosen)} candidates that pass every filter.")
+        gate = self.settings.judge.gate
+        chosen = self.curator.accept_all_passing(self.may_accept if gate else None)
+        self.notify(f"Accepted {len(chosen)} candidates that pass every filter"
+                    + (" and the judge." if gate else "."))
         self.focus_source = "queue"
         first = self.curator.queue[0] if self.curator.queue else None
         if chosen:

@@ -81,3 +81,20 @@ class CandidateFocused(Message):
 
     candidate: Candidate | None
     source: str = ""
+
+
+@dataclass
+class JudgeStreamed(Message):
+    """More of the judge's reply about one candidate arrived."""
+
+    candidate_id: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JudgeStreamed) and message.candidate_id == self.candidate_id
+
+
+@dataclass
+class JudgeScored(Message):
+    """A judge score is known (``candidate_id``), or several were loaded (None)."""
+
+    candidate_id: int | None

@@ -8,7 +8,7 @@ Every decision is one pool write, and the recipe hears about it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from synthstudio.recipes.base import Recipe
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
@@ -132,9 +132,12 @@ class Curator:
     def _replace(self, c: Candidate) -> None:
         self.queue = [c if q.id == c.id else q for q in self.queue]
 
-    def accept_all_passing(self) -> list[Candidate]:
-        """Accept every proposed candidate in the queue that passes every filter, at once."""
-        chosen = [c for c in self.queue if c.status == PROPOSED and c.passed]
+    def accept_all_passing(self, also: Callable[[Candidate], bool] | None = None
+                           ) -> list[Candidate]:
+        """Accept every proposed candidate in the queue that passes every filter (and
+        ``also``, e.g. a gating judge), at once."""
+        chosen = [c for c in self.queue if c.status == PROPOSED and c.passed
+                  and (also is None or also(c))]
         with self.pool.transaction():
             for c in chosen:
                 self.pool.set_status(int(c.id or 0), ACCEPTED)

@@ -9,6 +9,7 @@ collapsible. All text is shown inert.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from textual import on
@@ -110,6 +111,8 @@ class GenerationPane(Pane):
         self._ticker: Timer | None = None
         self._queue: list[Candidate] = []
         self._filtered = False
+        #: a candidate's judge score for its row (the app sets it)
+        self.judge_label: Callable[[Candidate], str] = lambda c: ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="gen-header")
@@ -205,7 +208,8 @@ class GenerationPane(Pane):
         self._queue = list(queue)
         self._filtered = filtered
         listing = self.query_one("#queue", OptionList)
-        listing.set_options([Option(candidate_line(c), id=str(c.id)) for c in queue])
+        listing.set_options([Option(candidate_line(c, judge=self.judge_label(c)), id=str(c.id))
+                             for c in queue])
         ids = [c.id for c in queue]
         if focus is not None and focus.id in ids:
             listing.highlighted = ids.index(focus.id)
@@ -216,7 +220,7 @@ class GenerationPane(Pane):
     def append(self, c: Candidate) -> None:
         self._queue.append(c)
         listing = self.query_one("#queue", OptionList)
-        listing.add_option(Option(candidate_line(c), id=str(c.id)))
+        listing.add_option(Option(candidate_line(c, judge=self.judge_label(c)), id=str(c.id)))
         if listing.highlighted is None:
             listing.highlighted = 0
         self._title()

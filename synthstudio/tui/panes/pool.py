@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
@@ -47,6 +49,10 @@ class PoolPane(Pane):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.pool = pool
         self.items: list[Candidate] = []
+        #: arrival (newest first), or by judge score: best or worst first
+        self.order = "arrival"
+        #: a candidate's judge score for its row (the app sets it)
+        self.judge_label: Callable[[Candidate], str] = lambda c: ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="pool-counts")
@@ -64,18 +70,31 @@ class PoolPane(Pane):
         """Re-read the counts and the accepted items (with the search)."""
         self.query_one("#pool-counts", Static).update(counts_line(self.pool))
         search = self.query_one("#pool-search", Input).value.strip()
-        self.items = self.pool.candidates(status=ACCEPTED, search=search,
-                                          limit=LIST_LIMIT, newest_first=True)
+        if self.order != "arrival" and not search:
+            ids = self.pool.ids_by_score(status=ACCEPTED, best_first=self.order == "best",
+                                         limit=LIST_LIMIT)
+            by_id = {c.id: c for c in self.pool.candidates_by_id(ids)}
+            self.items = [by_id[i] for i in ids if i in by_id]
+        else:
+            self.items = self.pool.candidates(status=ACCEPTED, search=search,
+                                              limit=LIST_LIMIT, newest_first=True)
+        self.app.load_judge_scores(self.items)  # type: ignore[attr-defined]
+        self.redraw(focus_id)
+        self.border_subtitle = f"{len(self.items)} shown" + (" (search)" if search else "") + (
+            "" if self.order == "arrival" else f", by score ({self.order} first)")
+
+    def redraw(self, focus_id: int | None = None) -> None:
+        """Show the items again (e.g. once their judge scores are known)."""
         listing = self.query_one("#pool-list", OptionList)
         old = listing.highlighted_option
         keep = focus_id if focus_id is not None else (int(old.id) if old and old.id else None)
-        listing.set_options([Option(candidate_line(c), id=str(c.id)) for c in self.items])
+        listing.set_options([Option(candidate_line(c, judge=self.judge_label(c)), id=str(c.id))
+                             for c in self.items])
         ids = [c.id for c in self.items]
         if keep in ids:
             listing.highlighted = ids.index(keep)
         elif ids:
             listing.highlighted = 0
-        self.border_subtitle = f"{len(self.items)} shown" + (" (search)" if search else "")
 
     def refresh_counts(self) -> None:
         self.query_one("#pool-counts", Static).update(counts_line(self.pool))
