@@ -205,3 +205,19 @@ def test_judge_through_the_embedded_model(tmp_path, capsys):
         assert r["raw"] and json.loads(r["options"])["structured"] is True
         assert r["score"] is None or 0 <= r["score"] <= 5
     assert "Rated 2 of 2" in capsys.readouterr().out
+
+
+async def test_items_outside_the_pool_are_rated_without_storing(pool):
+    from synthstudio.judge.judge_pass import rate_all
+    from tests.fakes import ScriptedBackend
+
+    backend = ScriptedBackend(replies=['{"score": 5, "reason": "Right."}', "nonsense"],
+                              default="Score: 2")
+    items = [Candidate("self-instruct", f"Line {n}", [Instance("", "x")], id=n)
+             for n in (1, 2, 3)]
+    got = []
+    summary = await rate_all(Judge(backend, JudgeSettings(), load_rubric()), items,
+                             total=3, concurrency=1, on_score=got.append)
+    assert [(s.candidate_id, s.score) for s in got] == [(1, 5.0), (2, None), (3, 2.0)]
+    assert (summary.rated, summary.scored, summary.unscored) == (3, 2, 1)
+    assert pool.query("SELECT count(*) AS n FROM judge_scores")[0]["n"] == 0

@@ -5,14 +5,14 @@ unless ``rescore`` says otherwise); each score is saved in its own transaction a
 as it arrives, so a pass killed at any moment keeps everything it finished and the next
 pass continues with the rest. A backend that still fails after its retries (the judge
 server is down, the model is missing) ends the pass with that error; nothing stored is
-touched.
+touched. :func:`rate_all` is the same without the pool, for items read from a file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,26 +46,57 @@ async def judge_pass(pool: Pool, judge: Judge, *, statuses: Sequence[str] = (),
                      on_score: Callable[[JudgeScore], Any] | None = None,
                      stop: asyncio.Event | None = None, limit: int | None = None
                      ) -> PassSummary:
-    """Rate the matching items (see :meth:`Pool.ids_to_judge`); at most ``limit``."""
+    """Rate the matching items (see :meth:`Pool.ids_to_judge`), at most ``limit``, and
+    save each score as it arrives."""
     total = pool.count_to_judge(statuses=statuses, run_id=run_id, rescore=rescore)
-    summary = PassSummary(total=min(total, limit) if limit is not None else total)
     stop = stop or asyncio.Event()
-    concurrency = max(1, concurrency)
-    queue: asyncio.Queue[Candidate | None] = asyncio.Queue(maxsize=2 * concurrency)
-    started = time.perf_counter()
 
-    async def produce() -> None:
+    async def items() -> AsyncIterator[Candidate]:
         after, sent = 0, 0
         while not stop.is_set() and (limit is None or sent < limit):
             page = PAGE if limit is None else min(PAGE, limit - sent)
             ids = pool.ids_to_judge(statuses=statuses, run_id=run_id, rescore=rescore,
                                     after=after, limit=page)
             if not ids:
-                break
+                return
             after = ids[-1]
             for c in pool.candidates_by_id(ids):
-                await queue.put(c)
+                yield c
                 sent += 1
+
+    def saved(score: JudgeScore) -> None:
+        pool.save_score(score)
+        if on_score is not None:
+            on_score(score)
+
+    return await rate_all(judge, items(), total=min(total, limit) if limit else total,
+                          concurrency=concurrency, on_score=saved, stop=stop)
+
+
+async def rate_all(judge: Judge, items: AsyncIterator[Candidate] | Iterable[Candidate], *,
+                   total: int = 0, concurrency: int = 4,
+                   on_score: Callable[[JudgeScore], Any] | None = None,
+                   stop: asyncio.Event | None = None) -> PassSummary:
+    """Rate ``items`` (each with an ``id``; stored or not), ``concurrency`` at a time;
+    ``on_score`` hears each score as it arrives. Stops at the first backend error that
+    outlived its retries (``summary.error``) or when ``stop`` is set."""
+    summary = PassSummary(total=total)
+    stop = stop or asyncio.Event()
+    concurrency = max(1, concurrency)
+    queue: asyncio.Queue[Candidate | None] = asyncio.Queue(maxsize=2 * concurrency)
+    started = time.perf_counter()
+
+    async def produce() -> None:
+        if isinstance(items, AsyncIterator):
+            async for c in items:
+                if stop.is_set():
+                    break
+                await queue.put(c)
+        else:
+            for c in items:
+                if stop.is_set():
+                    break
+                await queue.put(c)
         for _ in range(concurrency):
             await queue.put(None)
 
@@ -74,16 +105,15 @@ async def judge_pass(pool: Pool, judge: Judge, *, statuses: Sequence[str] = (),
             if stop.is_set():
                 continue
             score = await judge.rate(c, cancel=stop)
-            if score is None:  # cancelled mid-reply: store nothing
+            if score is None:  # cancelled mid-reply: nothing half-heard goes on
                 continue
-            pool.save_score(score)
+            if on_score is not None:
+                on_score(score)
             summary.rated += 1
             if score.scored:
                 summary.scored += 1
             else:
                 summary.unscored += 1
-            if on_score is not None:
-                on_score(score)
 
     tasks = [asyncio.ensure_future(produce())]
     tasks += [asyncio.ensure_future(work()) for _ in range(concurrency)]
