@@ -49,3 +49,17 @@ def test_report_shows_the_score_histogram(tmp_path, capsys):
     assert main(["report", "--db", str(db), "--html", str(tmp_path / "r.html")]) == 0
     assert "Judge scores (0-5)" in capsys.readouterr().out
     assert "Judge scores (0-5)" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_pool_show_has_the_score_and_an_unscored_reply(tmp_path, capsys):
+    db = tmp_path / "p.db"
+    with Pool(db) as pool:
+        cid = pool.add_candidate(Candidate("self-instruct", "Task.", [Instance("", "o")]))
+        pool.save_score(JudgeScore(cid, None, "", "no idea \x1b[31m", "judge:7b", "ollama",
+                                   "abc"))
+    assert main(["pool", "show", str(cid), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "judge unscored" in out and "no idea ␛[31m" in out and "judge:7b" in out
+    assert main(["pool", "show", str(cid), "--json", "--db", str(db)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["judge"]["raw"].startswith("no idea") and shown["judge"]["score"] is None
