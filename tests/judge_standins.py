@@ -46,8 +46,20 @@ class _JudgeMixin:
 
     def _judge_setup(self, style: str, delay: float) -> None:
         self.style, self.delay = style, delay
+        self.judged_lock = threading.Lock()
         # small writes go out at once (Nagle plus delayed ACKs would add ~40 ms a reply)
-        self.server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+        handler = self.server.RequestHandlerClass
+        handler.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+        self.connections = 0  # TCP connections accepted
+        setup = handler.setup
+        standin = self
+
+        def counted(h: Any) -> None:
+            setup(h)
+            with standin.judged_lock:
+                standin.connections += 1
+
+        handler.setup = counted  # type: ignore[method-assign]
         self.judged = 0
         self.judged_lock = threading.Lock()
         self.prompts: list[str] = []

@@ -6,6 +6,8 @@ import asyncio
 import json
 import socket
 
+import pytest
+
 from synthstudio.cli import main
 from synthstudio.config import JudgeSettings
 from synthstudio.judge.judge_pass import judge_pass
@@ -221,3 +223,18 @@ async def test_items_outside_the_pool_are_rated_without_storing(pool):
     assert [(s.candidate_id, s.score) for s in got] == [(1, 5.0), (2, None), (3, 2.0)]
     assert (summary.rated, summary.scored, summary.unscored) == (3, 2, 1)
     assert pool.query("SELECT count(*) AS n FROM judge_scores")[0]["n"] == 0
+
+
+@pytest.mark.parametrize("standin", [JudgeOllama, JudgeOpenAI])
+def test_one_connection_serves_a_whole_sequential_pass(tmp_path, standin):
+    """Each reply is read to its end, so the connection goes back to the pool: a new
+    connection per request costs more than a judge's short reply on a fast server."""
+    db = tmp_path / "p.db"
+    fill(db, 6)
+    with standin() as server:
+        flag = "--host" if standin is JudgeOllama else "--base-url"
+        backend = "ollama" if standin is JudgeOllama else "openai"
+        assert main(["judge", "--backend", backend, flag, server.url, "--model", MODEL,
+                     "--concurrency", "1", "--db", str(db)]) == 0
+        assert server.judged == 6
+        assert server.connections <= 2  # the Ollama client may probe /api/version first

@@ -10,6 +10,7 @@ content; all three become :class:`ThinkingDelta`. Timeouts and stall detection w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -281,6 +282,12 @@ class OpenAIBackend:
                 data = _sse_data(line)
                 if data == "[DONE]":
                     yield None
+                    # read to the end of the body so the connection goes back to the pool
+                    # (closing it unread costs a new connection for the next request)
+                    with contextlib.suppress(Exception):
+                        async with asyncio.timeout(1.0):
+                            async for _ in lines:
+                                pass
                     return
                 if data is not None:
                     seen = True
