@@ -123,3 +123,20 @@ async def test_a_judge_that_is_down_says_so_and_keeps_the_studio_working(tmp_pat
         assert row[2] == "failed" and "Ollama is not running" in row[4]
         await pilot.press("a")
         assert pool.get_candidate(first).status == ACCEPTED
+
+
+async def test_the_data_report_shows_the_score_histogram(tmp_path, pool):
+    from textual.widgets import Static
+
+    from synthstudio.records import JudgeScore
+    from synthstudio.tui.screens.report import ReportScreen
+
+    for n in (1, 4.5, 5):
+        pool.save_score(JudgeScore(add(pool, f"Task {n}."), n))
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("D")
+        assert isinstance(app.screen, ReportScreen)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        judge = app.screen.query_one("#report-judge", Static)
+        assert judge.display and "Judge scores (0-5)" in str(judge.render())
