@@ -102,10 +102,13 @@ def _v3(db: sqlite_utils.Database) -> None:
 
 def _judge_scores(db: sqlite_utils.Database) -> None:
     """The judge's ratings: one current score per item (NULL when the reply did not
-    parse), with the reply and what produced it (model, backend, rubric hash, options)."""
+    parse), with the reply and what produced it (model, backend, rubric hash, options).
+
+    ``candidate_id`` is a candidate's id without a foreign key, so that a migration may
+    rebuild ``candidates`` (drop and rename) without touching or tripping over scores."""
     db.conn.execute(
         "CREATE TABLE judge_scores ("
-        "candidate_id INTEGER PRIMARY KEY REFERENCES candidates(id) ON DELETE CASCADE, "
+        "candidate_id INTEGER PRIMARY KEY, "
         "score REAL, reason TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL DEFAULT '', "
         "model TEXT NOT NULL DEFAULT '', backend TEXT NOT NULL DEFAULT '', "
         "rubric_version TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '{}', "
