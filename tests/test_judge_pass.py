@@ -238,3 +238,27 @@ def test_one_connection_serves_a_whole_sequential_pass(tmp_path, standin):
                      "--concurrency", "1", "--db", str(db)]) == 0
         assert server.judged == 6
         assert server.connections <= 2  # the Ollama client may probe /api/version first
+
+
+async def test_a_kept_alive_connection_the_server_closed_is_retried_at_once():
+    """llama.cpp's server now and then drops a kept-alive connection: the next request on
+    it fails before any response, and is sent again on a new connection."""
+    from synthstudio.backends.base import ChatRequest, Message
+    from synthstudio.backends.collect import collect
+    from synthstudio.backends.openai_compat import OpenAIBackend
+
+    class Dropping(JudgeOpenAI):
+        def _send(self, h, reply):  # type: ignore[no-untyped-def]
+            if getattr(h, "served", False):  # a second request on this connection
+                h.close_connection = True
+                return
+            h.served = True
+            super()._send(h, reply)
+
+    with Dropping() as server:
+        backend = OpenAIBackend(server.url, model=MODEL)
+        for n in range(3):
+            comp = await collect(backend, ChatRequest([Message("user", f"Item (rate {n})")]))
+            assert json.loads(comp.content)["score"] == n
+        await backend.aclose()
+        assert server.connections >= 3

@@ -28,6 +28,8 @@ from synthstudio.backends.base import (
 from synthstudio.backends.thinksplit import ThinkSplitter
 from synthstudio.errors import BackendError
 
+#: how often a request that met a stale kept-alive connection is sent again at once
+STALE_RETRIES = 2
 URL_HINT = ("Start the server (llama.cpp `llama-server`, vLLM, LM Studio), or set "
             "openai_base_url in the config or SYNTHSTUDIO_OPENAI_BASE_URL.")
 
@@ -235,8 +237,8 @@ class OpenAIBackend:
         model = request.model or self.model or await self.ensure_model()
         reader = ChunkReader(model)
         try:
-            async with self.client.stream("POST", "chat/completions",
-                                          json=build_body(request, model)) as resp:
+            async with contextlib.AsyncExitStack() as stack:
+                resp = await self._open(stack, build_body(request, model))
                 if resp.status_code >= 400:
                     body = await resp.aread()
                     raise status_error(resp.status_code, error_text(body), model,
@@ -259,6 +261,23 @@ class OpenAIBackend:
                     yield chunk
         except Exception as exc:
             raise self._map(exc) from None
+
+    async def _open(self, stack: contextlib.AsyncExitStack, body: dict[str, Any]
+                    ) -> httpx.Response:
+        """Send the request and read the response head.
+
+        A kept-alive connection that the server closed meanwhile (llama.cpp's server does
+        so now and then) fails before any response arrives, so nothing was generated:
+        that attempt is repeated at once, on another connection.
+        """
+        for attempt in range(STALE_RETRIES + 1):
+            try:
+                return await stack.enter_async_context(
+                    self.client.stream("POST", "chat/completions", json=body))
+            except httpx.RemoteProtocolError:
+                if attempt == STALE_RETRIES:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _events(self, resp: httpx.Response
                       ) -> AsyncGenerator[dict[str, Any] | None, None]:
