@@ -135,7 +135,7 @@ def test_status_and_run_choose_the_items(tmp_path):
 
 
 def test_bad_options_are_one_sentence(tmp_path, capsys):
-    assert main(["judge", "--source", "data.jsonl", "--db", str(tmp_path / "p.db")]) == 1
+    assert main(["judge", "--source", "run:last", "--db", str(tmp_path / "p.db")]) == 1
     assert "--source" in capsys.readouterr().err
     assert main(["judge", "--concurrency", "0", "--db", str(tmp_path / "p.db")]) == 1
     assert "--concurrency" in capsys.readouterr().err
@@ -262,3 +262,20 @@ async def test_a_kept_alive_connection_the_server_closed_is_retried_at_once():
             assert json.loads(comp.content)["score"] == n
         await backend.aclose()
         assert server.connections >= 3
+
+
+def test_source_file_rates_only_what_was_imported_from_it(tmp_path):
+    """The importer records ``provenance.source.file`` (the resolved path) on each item."""
+    db, data = tmp_path / "p.db", tmp_path / "alpaca.jsonl"
+    data.write_text("{}\n", encoding="utf-8")
+    with Pool(db) as pool:
+        mine = [pool.add_candidate(Candidate(
+            "self-instruct", f"Imported {i} (rate 4)", [Instance("", "o")],
+            provenance={"backend": "import", "source": {"file": str(data.resolve()),
+                                                         "line": i + 1}}))
+            for i in range(2)]
+    other = fill(db, 2)
+    with JudgeOllama() as ol:
+        assert main(["judge", "--backend", "ollama", "--host", ol.url, "--model", MODEL,
+                     "--source", str(data), "--db", str(db)]) == 0
+    assert sorted(scores(db)) == mine and not set(other) & set(scores(db))

@@ -26,8 +26,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                     "so an interrupted pass continues where it stopped.")
     p.add_argument("--status", choices=[*STATUSES, "all"],
                    help="which items (default: proposed and accepted; all: rejected too)")
-    p.add_argument("--source", metavar="RUN",
-                   help="only the items of one generation run (run:N or N)")
+    p.add_argument("--source", metavar="FILE-or-RUN",
+                   help="only the items imported from FILE, or made by one generation run "
+                        "(run:N or N)")
     p.add_argument("--concurrency", type=int,
                    help="requests in flight at once (default from config: judge.concurrency)")
     p.add_argument("--rescore", nargs="?", const="unscored", choices=["unscored", "all"],
@@ -66,29 +67,33 @@ def judge_settings(args: argparse.Namespace) -> Any:
     return settings
 
 
-def parse_source(text: str | None) -> int | None:
-    """The run id named by ``--source`` (``run:N`` or ``N``)."""
+def parse_source(text: str | None) -> tuple[int | None, str | None]:
+    """``(run id, imported file)`` named by ``--source``: ``run:N``, ``N`` or a path."""
     if not text:
-        return None
+        return None, None
     value = text.removeprefix("run:")
     if value.isdigit():
-        return int(value)
-    raise InputError(f"'{text}' is not a run", field="--source",
-                     hint="Give a run id as run:N or N (synthstudio pool stats lists runs).")
+        return int(value), None
+    if text.startswith("run:"):
+        raise InputError(f"'{text}' is not a run", field="--source",
+                         hint="Give a run id as run:N or N (synthstudio pool stats lists runs).")
+    from pathlib import Path
+
+    return None, str(Path(text).expanduser().resolve())
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
     settings = judge_settings(args)
     if args.limit is not None and args.limit < 1:
         raise InputError("must be at least 1", field="--limit")
-    run_id = parse_source(args.source)
+    run_id, source_file = parse_source(args.source)
     statuses: tuple[str, ...] = ((PROPOSED, ACCEPTED) if args.status is None
                                  else () if args.status == "all" else (args.status,))
-    return asyncio.run(_judge(args, settings, statuses, run_id))
+    return asyncio.run(_judge(args, settings, statuses, run_id, source_file))
 
 
 async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, ...],
-                 run_id: int | None) -> int:
+                 run_id: int | None, source_file: str | None) -> int:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -127,7 +132,7 @@ async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, .
                 progress.update(task, advance=1, info=info)
 
             total = pool.count_to_judge(statuses=statuses, run_id=run_id,
-                                        rescore=args.rescore or "")
+                                        rescore=args.rescore or "", source_file=source_file)
             total = min(total, args.limit) if args.limit else total
             with progress:
                 task = progress.add_task(f"judge · {backend.name}:{backend.model or '?'}",
@@ -135,8 +140,9 @@ async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, .
                 summary = await judge_pass(
                     pool, judge, statuses=statuses, run_id=run_id,
                     rescore=args.rescore or "", concurrency=j.concurrency,
-                    on_score=on_score, limit=args.limit)
-            left = pool.count_to_judge(statuses=statuses, run_id=run_id)
+                    on_score=on_score, limit=args.limit, source_file=source_file)
+            left = pool.count_to_judge(statuses=statuses, run_id=run_id,
+                                       source_file=source_file)
     finally:
         await backend.aclose()
     passed = sum(1 for s in scores if s >= j.threshold)

@@ -44,11 +44,12 @@ class PassSummary:
 async def judge_pass(pool: Pool, judge: Judge, *, statuses: Sequence[str] = (),
                      run_id: int | None = None, rescore: str = "", concurrency: int = 4,
                      on_score: Callable[[JudgeScore], Any] | None = None,
-                     stop: asyncio.Event | None = None, limit: int | None = None
-                     ) -> PassSummary:
+                     stop: asyncio.Event | None = None, limit: int | None = None,
+                     source_file: str | None = None) -> PassSummary:
     """Rate the matching items (see :meth:`Pool.ids_to_judge`), at most ``limit``, and
     save each score as it arrives."""
-    total = pool.count_to_judge(statuses=statuses, run_id=run_id, rescore=rescore)
+    total = pool.count_to_judge(statuses=statuses, run_id=run_id, rescore=rescore,
+                                source_file=source_file)
     stop = stop or asyncio.Event()
 
     async def items() -> AsyncIterator[Candidate]:
@@ -56,7 +57,7 @@ async def judge_pass(pool: Pool, judge: Judge, *, statuses: Sequence[str] = (),
         while not stop.is_set() and (limit is None or sent < limit):
             page = PAGE if limit is None else min(PAGE, limit - sent)
             ids = pool.ids_to_judge(statuses=statuses, run_id=run_id, rescore=rescore,
-                                    after=after, limit=page)
+                                    after=after, limit=page, source_file=source_file)
             if not ids:
                 return
             after = ids[-1]

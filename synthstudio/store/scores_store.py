@@ -60,8 +60,8 @@ class ScoreStore(PoolBase):
         return out
 
     @staticmethod
-    def _judge_where(statuses: Sequence[str], run_id: int | None,
-                     rescore: str) -> tuple[str, list[Any]]:
+    def _judge_where(statuses: Sequence[str], run_id: int | None, rescore: str,
+                     source_file: str | None = None) -> tuple[str, list[Any]]:
         if rescore not in RESCORE:
             raise ValueError(f"rescore must be one of {RESCORE}, not {rescore!r}")
         clauses: list[str] = []
@@ -72,6 +72,10 @@ class ScoreStore(PoolBase):
         if run_id is not None:
             clauses.append("c.run_id = ?")
             params.append(run_id)
+        if source_file:  # items imported from that file (provenance.source.file)
+            clauses.append("json_extract(CASE WHEN json_valid(c.provenance) THEN c.provenance "
+                           "END, '$.source.file') = ?")
+            params.append(source_file)
         if rescore == "":
             clauses.append("s.candidate_id IS NULL")
         elif rescore == "unscored":
@@ -79,13 +83,15 @@ class ScoreStore(PoolBase):
         return " AND ".join(clauses) or "1", params
 
     def ids_to_judge(self, *, statuses: Sequence[str] = (), run_id: int | None = None,
-                     rescore: str = "", after: int = 0, limit: int = 1000) -> list[int]:
+                     rescore: str = "", after: int = 0, limit: int = 1000,
+                     source_file: str | None = None) -> list[int]:
         """Ids of items a pass should rate, in id order, after id ``after``.
 
-        ``statuses`` empty means any status. ``rescore``: ``""`` items with no score row;
+        ``statuses`` empty means any status; ``source_file`` keeps items imported from
+        that file (its resolved path, as the importer records it). ``rescore``: ``""`` items with no score row;
         ``"unscored"`` also those whose reply did not parse; ``"all"`` every matching item.
         """
-        where, params = self._judge_where(statuses, run_id, rescore)
+        where, params = self._judge_where(statuses, run_id, rescore, source_file)
         with self._lock:
             cur = self.conn.execute(
                 f"SELECT c.id FROM candidates AS c LEFT JOIN judge_scores AS s "
@@ -104,8 +110,8 @@ class ScoreStore(PoolBase):
             [*([status] if status else []), int(limit)])]
 
     def count_to_judge(self, *, statuses: Sequence[str] = (), run_id: int | None = None,
-                       rescore: str = "") -> int:
-        where, params = self._judge_where(statuses, run_id, rescore)
+                       rescore: str = "", source_file: str | None = None) -> int:
+        where, params = self._judge_where(statuses, run_id, rescore, source_file)
         return int(self.query(
             f"SELECT count(*) AS n FROM candidates AS c LEFT JOIN judge_scores AS s "
             f"ON s.candidate_id = c.id WHERE {where}", params)[0]["n"])
