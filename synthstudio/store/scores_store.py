@@ -88,8 +88,9 @@ class ScoreStore(PoolBase):
         """Ids of items a pass should rate, in id order, after id ``after``.
 
         ``statuses`` empty means any status; ``source_file`` keeps items imported from
-        that file (its resolved path, as the importer records it). ``rescore``: ``""`` items with no score row;
-        ``"unscored"`` also those whose reply did not parse; ``"all"`` every matching item.
+        that file (its resolved path, as the importer records it). ``rescore``: ``""``
+        items with no score row; ``"unscored"`` also those whose reply did not parse;
+        ``"all"`` every matching item.
         """
         where, params = self._judge_where(statuses, run_id, rescore, source_file)
         with self._lock:
