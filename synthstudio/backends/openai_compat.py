@@ -10,6 +10,7 @@ content; all three become :class:`ThinkingDelta`. Timeouts and stall detection w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -27,6 +28,8 @@ from synthstudio.backends.base import (
 from synthstudio.backends.thinksplit import ThinkSplitter
 from synthstudio.errors import BackendError
 
+#: how often a request that met a stale kept-alive connection is sent again at once
+STALE_RETRIES = 2
 URL_HINT = ("Start the server (llama.cpp `llama-server`, vLLM, LM Studio), or set "
             "openai_base_url in the config or SYNTHSTUDIO_OPENAI_BASE_URL.")
 
@@ -234,8 +237,8 @@ class OpenAIBackend:
         model = request.model or self.model or await self.ensure_model()
         reader = ChunkReader(model)
         try:
-            async with self.client.stream("POST", "chat/completions",
-                                          json=build_body(request, model)) as resp:
+            async with contextlib.AsyncExitStack() as stack:
+                resp = await self._open(stack, build_body(request, model))
                 if resp.status_code >= 400:
                     body = await resp.aread()
                     raise status_error(resp.status_code, error_text(body), model,
@@ -259,6 +262,23 @@ class OpenAIBackend:
         except Exception as exc:
             raise self._map(exc) from None
 
+    async def _open(self, stack: contextlib.AsyncExitStack, body: dict[str, Any]
+                    ) -> httpx.Response:
+        """Send the request and read the response head.
+
+        A kept-alive connection that the server closed meanwhile (llama.cpp's server does
+        so now and then) fails before any response arrives, so nothing was generated:
+        that attempt is repeated at once, on another connection.
+        """
+        for attempt in range(STALE_RETRIES + 1):
+            try:
+                return await stack.enter_async_context(
+                    self.client.stream("POST", "chat/completions", json=body))
+            except httpx.RemoteProtocolError:
+                if attempt == STALE_RETRIES:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _events(self, resp: httpx.Response
                       ) -> AsyncGenerator[dict[str, Any] | None, None]:
         """The decoded ``data:`` events of a response; ``None`` for ``[DONE]``."""
@@ -281,6 +301,12 @@ class OpenAIBackend:
                 data = _sse_data(line)
                 if data == "[DONE]":
                     yield None
+                    # read to the end of the body so the connection goes back to the pool
+                    # (closing it unread costs a new connection for the next request)
+                    with contextlib.suppress(Exception):
+                        async with asyncio.timeout(1.0):
+                            async for _ in lines:
+                                pass
                     return
                 if data is not None:
                     seen = True

@@ -222,6 +222,7 @@ def _check(fmt: str, status: str | None, recipe: str | None, style: str) -> str 
 
 def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
              since: str | None, until: str | None, with_provenance: bool,
+             min_score: float | None = None,
              reasoning_style: str, system: str,
              post: Callable[[list[Row]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
     """Check the options now (an ``InputError`` before any file is touched), then stream
@@ -230,7 +231,7 @@ def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
     sql, params = build_query(fmt, style=reasoning_style, system=system,
                               with_provenance=with_provenance,
                               status=None if status == "all" else status, recipe=recipe,
-                              since=since, until=until)
+                              since=since, until=until, min_score=min_score)
     if str(pool.path) == ":memory:":  # no second connection possible: read in place
         whole = {**params, "lo": -1, "hi": 1 << 62}
         return iter([post(pool.conn.execute(sql, whole).fetchall())])
@@ -247,12 +248,13 @@ def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
 def export_lines(pool: Pool, fmt: str, *, status: str | None = "accepted",
                  recipe: str | None = None, since: str | None = None,
                  until: str | None = None, with_provenance: bool = False,
+                 min_score: float | None = None,
                  reasoning_style: str = "think", system: str = "",
                  ) -> Iterator[tuple[int, str, str]]:
     """``(candidate id, recipe, JSON line)`` for every line :func:`export` writes."""
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
-                       system=system, post=as_is)
+                       system=system, post=as_is, min_score=min_score)
     return ((cid, rec, line.decode("utf-8")) for rows in batches for cid, rec, line in rows)
 
 
@@ -262,8 +264,8 @@ def export_rows(pool: Pool, fmt: str, **options: Any) -> Iterator[dict[str, Any]
 
 
 def _matching(pool: Pool, status: str | None, recipe: str | None, since: str | None,
-              until: str | None) -> Counter[str]:
-    where, params = filters(status, recipe, since, until)
+              until: str | None, min_score: float | None = None) -> Counter[str]:
+    where, params = filters(status, recipe, since, until, min_score)
     sql = "SELECT recipe, count(*) AS n FROM candidates"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -284,20 +286,21 @@ def _encoded(batch: list[Row]) -> tuple[bytes, int, Counter[str], Counter[str]]:
 def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "accepted",
            recipe: str | None = None, since: str | None = None, until: str | None = None,
            with_provenance: bool = False, reasoning_style: str = "think",
-           system: str = "") -> ExportSummary:
+           system: str = "", min_score: float | None = None) -> ExportSummary:
     """Write the matching items of ``pool`` to ``path`` as JSONL in ``fmt``, atomically.
 
     ``status`` is a status, or ``"all"``/``None`` for every item; ``since`` (inclusive) and
     ``until`` (exclusive) bound ``created_at`` as stored (see :func:`parse_when`);
     ``system`` adds a system turn to the chat formats and a ``system`` column to alpaca
-    (the column LLaMA-Factory reads).
+    (the column LLaMA-Factory reads); ``min_score`` keeps only items the judge scored at
+    least that (unscored and unjudged items are left out).
     """
     by_recipe: Counter[str] = Counter()
     items: Counter[str] = Counter()
     rows = 0
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
-                       system=system, post=_encoded)
+                       system=system, post=_encoded, min_score=min_score)
     with atomic_writer(path) as fh:
         # bytes encoded on the reader threads go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
@@ -310,6 +313,7 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "acce
             by_recipe.update(lines_by_recipe)
             items.update(items_by_recipe)
     st = None if status == "all" else status
-    skipped = _matching(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until) - items
+    skipped = _matching(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until,
+                        min_score) - items
     return ExportSummary(rows=rows, by_recipe=dict(by_recipe), path=Path(path),
                          items_by_recipe=dict(items), skipped=dict(skipped))

@@ -157,8 +157,10 @@ def _valid(col: str, default: str) -> str:
 
 
 def filters(status: str | None = None, recipe: str | None = None, since: str | None = None,
-            until: str | None = None) -> tuple[list[str], dict[str, Any]]:
-    """WHERE clauses over ``candidates`` and their named parameters."""
+            until: str | None = None, min_score: float | None = None
+            ) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses over ``candidates`` and their named parameters; ``min_score`` keeps
+    items whose judge score is at least that."""
     where: list[str] = []
     params: dict[str, Any] = {}
     for col, op, name, val in (("status", "=", "status", status),
@@ -168,20 +170,24 @@ def filters(status: str | None = None, recipe: str | None = None, since: str | N
         if val:
             where.append(f"{col} {op} :{name}")
             params[name] = val
+    if min_score is not None:
+        where.append("id IN (SELECT candidate_id FROM judge_scores WHERE score >= :min_score)")
+        params["min_score"] = min_score
     return where, params
 
 
 def build_query(fmt: str, *, style: str = "think", system: str = "",
                 with_provenance: bool = False, status: str | None = None,
                 recipe: str | None = None, since: str | None = None,
-                until: str | None = None) -> tuple[str, dict[str, Any]]:
+                until: str | None = None, min_score: float | None = None
+                ) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
     Rows are :data:`Row`."""
     expr, per_instance = row_expr(fmt, style, bool(system))
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
     expr = f"CAST({expr} AS BLOB)"  # bytes: no decoding to str and encoding back
-    where, params = filters(status, recipe, since, until)
+    where, params = filters(status, recipe, since, until, min_score)
     where[:0] = ["id > :lo", "id <= :hi"]
     if system:
         params["system"] = system

@@ -1,4 +1,4 @@
-"""The SQLite pool: seeds, candidates, instances and runs."""
+"""The SQLite pool: seeds, candidates, instances, runs and judge scores."""
 
 from synthstudio.store.pool import Pool, default_db_path
 

@@ -100,7 +100,23 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE INDEX idx_candidates_status_reason ON candidates (status, reason)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _judge_scores(db: sqlite_utils.Database) -> None:
+    """The judge's ratings: one current score per item (NULL when the reply did not
+    parse), with the reply and what produced it (model, backend, rubric hash, options).
+
+    ``candidate_id`` is a candidate's id without a foreign key, so that a migration may
+    rebuild ``candidates`` (drop and rename) without touching or tripping over scores."""
+    db.conn.execute(
+        "CREATE TABLE judge_scores ("
+        "candidate_id INTEGER PRIMARY KEY, "
+        "score REAL, reason TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL DEFAULT '', "
+        "model TEXT NOT NULL DEFAULT '', backend TEXT NOT NULL DEFAULT '', "
+        "rubric_version TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '{}', "
+        "created_at TEXT NOT NULL, elapsed_s REAL)")
+    db.conn.execute("CREATE INDEX idx_judge_scores_score ON judge_scores (score)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _judge_scores]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
