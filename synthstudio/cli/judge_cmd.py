@@ -29,11 +29,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--source", metavar="FILE-or-RUN",
                    help="only the items imported from FILE, or made by one generation run "
                         "(run:N or N)")
-    p.add_argument("--concurrency", type=int,
-                   help="requests in flight at once (default from config: judge.concurrency)")
     p.add_argument("--rescore", nargs="?", const="unscored", choices=["unscored", "all"],
                    help="rate again the items whose reply did not parse (unscored), or all")
     p.add_argument("--limit", type=int, help="rate at most this many items")
+    add_judge_options(p)
+    p.set_defaults(func=cmd_judge)
+
+
+def add_judge_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The judge's server, model, rubric and concurrency (``judge`` and ``check --judge``)."""
+    p.add_argument("--concurrency", type=int,
+                   help="requests in flight at once (default from config: judge.concurrency)")
     p.add_argument("--backend", choices=["auto", "ollama", "openai", "embedded"],
                    help="the judge's model server (default: judge.backend, else the "
                         "generator's)")
@@ -45,7 +51,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--threshold", type=float, help="the passing score (default 4.5)")
     p.add_argument("--no-structured", action="store_true",
                    help="ask in plain text instead of JSON-schema constrained output")
-    p.set_defaults(func=cmd_judge)
 
 
 def judge_settings(args: argparse.Namespace) -> Any:
