@@ -9,8 +9,10 @@ import pytest
 
 from synthstudio.store import Pool
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-PUBLIC_SEEDS = SHARED / "self_instruct_seed_tasks.jsonl"
+#: test data shipped in the repository (see tests/data/README.md for sources and licenses)
+DATA = Path(__file__).resolve().parent / "data"
+#: the 175 public Self-Instruct seed tasks (Apache-2.0)
+PUBLIC_SEEDS = DATA / "self_instruct_seed_tasks.jsonl"
 
 
 @pytest.fixture(autouse=True)

@@ -77,3 +77,20 @@ def test_layers_contract_catches_an_upward_import(tmp_path):
                          env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"})
     assert out.returncode != 0
     assert "synthstudio.store.upward -> synthstudio.engine" in out.stdout
+
+
+def test_tests_and_benchmarks_read_nothing_outside_the_repository():
+    """`./run pytest` passes on a fresh clone: no test reaches beside or above the checkout
+    (the public Self-Instruct seeds live in tests/data, with their license note)."""
+    import re
+
+    outside = re.compile(r"""ROOT\.parent|parents\[\d\]\.parent|\.\./|["']/work/|["']shared["']""")
+    offenders = []
+    for folder in ("tests", "benchmarks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if outside.search(line) and "outside = re.compile" not in line:
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert offenders == []
+    assert (ROOT / "tests" / "data" / "self_instruct_seed_tasks.jsonl").is_file()
+    assert "Apache" in (ROOT / "tests" / "data" / "README.md").read_text(encoding="utf-8")

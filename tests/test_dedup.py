@@ -14,9 +14,10 @@ from rouge_score.rouge_scorer import _score_lcs
 from synthstudio.cli import main
 from synthstudio.dedup import DedupProgress, dedup_file
 from synthstudio.errors import InputError
+from tests.conftest import PUBLIC_SEEDS
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "data" / "self_instruct_seed_tasks.jsonl"
+SEEDS = PUBLIC_SEEDS
 
 
 def _generator() -> Any:
@@ -30,12 +31,11 @@ def _generator() -> Any:
 
 def realistic(n: int) -> list[str]:
     """``n`` generated instructions, interleaved with human-written Self-Instruct seed tasks
-    (when the shared copy is present) in place of every other one of the first 200."""
+    in place of every other one of the first 200."""
     texts = _generator()(n, 7)
-    if SEEDS.exists():
-        seeds = [json.loads(x)["instruction"] for x in SEEDS.read_text().splitlines()]
-        k = min(100, len(seeds), n // 2)
-        texts[: 2 * k: 2] = seeds[:k]
+    seeds = [json.loads(x)["instruction"] for x in SEEDS.read_text().splitlines()]
+    k = min(100, len(seeds), n // 2)
+    texts[: 2 * k: 2] = seeds[:k]
     return texts
 
 
