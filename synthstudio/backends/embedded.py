@@ -7,6 +7,13 @@ time. Each request runs llama.cpp's blocking call in its own thread; chunks reac
 async side through a queue. When the consumer stops (``aclose`` or task cancellation) the
 callback answers True and llama.cpp stops at the next token.
 
+A request's thread never outlives the stream: closing the stream (Ctrl-C, ``q`` in the
+studio, a cancelled request) stops llama.cpp and waits for the thread to end, without
+blocking the event loop; :meth:`EmbeddedBackend.aclose` does the same for any request
+still live, and an ``atexit`` hook for anything left. A llama.cpp thread still calling
+back into Python while the interpreter shuts down dies with "FATAL: exception not
+rethrown" (signal 6) or signal 11.
+
 llama.cpp logs nothing (verbosity 0): errors during a request arrive as error chunks and
 become BackendErrors. If a model fails to load, it is loaded once more with error logging
 on and stderr caught in a temporary file, so the reason is in the message.
@@ -15,6 +22,7 @@ on and stderr caught in a temporary file, so the reason is in the message.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import importlib.util
 import os
@@ -62,6 +70,33 @@ class Engine:
 
 _ENGINES: dict[tuple[str, int, int], Engine] = {}
 _LOAD_LOCK = threading.Lock()
+
+#: every request thread still running, with the event that stops it
+_LIVE: dict[threading.Thread, threading.Event] = {}
+#: at exit, how long to wait for each request thread to stop (it stops at its next token)
+EXIT_JOIN_S = 30.0
+
+
+async def finish_request(thread: threading.Thread, stop: threading.Event) -> None:
+    """Stop one request and wait (without blocking the loop) until its thread has ended."""
+    stop.set()
+    while thread.is_alive():
+        try:
+            await asyncio.sleep(0.005)
+        except asyncio.CancelledError:  # cancelled again while waiting: wait, then go on
+            await asyncio.to_thread(thread.join, EXIT_JOIN_S)
+            raise
+    _LIVE.pop(thread, None)
+
+
+@atexit.register
+def stop_all_requests() -> None:
+    """Stop every live request and join its thread before the interpreter shuts down."""
+    for stop in list(_LIVE.values()):
+        stop.set()
+    for thread in list(_LIVE):
+        thread.join(EXIT_JOIN_S)
+        _LIVE.pop(thread, None)
 
 
 def _check_file(path: Path) -> None:
@@ -156,6 +191,7 @@ class EmbeddedBackend:
         self.threads = threads or default_threads()
         self.model = self.path.stem if self.path else "SmolLM2-135M-Instruct"
         self.last_thread: threading.Thread | None = None  # the latest request's worker
+        self._threads: set[threading.Thread] = set()  # this backend's requests still live
 
     async def engine(self) -> Engine:
         """The loaded model (loading it in a thread the first time)."""
@@ -200,10 +236,14 @@ class EmbeddedBackend:
                 put(("error", exc))
             else:
                 put(("end", None))
+            finally:
+                _LIVE.pop(threading.current_thread(), None)
 
         thread = threading.Thread(target=work, name="synthstudio-embedded", daemon=True)
         self.last_thread = thread
         reader = ChunkReader(self.model)
+        _LIVE[thread] = stop
+        self._threads.add(thread)
         thread.start()
         try:
             while True:
@@ -222,7 +262,8 @@ class EmbeddedBackend:
                     chunk = replace(chunk, load_duration_s=engine.load_s)
                 yield chunk
         finally:
-            stop.set()
+            await finish_request(thread, stop)
+            self._threads.discard(thread)
 
     def _chunk_error(self, item: dict[str, Any]) -> BackendError:
         text = error_text(item)
@@ -240,4 +281,8 @@ class EmbeddedBackend:
                           if len(self.path.suffixes) > 1 else "")]
 
     async def aclose(self) -> None:
-        """Nothing to close: the model stays loaded for the rest of the process."""
+        """Stop any request still running and wait for its thread; the model stays loaded
+        for the rest of the process."""
+        for thread in list(self._threads):
+            await finish_request(thread, _LIVE.get(thread) or threading.Event())
+            self._threads.discard(thread)
