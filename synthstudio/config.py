@@ -79,8 +79,19 @@ class Settings(BaseSettings):
     """A GGUF file for the embedded backend; empty means the bundled SmolLM2-135M."""
     connect_timeout: float = Field(5.0, gt=0)
     """Seconds to wait for a connection to a model server."""
+    check_timeout: float = Field(5.0, gt=0)
+    """Seconds a model server has to answer a quick question (Ollama's version, the
+    OpenAI-compatible server's model list): asked before a run starts, so a server that
+    accepts connections but never answers is reported at once, not after read_timeout."""
+    headers_timeout: float = Field(600.0, gt=0)
+    """Seconds to wait for a server to start answering a chat request (its response
+    headers). vLLM answers at once; Ollama and LM Studio only once the model is loaded."""
     read_timeout: float = Field(600.0, gt=0)
-    """Seconds to wait for the next chunk of a stream (long enough for a model to load)."""
+    """Seconds to wait for the first token of an answer (long enough for a big model to
+    load from a slow disk and read the prompt)."""
+    stall_timeout: float = Field(120.0, gt=0)
+    """Seconds without a new chunk, once tokens flow, before a stream counts as stuck
+    (never more than read_timeout)."""
     temperature: float = Field(0.7, ge=0.0, le=2.0)
     """Sampling temperature."""
     top_p: float = Field(0.95, gt=0.0, le=1.0)

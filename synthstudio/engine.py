@@ -165,7 +165,9 @@ class Engine:
                 try:
                     cands = await self.recipe.step(self.ctx)
                 except BackendError as err:
-                    if not err.retryable or failures + 1 >= MAX_FAILED_STEPS:
+                    # a server that refuses connections after the retries is down: stop now
+                    if (not err.retryable or err.kind == "unreachable"
+                            or failures + 1 >= MAX_FAILED_STEPS):
                         raise
                     failures += 1
                     self._emit(Status(f"{err.full()} Skipping this step; the run goes on.",

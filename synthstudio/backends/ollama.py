@@ -5,7 +5,9 @@ running is reported at once. *read* is the longest wait for the first chunk: Oll
 nothing until the model is loaded and the prompt evaluated, and loading a big model from
 a slow disk can take five minutes, so the default is 600 s (twice that). Once tokens
 flow, a gap longer than *stall_timeout* (default 120 s, never more than *read*) means
-the stream is stuck; both end in a ``BackendError`` of kind ``"timeout"``.
+the stream is stuck; both end in a ``BackendError`` of kind ``"timeout"``. Quick
+questions (version, model list, model details) get *check_timeout* (default 5 s), so a
+server that accepts connections and never answers is one sentence within seconds.
 """
 
 from __future__ import annotations
@@ -70,8 +72,9 @@ class OllamaBackend:
 
     def __init__(self, host: str | None = None, model: str = "", connect_timeout: float = 5.0,
                  read_timeout: float = 600.0, keep_alive: str | float | None = "10m",
-                 stall_timeout: float = 120.0) -> None:
+                 stall_timeout: float = 120.0, check_timeout: float = 5.0) -> None:
         self.host = normalize_host(host)
+        self.check_timeout = check_timeout
         self.model = model
         self.keep_alive = keep_alive
         self.read_timeout = read_timeout
@@ -192,9 +195,19 @@ class OllamaBackend:
                 await parts.aclose()  # type: ignore[attr-defined]
 
     # -- models -------------------------------------------------------------------------
+    def _silent(self, seconds: float | None = None) -> BackendError:
+        seconds = self.check_timeout if seconds is None else seconds
+        return BackendError(f"The server at {self.host} accepted the connection but did not "
+                            f"answer within {seconds:g} s.",
+                            "Check that OLLAMA_HOST points at a running Ollama that is not "
+                            "stuck, or raise check_timeout in the config.", kind="timeout")
+
     async def list_models(self) -> list[ModelInfo]:
         try:
-            resp = await self.client.list()
+            async with asyncio.timeout(self.check_timeout):
+                resp = await self.client.list()
+        except TimeoutError:
+            raise self._silent() from None
         except Exception as exc:
             raise self._map(exc, "") from None
         out = []
@@ -211,7 +224,10 @@ class OllamaBackend:
         """Details of one model, with its ``capabilities`` (e.g. ``"thinking"``)."""
         name = model or await self.ensure_model()
         try:
-            resp = await self.client.show(name)
+            async with asyncio.timeout(self.check_timeout):
+                resp = await self.client.show(name)
+        except TimeoutError:
+            raise self._silent() from None
         except Exception as exc:
             raise self._map(exc, name) from None
         d = resp.details
@@ -238,13 +254,18 @@ class OllamaBackend:
         except Exception as exc:
             raise self._map(exc, model) from None
 
-    async def version(self, timeout: float = 1.0) -> str:
-        """The server's version; raises BackendError(kind="unreachable") if it is not up."""
+    async def version(self, timeout: float | None = None) -> str:
+        """The server's version within ``timeout`` (default ``check_timeout``) seconds;
+        raises BackendError: "unreachable" if nothing listens or it answers wrongly,
+        "timeout" if it accepts the connection and stays silent."""
+        timeout = self.check_timeout if timeout is None else timeout
         try:
-            async with httpx.AsyncClient(timeout=timeout) as c:
+            async with httpx.AsyncClient(timeout=timeout) as c, asyncio.timeout(timeout):
                 r = await c.get(f"{self.host}/api/version")
                 r.raise_for_status()
                 return str(r.json().get("version", "?"))
+        except (httpx.ReadTimeout, TimeoutError):
+            raise self._silent(timeout) from None
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise BackendError(f"Ollama is not running at {self.host}.", START_HINT,
                                kind="unreachable") from exc

@@ -3,13 +3,19 @@
 Streams ``POST {base_url}/chat/completions`` as server-sent events (``data: {...}``
 lines ending with ``data: [DONE]``) and lists ``{base_url}/models``. Reasoning arrives as
 ``delta.reasoning_content``, ``delta.reasoning`` or inline ``<think>...</think>`` in the
-content; all three become :class:`ThinkingDelta`. Timeouts and stall detection work as in
-:mod:`synthstudio.backends.ollama` (connect 5 s, first chunk 600 s, gaps 120 s).
+content; all three become :class:`ThinkingDelta`.
+
+Each wait has its own limit: *connect* (5 s) for the connection; *check* (5 s) for the
+model list, which :meth:`OpenAIBackend.check` asks before a run so that a server which
+accepts connections but never answers is one sentence within seconds; *headers* (600 s)
+for a chat request's response headers; *read* (600 s) for the first token; *stall*
+(120 s) for each later gap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -177,16 +183,40 @@ class OpenAIBackend:
 
     def __init__(self, base_url: str, api_key: str = "", model: str = "",
                  connect_timeout: float = 5.0, read_timeout: float = 600.0,
-                 stall_timeout: float = 120.0) -> None:
+                 stall_timeout: float = 120.0, headers_timeout: float = 600.0,
+                 check_timeout: float = 5.0) -> None:
         self.base_url = normalize_base_url(base_url)
         self.model = model
         self.read_timeout = read_timeout
         self.stall_timeout = min(stall_timeout, read_timeout)
+        self.headers_timeout = headers_timeout
+        self.check_timeout = check_timeout
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # httpx's read limit is only a backstop: each phase has its own asyncio timeout
         self.client = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers,
-            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
+            timeout=httpx.Timeout(connect=connect_timeout,
+                                  read=max(read_timeout, headers_timeout), write=60.0,
                                   pool=connect_timeout))
+
+    def _silent(self, what: str, seconds: float, setting: str) -> BackendError:
+        return BackendError(f"The server at {self.base_url} accepted the connection but "
+                            f"{what} within {seconds:g} s.",
+                            f"Check that the server is not stuck or overloaded, or raise "
+                            f"{setting} in the config.", kind="timeout")
+
+    async def check(self) -> None:
+        """Ask the server for its model list within ``check_timeout`` seconds: any answer
+        counts (some servers have no ``/models``) except a refused API key."""
+        try:
+            async with asyncio.timeout(self.check_timeout):
+                r = await self.client.get("models")
+        except TimeoutError:
+            raise self._silent("did not answer", self.check_timeout, "check_timeout") from None
+        except Exception as exc:
+            raise self._map(exc) from None
+        if r.status_code in (401, 403):
+            raise status_error(r.status_code, error_text(r.content), "", self.base_url)
 
     def _map(self, exc: BaseException) -> BackendError:
         if isinstance(exc, BackendError):
@@ -218,7 +248,11 @@ class OpenAIBackend:
 
     async def list_models(self) -> list[ModelInfo]:
         try:
-            r = await self.client.get("models")
+            async with asyncio.timeout(self.check_timeout):
+                r = await self.client.get("models")
+        except TimeoutError:
+            raise self._silent("did not list its models", self.check_timeout,
+                               "check_timeout") from None
         except Exception as exc:
             raise self._map(exc) from None
         if r.status_code >= 400:
@@ -234,8 +268,7 @@ class OpenAIBackend:
         model = request.model or self.model or await self.ensure_model()
         reader = ChunkReader(model)
         try:
-            async with self.client.stream("POST", "chat/completions",
-                                          json=build_body(request, model)) as resp:
+            async with self._post_stream(build_body(request, model)) as resp:
                 if resp.status_code >= 400:
                     body = await resp.aread()
                     raise status_error(resp.status_code, error_text(body), model,
@@ -259,6 +292,21 @@ class OpenAIBackend:
         except Exception as exc:
             raise self._map(exc) from None
 
+    @contextlib.asynccontextmanager
+    async def _post_stream(self, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        """``POST chat/completions`` as a stream, its headers within ``headers_timeout``."""
+        req = self.client.build_request("POST", "chat/completions", json=body)
+        try:
+            async with asyncio.timeout(self.headers_timeout):
+                resp = await self.client.send(req, stream=True)
+        except TimeoutError:
+            raise self._silent("did not start answering", self.headers_timeout,
+                               "headers_timeout") from None
+        try:
+            yield resp
+        finally:
+            await resp.aclose()
+
     async def _events(self, resp: httpx.Response
                       ) -> AsyncGenerator[dict[str, Any] | None, None]:
         """The decoded ``data:`` events of a response; ``None`` for ``[DONE]``."""
@@ -274,8 +322,10 @@ class OpenAIBackend:
                     break
                 except TimeoutError:
                     raise BackendError(
-                        f"The server at {self.base_url} stopped sending for {wait:g} s.",
-                        "The model may be stuck or the machine overloaded; retry.",
+                        f"The server at {self.base_url} stopped sending for {wait:g} s"
+                        + (" before the first token." if first else " mid-answer."),
+                        "The model may be stuck or the machine overloaded; retry, or raise "
+                        + ("read_timeout" if first else "stall_timeout") + " in the config.",
                         kind="timeout") from None
                 first = False
                 data = _sse_data(line)

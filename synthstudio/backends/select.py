@@ -33,11 +33,16 @@ def make_backend(settings: Settings, name: str | None = None,
     if name == "ollama":
         return OllamaBackend(settings.ollama_host or None, model,
                              connect_timeout=settings.connect_timeout,
-                             read_timeout=settings.read_timeout, keep_alive=settings.keep_alive)
+                             read_timeout=settings.read_timeout, keep_alive=settings.keep_alive,
+                             stall_timeout=settings.stall_timeout,
+                             check_timeout=settings.check_timeout)
     if name == "openai":
         return OpenAIBackend(settings.openai_base_url, settings.openai_api_key, model,
                              connect_timeout=settings.connect_timeout,
-                             read_timeout=settings.read_timeout)
+                             read_timeout=settings.read_timeout,
+                             stall_timeout=settings.stall_timeout,
+                             headers_timeout=settings.headers_timeout,
+                             check_timeout=settings.check_timeout)
     if name == "embedded":
         path = settings.embedded_model_path or (model if model.endswith(".gguf") else None)
         return EmbeddedBackend(path)

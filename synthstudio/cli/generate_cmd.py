@@ -58,6 +58,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
     from synthstudio.backends.ollama import OllamaBackend
+    from synthstudio.backends.openai_compat import OpenAIBackend
     from synthstudio.backends.select import open_backend
     from synthstudio.engine import Engine
     from synthstudio.events import CandidateReady, Status
@@ -66,9 +67,11 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
     backend, why = await open_backend(settings)
     pool = None
     try:
-        # a server that is down at the start is one sentence, not minutes of retries
+        # a server that is down or silent at the start is one sentence, not hours of retries
+        if isinstance(backend, OpenAIBackend):
+            await backend.check()
         if isinstance(backend, OllamaBackend):
-            await backend.version(timeout=settings.connect_timeout)
+            await backend.version()
             if settings.model and not args.no_pull:
                 from synthstudio.cli.models_cmd import ensure_model_pulled
 
