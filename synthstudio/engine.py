@@ -9,6 +9,7 @@ in flight and stopping are safe at any moment.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,9 +185,10 @@ class Engine:
             summary.status = "failed"
             summary.message = err.full()
             self._emit(Status(err.full(), "error", getattr(err, "kind", "")))
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled, Ctrl-C, or a bug: the run must not stay "running"
             summary.status = "stopped"
-            self.pool.finish_run(summary.run_id, "stopped")
+            with contextlib.suppress(Exception):  # e.g. the disk is full: keep the first error
+                self.pool.finish_run(summary.run_id, "stopped")
             raise
         self.pool.finish_run(summary.run_id, "finished" if summary.status == "finished"
                              else "stopped" if summary.status in ("stopped", "failed")

@@ -29,6 +29,7 @@ from synthstudio.backends.base import (
     Final,
     ModelInfo,
     ThinkingDelta,
+    safe_text,
 )
 from synthstudio.errors import BackendError
 
@@ -61,7 +62,7 @@ def normalize_host(host: str | None) -> str:
 
 
 def _short(text: Any, limit: int = 200) -> str:
-    text = " ".join(str(text).split()).rstrip(".")
+    text = safe_text(" ".join(str(text).split()).rstrip("."))
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -182,9 +183,9 @@ class OllamaBackend:
                 first = False
                 msg = part.message
                 if msg.thinking:
-                    yield ThinkingDelta(msg.thinking)
+                    yield ThinkingDelta(safe_text(msg.thinking))
                 if msg.content:
-                    yield ContentDelta(msg.content)
+                    yield ContentDelta(safe_text(msg.content))
                 if part.done:
                     yield _final(part, model)
                     return
@@ -214,7 +215,8 @@ class OllamaBackend:
         for m in resp.models:
             d = m.details
             out.append(ModelInfo(
-                name=m.model or "", size_bytes=int(m.size) if m.size is not None else None,
+                name=safe_text(m.model or ""),
+                size_bytes=int(m.size) if m.size is not None else None,
                 family=(d.family or "") if d else "",
                 parameter_size=(d.parameter_size or "") if d else "",
                 quantization=(d.quantization_level or "") if d else ""))
@@ -282,4 +284,5 @@ def _final(part: ollama.ChatResponse, model: str) -> Final:
     return Final(done_reason=part.done_reason or "stop", prompt_tokens=part.prompt_eval_count,
                  eval_tokens=part.eval_count, eval_duration_s=_secs(part.eval_duration),
                  total_duration_s=_secs(part.total_duration),
-                 load_duration_s=_secs(part.load_duration), model=part.model or model)
+                 load_duration_s=_secs(part.load_duration),
+                 model=safe_text(part.model or model))

@@ -29,6 +29,7 @@ from synthstudio.backends.base import (
     Final,
     ModelInfo,
     ThinkingDelta,
+    safe_text,
 )
 from synthstudio.backends.thinksplit import ThinkSplitter
 from synthstudio.errors import BackendError
@@ -89,7 +90,7 @@ class ChunkReader:
     def feed(self, obj: dict[str, Any]) -> list[Chunk]:
         out: list[Chunk] = []
         if obj.get("model") and not self.model:
-            self.model = str(obj["model"])
+            self.model = safe_text(str(obj["model"]))
         if isinstance(obj.get("usage"), dict):
             self.usage = obj["usage"]
         if isinstance(obj.get("timings"), dict):
@@ -98,9 +99,9 @@ class ChunkReader:
             delta = choice.get("delta") or {}
             for key in ("reasoning_content", "reasoning"):
                 if isinstance(delta.get(key), str) and delta[key]:
-                    out.append(ThinkingDelta(delta[key]))
+                    out.append(ThinkingDelta(safe_text(delta[key])))
             if isinstance(delta.get("content"), str) and delta["content"]:
-                out += self.split.feed(delta["content"])
+                out += self.split.feed(safe_text(delta["content"]))
             if choice.get("finish_reason"):
                 self.finish = str(choice["finish_reason"])
         if out:
@@ -132,7 +133,7 @@ class ChunkReader:
 
 def error_text(body: bytes | str | dict[str, Any]) -> str:
     """The message of an error body (OpenAI, vLLM, FastAPI or plain text), one line."""
-    return " ".join(_error_text(body).split())[:200].rstrip(".")
+    return safe_text(" ".join(_error_text(body).split())[:200].rstrip("."))
 
 
 def _error_text(body: bytes | str | dict[str, Any]) -> str:
@@ -259,7 +260,7 @@ class OpenAIBackend:
             raise status_error(r.status_code, error_text(r.content), "", self.base_url)
         try:
             data = r.json().get("data") or []
-            return [ModelInfo(name=str(m["id"])) for m in data]
+            return [ModelInfo(name=safe_text(str(m["id"]))) for m in data]
         except (ValueError, AttributeError, KeyError, TypeError):
             raise BackendError(f"{self.base_url}/models sent a malformed reply.",
                                "Check openai_base_url.", kind="stream") from None
