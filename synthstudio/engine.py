@@ -190,9 +190,14 @@ class Engine:
             with contextlib.suppress(Exception):  # e.g. the disk is full: keep the first error
                 self.pool.finish_run(summary.run_id, "stopped")
             raise
-        self.pool.finish_run(summary.run_id, "finished" if summary.status == "finished"
-                             else "stopped" if summary.status in ("stopped", "failed")
-                             else summary.status)
+        try:
+            self.pool.finish_run(summary.run_id, "finished" if summary.status == "finished"
+                                 else "stopped" if summary.status in ("stopped", "failed")
+                                 else summary.status)
+        except SynthError as err:  # e.g. the disk is still full: report the first error
+            if summary.status != "failed":
+                raise
+            self._emit(Status(f"The run could not be marked stopped: {err}", "warning"))
         return summary
 
 

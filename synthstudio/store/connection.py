@@ -7,6 +7,7 @@ studio and a headless ``generate`` share one file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -21,6 +22,7 @@ from typing import Any
 import platformdirs
 
 from synthstudio.errors import StoreError
+from synthstudio.store.failures import storage_error
 from synthstudio.store.schema import migrate
 
 BUSY_TIMEOUT_MS = 30_000
@@ -83,6 +85,11 @@ class PoolBase:
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)  # re-reads the version under the write lock: safe across processes
         except sqlite3.DatabaseError as exc:
+            mapped = storage_error(exc, self.path)
+            # disk full, read-only, damaged: say so, with the way on (not for a file that
+            # is no pool at all: that is more likely the wrong path)
+            if mapped.hint and "not a database" not in str(exc):
+                raise mapped from exc
             raise StoreError(
                 f"Cannot open the pool {self.path}: {exc}.",
                 "Check the path, or choose another pool with --db PATH.",
@@ -127,16 +134,25 @@ class PoolBase:
                 finally:
                     self._depth -= 1
                 return
-            self._begin()
+            try:
+                self._begin()
+            except sqlite3.Error as exc:
+                raise storage_error(exc, self.path) from exc
             self._depth = 1
             try:
                 yield self.conn
-            except BaseException:
                 self._depth = 0
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                self._depth = 0
+                # SQLite may have rolled back already (disk full, a failed COMMIT): a second
+                # ROLLBACK would fail and hide the first error
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise storage_error(exc, self.path) from exc
                 raise
-            self._depth = 0
-            self.conn.execute("COMMIT")
 
     def _begin(self) -> None:
         # busy_timeout covers most waits; retry covers the rare SQLITE_BUSY on BEGIN
@@ -153,9 +169,12 @@ class PoolBase:
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
-            cur = self.conn.execute(sql, tuple(params))
-            cols = [d[0] for d in cur.description or ()]
-            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+            try:
+                cur = self.conn.execute(sql, tuple(params))
+                cols = [d[0] for d in cur.description or ()]
+                return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+            except sqlite3.Error as exc:
+                raise storage_error(exc, self.path) from exc
 
     def integrity_check(self) -> str:
         return str(self.query("PRAGMA integrity_check")[0]["integrity_check"])
