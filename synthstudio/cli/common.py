@@ -35,9 +35,16 @@ def open_pool(args: argparse.Namespace, *, load_defaults: bool = True):  # type:
     from synthstudio.store import Pool
 
     pool = Pool(db_path(args))
+    pool.on_wait = _say_waiting
     if load_defaults:
         ensure_default_seeds(pool)
     return pool
+
+
+def _say_waiting() -> None:
+    from synthstudio.store.connection import WAIT_MESSAGE
+
+    console_err.print(WAIT_MESSAGE)
 
 
 def load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]

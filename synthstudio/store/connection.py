@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,10 @@ from synthstudio.store.failures import storage_error
 from synthstudio.store.schema import migrate
 
 BUSY_TIMEOUT_MS = 30_000
+#: a write that has waited this long for another process's lock calls ``Pool.on_wait``
+WAIT_NOTICE_S = 1.0
+#: what a person is told then (the CLI prints it on stderr; the studio in its status bar)
+WAIT_MESSAGE = "waiting for another synthstudio process to finish writing…"
 
 
 def default_db_path() -> Path:
@@ -99,6 +103,9 @@ class PoolBase:
         self.conn = conn
         self._lock = threading.RLock()
         self._depth = 0
+        #: called once, from a timer thread, when a write has waited WAIT_NOTICE_S for
+        #: another process's lock (it must not block; in the studio: post a message)
+        self.on_wait: Callable[[], object] | None = None
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -155,15 +162,28 @@ class PoolBase:
                 raise
 
     def _begin(self) -> None:
-        # busy_timeout covers most waits; retry covers the rare SQLITE_BUSY on BEGIN
-        for attempt in range(50):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                time.sleep(min(0.05 * (attempt + 1), 1.0))
+        # busy_timeout covers most waits; retry covers the rare SQLITE_BUSY on BEGIN. The
+        # wait happens inside SQLite (the GIL released), so a timer says that it is waiting
+        notice = None
+        if self.on_wait is not None:
+            notice = threading.Timer(WAIT_NOTICE_S, self.on_wait)
+            notice.daemon = True
+            notice.start()
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        try:
+            for attempt in range(50):
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(min(0.05 * (attempt + 1), 1.0))
+        finally:
+            if notice is not None:
+                notice.cancel()
         raise StoreError(f"The pool {self.path} stayed locked by another process.",
                          "Close the other synthstudio, then try again.")
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from synthstudio.errors import SynthError
 from synthstudio.recipes import make_recipe
 from synthstudio.recipes.base import Recipe
 from synthstudio.store import Pool
+from synthstudio.store.connection import WAIT_MESSAGE
 from synthstudio.tui import bindings
 from synthstudio.tui.commands import StudioCommands
 from synthstudio.tui.control import RunControl
@@ -87,6 +89,11 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.notify(f"Unknown binding ids in the config's [keys]: "
                         f"{', '.join(self.unknown_keys)}. See ? for the ids.",
                         severity="warning")
+        loop = asyncio.get_running_loop()
+        # a write waiting for another process's lock: say so (the hook runs in a timer
+        # thread and must not wait for the loop, which may be the one blocked)
+        self.pool.on_wait = lambda: loop.call_soon_threadsafe(
+            lambda: self.notify(WAIT_MESSAGE, severity="warning", timeout=4))
         self.load_queue()
         self.refresh_counts()
         self.status.update_right(state="idle")
