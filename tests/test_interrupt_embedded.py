@@ -61,3 +61,25 @@ def test_ctrl_c_mid_stream_exits_130_without_a_crash(tmp_path: Path) -> None:
 @pytest.mark.timeout(1800)
 def test_ctrl_c_mid_stream_many_times(tmp_path: Path) -> None:
     _tries(tmp_path, 20)
+
+
+@pytest.mark.timeout(120)
+async def test_studio_quit_mid_stream_leaves_no_llama_cpp_thread(tmp_path: Path) -> None:
+    """`q` while the embedded model streams: the request's thread has ended when the app
+    has, and the run is marked stopped."""
+    from synthstudio.backends.embedded import EmbeddedBackend
+    from synthstudio.seeds import ensure_default_seeds
+    from tests.test_tui_kit import make_app, wait_for
+
+    backend = EmbeddedBackend()
+    with Pool(tmp_path / "pool.db") as pool:
+        ensure_default_seeds(pool)
+        app = make_app(tmp_path, pool, backend=backend, count=50)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("g")
+            await wait_for(pilot, lambda: backend.last_thread is not None
+                           and backend.last_thread.is_alive(), timeout=60)
+            await pilot.pause(0.3)
+            await pilot.press("q")
+        assert backend.last_thread is not None and not backend.last_thread.is_alive()
+        assert [r["status"] for r in pool.query("SELECT status FROM runs")] == ["stopped"]
