@@ -170,6 +170,13 @@ def status_error(code: int, text: str, model: str, where: str) -> BackendError:
                         kind="request")
 
 
+def pool_limits(concurrency: int) -> httpx.Limits:
+    """A connection pool for ``concurrency`` streams at once, plus one for side requests
+    (model lists, checks), every connection kept alive between requests."""
+    n = max(1, concurrency) + 1
+    return httpx.Limits(max_connections=n, max_keepalive_connections=n)
+
+
 class OpenAIBackend:
     """A model behind an OpenAI-compatible ``/v1`` API."""
 
@@ -177,7 +184,7 @@ class OpenAIBackend:
 
     def __init__(self, base_url: str, api_key: str = "", model: str = "",
                  connect_timeout: float = 5.0, read_timeout: float = 600.0,
-                 stall_timeout: float = 120.0) -> None:
+                 stall_timeout: float = 120.0, concurrency: int = 8) -> None:
         self.base_url = normalize_base_url(base_url)
         self.model = model
         self.read_timeout = read_timeout
@@ -186,7 +193,8 @@ class OpenAIBackend:
         self.client = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
-                                  pool=connect_timeout))
+                                  pool=connect_timeout),
+            limits=pool_limits(concurrency))
 
     def _map(self, exc: BaseException) -> BackendError:
         if isinstance(exc, BackendError):
