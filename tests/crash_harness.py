@@ -189,6 +189,12 @@ class SelfInstructOpenAI(OpenAIStandin):
             self.busy_left += n
 
     def route(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Reply:
+        if path == "/v1/_stats":  # for a benchmark running this in another process
+            with self.lock:
+                stats = {"max_in_flight": self.max_in_flight, "chat_count": self.chat_count}
+                if method == "POST":
+                    self.max_in_flight = self.in_flight - 1  # this request does not count
+            return Reply(parts=[json.dumps(stats).encode()])
         if path != "/v1/chat/completions" or not isinstance(body, dict):
             return super().route(method, path, body, headers)
         prompt = str(body["messages"][-1]["content"])
