@@ -14,13 +14,14 @@ topic in one style for every audience, so the studio can show them side by side.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from synthstudio import prompts
 from synthstudio.errors import ConfigError, InputError
-from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
+from synthstudio.filters.noise import NOISE_FILTERS, repetition_doomed, run_noise_filters
 from synthstudio.filters.textbook import DEFAULT_LENGTHS, near_dup_filter, text_filters
 from synthstudio.recipes.context import Context
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
@@ -274,7 +275,8 @@ class Textbook:
         if cfg.temperature is not None:
             overrides["temperature"] = cfg.temperature
         options = ctx.options(**overrides)
-        comp, record = await ctx.ask(f"textbook:{audience}:{style}", prompt, options)
+        comp, record = await ctx.ask(f"textbook:{audience}:{style}", prompt, options,
+                                     watch=self.watch(cfg))
         if comp.cancelled:
             return None
         text = comp.content.strip()
@@ -293,9 +295,26 @@ class Textbook:
             cand.scores.append(FilterResult("complete", False, "length", "stop",
                                             "cut at the token limit"))
         failed = cand.failed_filters
+        stopped = comp.final.done_reason if comp.final else ""
+        if stopped.startswith("stopped:"):  # a loop caught mid-stream: that is the reason
+            why = "stopped mid-stream: " + stopped.removeprefix("stopped:")
+            rep = next((r for r in cand.scores if r.name == "repetition"), None)
+            if rep is None:
+                cand.scores.append(FilterResult("repetition", False, detail=why))
+            else:
+                rep.passed, rep.detail = False, why
+            failed = ["repetition"]
         if failed:
             cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
         return cand
+
+    @staticmethod
+    def watch(cfg: TextbookSettings) -> Callable[[str], str] | None:
+        """Stops a reply as soon as the repetition filter is certain to reject it."""
+        if "repetition" in cfg.noise_disable:
+            return None
+        threshold = cfg.noise_thresholds.get("repetition")
+        return lambda text: repetition_doomed(text, cfg.max_tokens, threshold)
 
     def filters(self, text: str, style: str, cfg: TextbookSettings) -> list[FilterResult]:
         results = text_filters(text, style, cfg.lengths())
