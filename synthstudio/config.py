@@ -12,50 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from synthstudio.choices import BackendName, RecipeName
 from synthstudio.errors import ConfigError
+from synthstudio.fileio import atomic_writer
+from synthstudio.recipe_settings import ReasoningSettings, SelfInstructSettings, TextbookSettings
 
-DEFAULT_BLACKLIST = [
-    "image", "images", "graph", "graphs", "picture", "pictures", "file", "files",
-    "map", "maps", "draw", "plot", "go to",
-]
-
-
-class SelfInstructSettings(BaseModel):
-    """Knobs of the Self-Instruct recipe (defaults follow the paper)."""
-
-    rouge_threshold: float = Field(0.7, ge=0.0, le=1.0)
-    """Reject an instruction whose ROUGE-L F-measure with any pool instruction exceeds this."""
-    min_words: int = Field(4, ge=0)
-    """Reject instructions with fewer words (the paper rejects 3 words or fewer)."""
-    max_words: int = Field(150, ge=1)
-    """Reject instructions with more words than this."""
-    blacklist: list[str] = Field(default_factory=lambda: list(DEFAULT_BLACKLIST))
-    """Words and phrases a text model cannot act on; matched as whole words, any case."""
-    extra_blacklist: list[str] = Field(default_factory=list)
-    """Words added to the blacklist without replacing the defaults."""
-    reject_non_ascii_start: bool = True
-    """Reject instructions that start with a non-ASCII character, as the paper does, except
-    CJK letters (so Chinese instructions pass). Punctuation and symbols at the start are
-    always rejected."""
-    structured: str = Field("auto", pattern="^(auto|on|off)$")
-    """Ask the model for JSON-schema constrained answers for classification and instances:
-    auto (only for the tiny embedded model), on, off (plain text, as in the paper)."""
-    max_requests_per_item: int = Field(12, ge=1)
-    """A headless run gives up after this many instruction requests per wanted item."""
-    human_tasks: int = Field(6, ge=0)
-    """Seed tasks in each instruction-generation prompt."""
-    machine_tasks: int = Field(2, ge=0)
-    """Accepted machine tasks in each prompt (seeds fill in while there are fewer)."""
-    max_instances: int = Field(5, ge=1)
-    """Instances kept per generated task."""
-    request_tokens: int = Field(512, ge=16)
-    """Token limit of one instruction-generation request."""
-    instance_tokens: int = Field(384, ge=16)
-    """Token limit of one instance-generation request."""
-
+#: how many items the studio asks a run for when the config sets none
+DEFAULT_COUNT = 10
 
 class Settings(BaseSettings):
     """Everything a person can set; each field can also come from ``SYNTHSTUDIO_<NAME>``."""
@@ -63,7 +29,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SYNTHSTUDIO_", env_nested_delimiter="__",
                                       extra="ignore")
 
-    backend: str = Field("auto", pattern="^(auto|ollama|openai|embedded)$")
+    backend: BackendName = "auto"
     """Which model server: auto (Ollama if it answers, else embedded), ollama, openai,
     embedded."""
     model: str = ""
@@ -94,16 +60,38 @@ class Settings(BaseSettings):
     """Ask thinking models to think (None: the model's default)."""
     keep_alive: str = "10m"
     """How long Ollama keeps the model loaded after a request."""
-    recipe: str = "self-instruct"
+    recipe: RecipeName = "self-instruct"
     """The recipe the studio opens with."""
+    count: int = Field(DEFAULT_COUNT, ge=1)
+    """How many items that pass the filters one studio run asks for."""
     theme: str = "synthstudio-dark"
     """The studio's theme."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remapping: binding id to keys, e.g. {"accept" = "a,enter"}."""
     self_instruct: SelfInstructSettings = Field(default_factory=lambda: SelfInstructSettings())
     """Self-Instruct recipe settings."""
-    recipes: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    """Settings of the other recipes, by recipe name."""
+    textbook: TextbookSettings = Field(default_factory=lambda: TextbookSettings())
+    """Textbook recipe settings."""
+    reasoning: ReasoningSettings = Field(default_factory=lambda: ReasoningSettings())
+    """Reasoning recipe settings."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_recipes_table(cls, data: Any) -> Any:
+        """Read the ``[recipes.*]`` tables of config files written before typed settings."""
+        if not isinstance(data, dict) or "recipes" not in data:
+            return data
+        data = dict(data)
+        old = data.pop("recipes") or {}
+        if not isinstance(old, dict):
+            return data
+        for name in ("textbook", "reasoning"):
+            if isinstance(old.get(name), dict):
+                data.setdefault(name, old[name])
+        studio = old.get("studio")
+        if isinstance(studio, dict) and "count" in studio:
+            data.setdefault("count", studio["count"])
+        return data
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,  # type: ignore[no-untyped-def, override]
@@ -153,42 +141,57 @@ def load_settings(path: Path | None = None) -> Settings:
                           hint="Fix the value or remove it to use the default.") from exc
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f'"{k}" = {_toml_value(x)}' for k, x in v.items()) + "}"
-    raise TypeError(type(v))
+def _changed(value: BaseModel, default: BaseModel) -> dict[str, Any]:
+    """The fields of ``value`` that differ from ``default``, as TOML-ready data."""
+    out: dict[str, Any] = {}
+    new, old = value.model_dump(mode="json"), default.model_dump(mode="json")
+    for name, v in new.items():
+        if v is None or v == old.get(name):
+            continue
+        sub, base = getattr(value, name), getattr(default, name)
+        if isinstance(sub, BaseModel) and isinstance(base, BaseModel):
+            nested = _changed(sub, base)
+            if nested:
+                out[name] = nested
+        else:
+            out[name] = v
+    return out
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write the settings that differ from the defaults, atomically."""
+    """Write the settings that differ from the defaults, atomically.
+
+    The file is edited, not replaced: the person's comments and layout stay, values set
+    back to their default are removed, and old ``[recipes.*]`` tables become the typed ones.
+    """
+    import tomlkit
+    from tomlkit.items import Table
+
     path = path or default_config_path()
-    defaults = Settings.model_construct()
-    lines: list[str] = []
-    tables: list[str] = []
-    for name in Settings.model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, BaseModel):
-            sub = value.model_dump()
-            base = getattr(defaults, name).model_dump() if isinstance(
-                getattr(defaults, name, None), BaseModel) else {}
-            changed = {k: v for k, v in sub.items() if v != base.get(k) and v is not None}
-            if changed:
-                tables.append(f"\n[{name}]")
-                tables += [f"{k} = {_toml_value(v)}" for k, v in changed.items()]
-            continue
-        if value is None or value == getattr(defaults, name, None):
-            continue
-        lines.append(f"{name} = {_toml_value(value)}")
+    doc = tomlkit.document()
+    if path.exists():
+        try:
+            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
+            doc = tomlkit.document()  # the settings screen only saves what loaded fine
+    doc.pop("recipes", None)
+    changed = _changed(settings, Settings.model_construct())
+
+    def merge(table: Any, values: dict[str, Any], model: BaseModel) -> None:
+        for name in type(model).model_fields:
+            if name not in values:
+                table.pop(name, None)
+                continue
+            sub = getattr(model, name)
+            if isinstance(sub, BaseModel):  # a table of its own: edit it in place
+                if not isinstance(table.get(name), Table):
+                    table[name] = tomlkit.table()
+                merge(table[name], values[name], sub)
+            else:
+                table[name] = values[name]
+
+    merge(doc, changed, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines + tables) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_writer(path) as fh:
+        fh.write(tomlkit.dumps(doc))
     return path

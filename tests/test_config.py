@@ -29,6 +29,10 @@ def test_file_then_env(tmp_path, monkeypatch):
     ("temperature = 9", "temperature"),
     ('backend = "cloud"', "backend"),
     ("[self_instruct]\nrouge_threshold = 1.5", "self_instruct.rouge_threshold"),
+    ('[textbook]\naudiences = ["toddlers"]', "textbook.audiences.0"),
+    ("[textbook]\nnoise_thresholds = {nope = 1}", "textbook.noise_thresholds.nope.[key]"),
+    ("[reasoning]\nsamples = 0", "reasoning.samples"),
+    ("count = 0", "count"),
 ])
 def test_bad_values_name_the_field(tmp_path, text, field):
     f = tmp_path / "c.toml"
@@ -56,3 +60,62 @@ def test_save_round_trip_writes_only_changes(tmp_path):
     again = load_settings(path)
     assert again.theme == "synthstudio-light" and again.keys == {"accept": "a,enter"}
     assert again.self_instruct.rouge_threshold == 0.65
+
+
+def test_old_recipes_tables_still_load(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('[recipes.studio]\ncount = 25\n[recipes.textbook]\nmode = "all_audiences"\n'
+                 '[recipes.reasoning]\nsamples = 2\n', encoding="utf-8")
+    s = load_settings(f)
+    assert (s.count, s.textbook.mode, s.reasoning.samples) == (25, "all_audiences", 2)
+    save_settings(s, f)
+    text = f.read_text(encoding="utf-8")
+    assert "recipes" not in text and "[textbook]" in text
+    assert load_settings(f).model_dump() == s.model_dump()
+
+
+def test_save_keeps_comments_and_unknown_keys_and_drops_defaults(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text("# my settings\ntemperature = 0.3  # cooler\nmy_note = 1\n"
+                 "[textbook]\n# keep this\nmax_tokens = 1000\n", encoding="utf-8")
+    s = load_settings(f)
+    s.temperature = 0.7  # back to the default: removed from the file
+    s.count = 3
+    s.textbook.mode = "all_audiences"
+    s.reasoning.samples = 2
+    save_settings(s, f)
+    text = f.read_text(encoding="utf-8")
+    assert "# my settings" in text and "# keep this" in text and "my_note = 1" in text
+    assert "temperature" not in text
+    again = load_settings(f)
+    assert (again.count, again.textbook.mode, again.textbook.max_tokens,
+            again.reasoning.samples) == (3, "all_audiences", 1000, 2)
+
+
+def test_every_setting_has_a_docstring():
+    """As posting does: each field says what it is for (shown to people who configure)."""
+    import ast
+    import inspect
+
+    from synthstudio import config, recipe_settings
+
+    for module in (config, recipe_settings):
+        tree = ast.parse(inspect.getsource(module))
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            body = cls.body
+            for i, node in enumerate(body):
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                        and node.target.id != "model_config":
+                    nxt = body[i + 1] if i + 1 < len(body) else None
+                    documented = isinstance(nxt, ast.Expr) and isinstance(
+                        getattr(nxt, "value", None), ast.Constant)
+                    assert documented, f"{cls.name}.{node.target.id} has no docstring"
+
+
+def test_choices_match_the_registries():
+    from synthstudio.choices import NOISE_FILTER_NAMES, RECIPE_CHOICES
+    from synthstudio.filters.noise import NOISE_FILTERS
+    from synthstudio.recipes import RECIPES
+
+    assert set(NOISE_FILTER_NAMES) == set(NOISE_FILTERS)
+    assert set(RECIPE_CHOICES) == set(RECIPES)

@@ -63,8 +63,8 @@ def test_a_looping_textbook_reply_is_stopped_and_stored_rejected(pool) -> None:
         if isinstance(event, StreamChunk):
             streamed.append(len(getattr(event.chunk, "text", "")))
 
-    s = Settings(recipes={"textbook": {"min_words": dict.fromkeys(STYLES, 20),
-                                       "max_tokens": MAX_TOKENS}})
+    s = Settings(textbook={"min_words": dict.fromkeys(STYLES, 20),
+                          "max_tokens": MAX_TOKENS})
     summary = asyncio.run(Engine(pool, backend, Textbook(), s, target=1, max_steps=1, seed=1,
                                  emit=emit).run())
     assert summary.requests == 1
@@ -84,7 +84,7 @@ def test_a_varied_reply_is_not_stopped(pool) -> None:
     pool.add_rows("topics", [{"topic": "Photosynthesis", "field": "science"}])
     text = INTRO + ". ".join(fresh_words(10, i) for i in range(80)) + "."
     backend = ScriptedBackend(default=Reply(content=text, chunk_size=6))
-    s = Settings(recipes={"textbook": {"min_words": dict.fromkeys(STYLES, 20)}})
+    s = Settings(textbook={"min_words": dict.fromkeys(STYLES, 20)})
     asyncio.run(Engine(pool, backend, Textbook(), s, target=1, max_steps=1, seed=1).run())
     (c,) = pool.candidates(recipe="textbook")
     assert c.raw_output == text and c.provenance["requests"][0]["stats"]["done_reason"] == "stop"

@@ -9,7 +9,7 @@ import pytest
 
 from synthstudio.config import Settings
 from synthstudio.engine import Engine
-from synthstudio.errors import ConfigError, InputError
+from synthstudio.errors import InputError
 from synthstudio.recipes import make_recipe
 from synthstudio.recipes.context import Context
 from synthstudio.recipes.reasoning import Reasoning, reasoning_settings, render_prompt
@@ -28,7 +28,7 @@ PROBLEMS = [
 
 
 def settings(think: bool | None = None, **reasoning: object) -> Settings:
-    return Settings(think=think, recipes={"reasoning": reasoning})
+    return Settings(think=think, reasoning=reasoning)
 
 
 def with_problems(pool, problems=PROBLEMS):
@@ -129,8 +129,6 @@ def test_other_checks_reject(pool):
 def test_settings_and_empty_pool(pool):
     cfg = reasoning_settings(Settings())
     assert (cfg.samples, cfg.keep_only_correct, cfg.think) == (4, True, None)
-    with pytest.raises(ConfigError, match="recipes.reasoning.samples"):
-        reasoning_settings(settings(samples=0))
     ctx = Context(pool=pool, backend=ScriptedBackend(), settings=Settings(),
                   rng=random.Random(1), emit=lambda e: None)
     with pytest.raises(InputError, match="no problems"):
@@ -166,7 +164,7 @@ def test_embedded_model_end_to_end(pool):
     if backend.path is None:
         pytest.skip("the bundled SmolLM2 model is not installed")
     with_problems(pool, PROBLEMS[2:])
-    s = Settings(temperature=0.2, recipes={"reasoning": {"samples": 1, "max_tokens": 64}})
+    s = Settings(temperature=0.2, reasoning={"samples": 1, "max_tokens": 64})
     summary = asyncio.run(Engine(pool, backend, Reasoning(), s, target=1, max_steps=1,
                                  seed=3).run())
     assert summary.requests == 1

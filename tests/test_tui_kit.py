@@ -120,7 +120,7 @@ def replies(instructions: list[str] | None = None, delay: float = 0.0,
 def make_app(tmp_path: Path, pool: Pool, *, backend: Any = None, count: int = 3,
              settings: Settings | None = None, delay: float = 0.0) -> SynthStudio:
     settings = settings or Settings()
-    settings.recipes = {**settings.recipes, "studio": {"count": count}}
+    settings.count = count
     settings.seed = 7
     if backend is None:
         backend = ScriptedBackend(default=replies(delay=delay))

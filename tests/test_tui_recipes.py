@@ -35,7 +35,7 @@ def first_column(table: DataTable) -> list[str]:
 async def test_reasoning_scores_show_checks_thinking_and_answer_apart(tmp_path, pool):
     pool.add_rows("problems", [{"key": "p1", "problem": "What is 2 + 2?", "answer": "4",
                                 "kind": "arithmetic"}])
-    settings = Settings(recipe="reasoning", recipes={"reasoning": {"samples": 1}})
+    settings = Settings(recipe="reasoning", reasoning={"samples": 1})
     backend = ScriptedBackend(default=Reply(content="<answer>4</answer>", thinking=THINKING))
     app = make_app(tmp_path, pool, backend=backend, count=1, settings=settings)
     async with app.run_test(size=SIZE) as pilot:
@@ -59,7 +59,7 @@ async def test_reasoning_scores_show_checks_thinking_and_answer_apart(tmp_path, 
 async def test_textbook_accept_then_coverage_grid_and_audiences(tmp_path, pool):
     pool.add_rows("topics", [dict(t) for t in TOPICS])
     short = {s: 10 for s in STYLES}
-    settings = Settings(recipe="textbook", recipes={"textbook": {"min_words": short}})
+    settings = Settings(recipe="textbook", textbook={"min_words": short})
     app = make_app(tmp_path, pool, backend=ScriptedBackend(default=TEXT), count=1,
                    settings=settings)
     async with app.run_test(size=SIZE) as pilot:

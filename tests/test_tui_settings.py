@@ -11,7 +11,7 @@ from synthstudio.records import ACCEPTED
 from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
-from synthstudio.tui.screens.settings import SettingsScreen, studio_count
+from synthstudio.tui.screens.settings import SettingsScreen
 from tests.test_tui_kit import fill, make_app, wait_for
 
 SIZE = (100, 30)
@@ -73,7 +73,7 @@ async def test_settings_screen_saves_the_config(tmp_path, pool):
         await pilot.press("ctrl+s")
         assert not isinstance(app.screen, SettingsScreen)
     saved = load_settings(tmp_path / "config.toml")
-    assert saved.temperature == 0.2 and studio_count(saved) == 25
+    assert saved.temperature == 0.2 and saved.count == 25
     assert saved.concurrency == 6
     assert saved.self_instruct.rouge_threshold == 0.6
     assert saved.self_instruct.blacklist == ["image", "chart"]

@@ -12,7 +12,7 @@ from synthstudio.tui.messages import RequestEnded, TokensStreamed
 from synthstudio.tui.panes.generation import StreamBuffer
 from synthstudio.tui.panes.scores import nearest, reasoning, verdict
 from synthstudio.tui.review import Curator
-from synthstudio.tui.screens.settings import apply_form, studio_count
+from synthstudio.tui.screens.settings import apply_form
 from synthstudio.tui.text import candidate_line, highlight_overlap, safe
 from tests.test_tui_kit import fill
 
@@ -111,7 +111,7 @@ def test_settings_form_validates():
     form = {"recipe": "self-instruct", "backend": "auto", "model": " m ",
             "temperature": "0.3", "count": "7", "rouge": "0.5", "blacklist": "a, b"}
     new = apply_form(base, form)
-    assert (new.model, new.temperature, studio_count(new)) == ("m", 0.3, 7)
+    assert (new.model, new.temperature, new.count) == ("m", 0.3, 7)
     assert new.self_instruct.blacklist == ["a", "b"] and base.temperature == 0.7
     with pytest.raises(ValueError, match="ROUGE-L threshold"):
         apply_form(base, {**form, "rouge": "2"})

@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console_err, run_command
 from synthstudio.errors import SynthError
 
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "Run with no command to open the studio.",
     )
     studio = parser.add_argument_group("the studio (no command)")
-    studio.add_argument("--backend", choices=["auto", "ollama", "openai", "embedded"],
+    studio.add_argument("--backend", choices=BACKEND_CHOICES,
                         help="model server for this session (default from config: auto)")
     studio.add_argument("--model", help="model name for this session")
     studio.add_argument("--host", help="Ollama URL (default $OLLAMA_HOST or 127.0.0.1:11434)")

@@ -16,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console, console_err, load_settings, open_pool
 from synthstudio.errors import InputError
 from synthstudio.sanitize import inert
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="self-instruct (default), textbook or reasoning")
     p.add_argument("--count", type=int, default=10,
                    help="how many items that pass the filters to make (default 10)")
-    p.add_argument("--backend", choices=["auto", "ollama", "openai", "embedded"],
+    p.add_argument("--backend", choices=BACKEND_CHOICES,
                    help="model server (default from config: auto)")
     p.add_argument("--model", help="model name (default: the backend's)")
     p.add_argument("--host", help="Ollama URL (default $OLLAMA_HOST or 127.0.0.1:11434)")

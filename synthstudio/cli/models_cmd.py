@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
+from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console, load_settings
 from synthstudio.sanitize import inert
 
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("models", parents=[common], help="list models, pull into Ollama")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ls = msub.add_parser("list", parents=[common], help="models the backend offers")
-    ls.add_argument("--backend", choices=["auto", "ollama", "openai", "embedded"])
+    ls.add_argument("--backend", choices=BACKEND_CHOICES)
     ls.add_argument("--host", help="Ollama URL")
     ls.set_defaults(func=cmd_list)
     pl = msub.add_parser("pull", parents=[common], help="download a model into Ollama")

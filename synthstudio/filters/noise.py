@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from synthstudio.records import FilterResult
@@ -236,7 +236,7 @@ NOISE_FILTERS: dict[str, NoiseFilter] = {f.name: f for f in (
 
 
 def run_noise_filters(text: str, thresholds: Mapping[str, float] | None = None, *,
-                      disable: tuple[str, ...] | list[str] | set[str] = (),
+                      disable: Collection[str] = (),
                       ) -> list[FilterResult]:
     """Every enabled noise filter's verdict on ``text``, in registry order.
 

@@ -15,16 +15,11 @@ from __future__ import annotations
 import re
 
 from synthstudio.filters.script import count_words
+from synthstudio.recipe_settings import DEFAULT_LENGTHS
 from synthstudio.records import FilterResult
 from synthstudio.similarity.minhash import DupMatch
 
 #: style -> (min words, max words)
-DEFAULT_LENGTHS: dict[str, tuple[int, int]] = {
-    "textbook": (250, 3000),
-    "story": (200, 2500),
-    "howto": (150, 2500),
-    "blog": (150, 2000),
-}
 
 _PLACEHOLDERS = re.compile(
     r"\[\s*(?:your|insert|add|enter|name of|company|author|date|placeholder|link|url|"

@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
-
 from synthstudio import prompts
-from synthstudio.errors import ConfigError, InputError
+from synthstudio.errors import InputError
 from synthstudio.filters.reasoning import (
     accuracy_check,
     export_text,
@@ -27,6 +25,7 @@ from synthstudio.filters.reasoning import (
     repetition_check,
     split_reasoning,
 )
+from synthstudio.recipe_settings import ReasoningSettings
 from synthstudio.recipes.context import Context
 from synthstudio.records import REJECTED, Candidate, FilterResult
 
@@ -34,40 +33,9 @@ NAME = "reasoning"
 TEMPLATE = "reasoning"
 
 
-class ReasoningSettings(BaseModel):
-    """``settings.recipes["reasoning"]``."""
-
-    samples: int = Field(4, ge=1, le=64)
-    """Answers asked for per problem in one step (each with its own seed)."""
-    keep_only_correct: bool = True
-    """Reject samples whose final answer does not match the reference."""
-    think: bool | None = None
-    """Ask thinking models to think (None: the global ``think`` setting)."""
-    max_tokens: int = Field(4096, ge=16)
-    """Token limit of one request (thinking included)."""
-    temperature: float | None = Field(None, ge=0.0, le=2.0)
-    """None: the global temperature."""
-    min_thinking_words: int = Field(10, ge=0)
-    max_thinking_words: int = Field(8000, ge=1)
-    max_foreign_share: float = Field(0.1, ge=0.0, le=1.0)
-    """Largest share of thinking tokens in another script than the problem's."""
-    max_repeated_sentences: float = Field(0.3, ge=0.0, le=1.0)
-    """Largest share of thinking sentences that repeat an earlier one."""
-    loop_min_repeats: int = Field(3, ge=2)
-    """A block of tokens repeated this often at the end of the thinking is a loop ..."""
-    loop_min_tokens: int = Field(24, ge=2)
-    """... when the repeats cover at least this many tokens."""
-
-
 def reasoning_settings(settings: Any) -> ReasoningSettings:
-    raw = (getattr(settings, "recipes", None) or {}).get(NAME, {})
-    try:
-        return ReasoningSettings.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(["recipes", NAME, *(str(p) for p in err["loc"])])
-        raise ConfigError(err["msg"], field=where,
-                          hint="Fix the value or remove it to use the default.") from exc
+    """The reasoning recipe's settings (validated when the settings were loaded)."""
+    return settings.reasoning  # type: ignore[no-any-return]
 
 
 def render_prompt(problem: str) -> str:

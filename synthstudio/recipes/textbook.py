@@ -14,23 +14,21 @@ topic in one style for every audience, so the studio can show them side by side.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
-
 from synthstudio import prompts
-from synthstudio.errors import ConfigError, InputError
-from synthstudio.filters.noise import NOISE_FILTERS, repetition_doomed, run_noise_filters
-from synthstudio.filters.textbook import DEFAULT_LENGTHS, near_dup_filter, text_filters
+from synthstudio.choices import AUDIENCES, STYLES
+from synthstudio.errors import InputError
+from synthstudio.filters.noise import repetition_doomed, run_noise_filters
+from synthstudio.filters.textbook import near_dup_filter, text_filters
+from synthstudio.recipe_settings import TextbookSettings
 from synthstudio.recipes.context import Context
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.similarity.minhash import MinHashIndex
 from synthstudio.store import Pool
 
 NAME = "textbook"
-AUDIENCES = ("young_children", "high_school", "college", "researchers")
-STYLES = ("textbook", "story", "howto", "blog")
 AUDIENCE_LABELS = {"young_children": "young children", "high_school": "high school students",
                    "college": "college students", "researchers": "researchers"}
 STYLE_LABELS = {"textbook": "textbook chapter", "story": "story", "howto": "how-to guide",
@@ -40,63 +38,9 @@ NO_EXTRACT = "(none given: rely on well-established knowledge)"
 Combo = tuple[str, str]
 
 
-class TextbookSettings(BaseModel):
-    """``settings.recipes["textbook"]``."""
-
-    audiences: list[str] = Field(default_factory=lambda: list(AUDIENCES))
-    styles: list[str] = Field(default_factory=lambda: list(STYLES))
-    mode: str = Field("even", pattern="^(even|all_audiences)$")
-    """even: one text a step, least-covered combination first; all_audiences: one topic
-    and style for all audiences a step."""
-    min_words: dict[str, int] = Field(default_factory=dict)
-    """Per-style lower length bounds, merged over the defaults."""
-    max_words: dict[str, int] = Field(default_factory=dict)
-    """Per-style upper length bounds, merged over the defaults."""
-    near_dup_threshold: float = Field(0.7, gt=0.0, le=1.0)
-    """Reject a text whose estimated Jaccard (word 5-grams) with a pool text reaches this."""
-    num_perm: int = Field(128, ge=16, le=1024)
-    max_tokens: int = Field(2048, ge=16)
-    """Token limit of one request."""
-    temperature: float | None = Field(None, ge=0.0, le=2.0)
-    """None: the global temperature."""
-    reject_truncated: bool = True
-    """Reject a text cut off at the token limit (it ends mid-sentence)."""
-    noise_thresholds: dict[str, float] = Field(default_factory=dict)
-    """Noise filter thresholds by name (html, keyboard_mash, repetition, ...)."""
-    noise_disable: list[str] = Field(default_factory=list)
-    """Noise filters not to run."""
-
-    @field_validator("noise_thresholds", "noise_disable")
-    @classmethod
-    def _noise_names(cls, v: Any) -> Any:
-        unknown = sorted(set(v) - set(NOISE_FILTERS))
-        if unknown:
-            raise ValueError(f"unknown noise filter {', '.join(unknown)}; choose from "
-                             f"{', '.join(NOISE_FILTERS)}")
-        return v
-
-    @field_validator("audiences", "styles")
-    @classmethod
-    def _known(cls, v: list[str], info: ValidationInfo) -> list[str]:
-        known = AUDIENCES if info.field_name == "audiences" else STYLES
-        if not v or any(x not in known for x in v):
-            raise ValueError(f"choose from {', '.join(known)}")
-        return v
-
-    def lengths(self) -> dict[str, tuple[int, int]]:
-        return {s: (self.min_words.get(s, lo), self.max_words.get(s, hi))
-                for s, (lo, hi) in DEFAULT_LENGTHS.items()}
-
-
 def textbook_settings(settings: Any) -> TextbookSettings:
-    raw = (getattr(settings, "recipes", None) or {}).get(NAME, {})
-    try:
-        return TextbookSettings.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(["recipes", NAME, *(str(p) for p in err["loc"])])
-        raise ConfigError(err["msg"], field=where,
-                          hint="Fix the value or remove it to use the default.") from exc
+    """The textbook recipe's settings (validated when the settings were loaded)."""
+    return settings.textbook  # type: ignore[no-any-return]
 
 
 def template_name(audience: str, style: str) -> str:
@@ -206,7 +150,7 @@ class Textbook:
     # -- choosing what to write -------------------------------------------------------
 
     def combo_counts(self, cfg: TextbookSettings) -> dict[Combo, int]:
-        out = {(a, s): 0 for a in cfg.audiences for s in cfg.styles}
+        out: dict[Combo, int] = {(a, s): 0 for a in cfg.audiences for s in cfg.styles}
         for (_, a, s), n in self.counts.items():
             if (a, s) in out:
                 out[(a, s)] += n
@@ -251,7 +195,7 @@ class Textbook:
         return str(ctx.rng.choice(sorted(s for s, n in per_style.items() if n == low)))
 
     async def same_topic_all_audiences(self, ctx: Context, topic: dict[str, Any], style: str,
-                                       audiences: list[str] | tuple[str, ...] = AUDIENCES,
+                                       audiences: Sequence[str] = AUDIENCES,
                                        ) -> list[Candidate]:
         """One topic in one style for each audience (in the order given)."""
         out: list[Candidate] = []
@@ -319,6 +263,6 @@ class Textbook:
     def filters(self, text: str, style: str, cfg: TextbookSettings) -> list[FilterResult]:
         results = text_filters(text, style, cfg.lengths())
         results.append(near_dup_filter(self.index.query(text), cfg.near_dup_threshold))
-        results.extend(run_noise_filters(text, cfg.noise_thresholds,
+        results.extend(run_noise_filters(text, dict(cfg.noise_thresholds.items()),
                                          disable=cfg.noise_disable))
         return results

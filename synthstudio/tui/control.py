@@ -33,7 +33,6 @@ from synthstudio.tui.messages import (
     TokensStreamed,
 )
 from synthstudio.tui.screens.prompt import PromptScreen
-from synthstudio.tui.screens.settings import studio_count
 
 #: backend error kinds that mean the model server cannot be reached right now
 UNREACHABLE_KINDS = frozenset({"unreachable", "timeout", "busy"})
@@ -89,7 +88,7 @@ class RunControl(StudioBase):
         self.recipe = recipe
         self.curator.recipe = recipe
         self.engine = Engine(self.pool, self.backend, recipe, self.settings,
-                             target=studio_count(self.settings), emit=self.sink,
+                             target=self.settings.count, emit=self.sink,
                              resume_run=resume, **self.engine_kwargs)
         self.resume_run = None
         self.status.update_right(state=f"{'resuming' if resume else 'running'} {name}")

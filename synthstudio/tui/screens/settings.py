@@ -1,8 +1,4 @@
-"""Recipe, model and options; saved to the config file so the next start remembers them.
-
-The items-per-run count has no field of its own in :class:`Settings` yet; it is kept in
-``settings.recipes["studio"]["count"]``.
-"""
+"""Recipe, model and options; saved to the config file so the next start remembers them."""
 
 from __future__ import annotations
 
@@ -13,19 +9,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from synthstudio.choices import BACKEND_CHOICES as BACKENDS
 from synthstudio.config import Settings
 from synthstudio.recipes import RECIPES
 from synthstudio.tui import bindings
-
-BACKENDS = ("auto", "ollama", "openai", "embedded")
-DEFAULT_COUNT = 10
-
-
-def studio_count(settings: Settings) -> int:
-    try:
-        return max(1, int(settings.recipes.get("studio", {}).get("count", DEFAULT_COUNT)))
-    except (TypeError, ValueError):
-        return DEFAULT_COUNT
 
 
 def _number(text: str, name: str, low: float, high: float, integer: bool = False) -> float:
@@ -48,11 +35,9 @@ def apply_form(settings: Settings, form: dict[str, str]) -> Settings:
                                integer=True)) if form.get("concurrency", "").strip() else None)
     si = settings.self_instruct.model_copy(update={"rouge_threshold": rouge,
                                                    "blacklist": words})
-    recipes = {**settings.recipes, "studio": {**settings.recipes.get("studio", {}),
-                                              "count": count}}
     return settings.model_copy(update={
         "recipe": form["recipe"], "backend": form["backend"], "model": form["model"].strip(),
-        "temperature": temperature, "self_instruct": si, "recipes": recipes,
+        "temperature": temperature, "self_instruct": si, "count": count,
         "concurrency": concurrency,
     })
 
@@ -82,7 +67,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
                 yield Label("Temperature")
                 yield Input(str(s.temperature), id="set-temperature", compact=True)
                 yield Label("Items per run")
-                yield Input(str(studio_count(s)), id="set-count", compact=True)
+                yield Input(str(s.count), id="set-count", compact=True)
                 yield Label("Requests in flight")
                 yield Input(str(s.concurrency or ""), id="set-concurrency", compact=True,
                             placeholder="backend default: 1 embedded, 4 Ollama, 8 OpenAI")
