@@ -294,3 +294,33 @@ def test_generate_cli_with_concurrency(tmp_path: Path) -> None:
     bad = run_cli("generate", "--concurrency", "0", "--db", str(db))
     assert bad.returncode != 0
     assert b"field '--concurrency': must be between 1 and 1024" in bad.stderr
+
+
+# -- parallel steps spread over the inputs ----------------------------------------------------
+
+async def test_parallel_reasoning_steps_take_different_problems(pool: Pool) -> None:
+    from synthstudio.recipes.reasoning import Reasoning
+    from tests.fakes import Reply, ScriptedBackend
+
+    pool.add_rows("problems", [{"problem": f"What is {i} + {i}?", "answer": str(2 * i)}
+                               for i in range(1, 5)])
+    backend = ScriptedBackend(default=Reply(content="<answer>0</answer>", delay=0.01))
+    s = Settings(reasoning={"samples": 1})
+    engine = Engine(pool, backend, Reasoning(), s, target=10, max_steps=4, seed=1,
+                    concurrency=4)
+    await engine.run()
+    asked = [r.messages[0].content for r in backend.requests]
+    assert len(asked) == 4 and len(set(asked)) == 4  # not the same problem four times
+
+
+async def test_parallel_textbook_steps_take_different_combinations(pool: Pool) -> None:
+    from synthstudio.recipes.textbook import Textbook
+    from tests.fakes import Reply, ScriptedBackend
+
+    pool.add_rows("topics", [{"topic": "Tides", "field": "science"}])
+    backend = ScriptedBackend(default=Reply(content="Short text.", delay=0.01))
+    engine = Engine(pool, backend, Textbook(), Settings(), target=10, max_steps=8, seed=1,
+                    concurrency=8)
+    await engine.run()
+    asked = [r.messages[0].content for r in backend.requests]
+    assert len(asked) == 8 and len(set(asked)) == 8
