@@ -169,3 +169,26 @@ async def test_backend_close_stops_a_stream_nobody_closed() -> None:
     await b.aclose()
     assert b.last_thread is not None and not b.last_thread.is_alive()
     await stream.aclose()  # type: ignore[attr-defined]
+
+
+def test_slots_decode_requests_side_by_side() -> None:
+    """With two llama.cpp slots, two requests stream at once (each in its own context)."""
+    b = EmbeddedBackend(slots=2)
+    times: dict[int, list[float]] = {0: [], 1: []}
+
+    async def one(i: int) -> str:
+        out = []
+        async for c in b.stream_chat(req(f"Name {i + 2} colours.", n=24)):
+            if isinstance(c, ContentDelta):
+                times[i].append(time.monotonic())
+                out.append(c.text)
+        return "".join(out)
+
+    async def both() -> list[str]:
+        await b.engine()
+        return list(await asyncio.gather(one(0), one(1)))
+
+    texts = asyncio.run(both())
+    assert all(t.strip() for t in texts)
+    # each request had streamed a token before the other one finished
+    assert times[0][0] < times[1][-1] and times[1][0] < times[0][-1]

@@ -124,7 +124,7 @@ async def test_a_refused_connection_is_tried_twice_and_stops_the_run(
     """A server that dies mid-run: two tries, then the run stops (not 5 x 3 tries)."""
     ensure_default_seeds(pool)
     started: list[RequestStarted] = []
-    engine = Engine(pool, make(closed), SelfInstruct(), Settings(), target=2,
+    engine = Engine(pool, make(closed), SelfInstruct(), Settings(concurrency=1), target=2,
                     emit=lambda e: started.append(e) if isinstance(e, RequestStarted) else None,
                     backoff_base_s=0.01)
     t0 = time.perf_counter()
@@ -133,3 +133,19 @@ async def test_a_refused_connection_is_tried_twice_and_stops_the_run(
     assert summary.status == "failed" and summary.requests == 1
     assert len(started) == UNREACHABLE_ATTEMPTS == 2
     assert pool.query("SELECT status FROM runs") == [{"status": "stopped"}]
+
+
+async def test_a_refused_connection_with_steps_in_flight_starts_no_more(
+        closed: str, pool: Pool) -> None:
+    """With several steps in flight each tries twice, at the same time; none starts after."""
+    ensure_default_seeds(pool)
+    started: list[RequestStarted] = []
+    engine = Engine(pool, OpenAIBackend(closed, model="m"), SelfInstruct(),
+                    Settings(concurrency=4), target=20,
+                    emit=lambda e: started.append(e) if isinstance(e, RequestStarted) else None,
+                    backoff_base_s=0.01)
+    t0 = time.perf_counter()
+    summary = await engine.run()
+    assert time.perf_counter() - t0 < 5
+    assert summary.status == "failed" and summary.requests <= 4
+    assert len(started) <= UNREACHABLE_ATTEMPTS * summary.requests

@@ -31,6 +31,7 @@ from synthstudio.backends.base import (
     ThinkingDelta,
     safe_text,
 )
+from synthstudio.backends.openai_compat import pool_limits
 from synthstudio.errors import BackendError
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -73,7 +74,8 @@ class OllamaBackend:
 
     def __init__(self, host: str | None = None, model: str = "", connect_timeout: float = 5.0,
                  read_timeout: float = 600.0, keep_alive: str | float | None = "10m",
-                 stall_timeout: float = 120.0, check_timeout: float = 5.0) -> None:
+                 stall_timeout: float = 120.0, check_timeout: float = 5.0,
+                 concurrency: int = 4) -> None:
         self.host = normalize_host(host)
         self.check_timeout = check_timeout
         self.model = model
@@ -82,7 +84,9 @@ class OllamaBackend:
         self.stall_timeout = min(stall_timeout, read_timeout)
         self.timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
                                      pool=connect_timeout)
-        self.client = ollama.AsyncClient(host=self.host, timeout=self.timeout)
+        # one client for the whole run: parallel requests share its connection pool
+        self.client = ollama.AsyncClient(host=self.host, timeout=self.timeout,
+                                         limits=pool_limits(concurrency))
 
     # -- errors -------------------------------------------------------------------------
     def _map(self, exc: BaseException, model: str) -> BackendError:

@@ -177,6 +177,13 @@ def status_error(code: int, text: str, model: str, where: str) -> BackendError:
                         kind="request")
 
 
+def pool_limits(concurrency: int) -> httpx.Limits:
+    """A connection pool for ``concurrency`` streams at once, plus one for side requests
+    (model lists, checks), every connection kept alive between requests."""
+    n = max(1, concurrency) + 1
+    return httpx.Limits(max_connections=n, max_keepalive_connections=n)
+
+
 class OpenAIBackend:
     """A model behind an OpenAI-compatible ``/v1`` API."""
 
@@ -185,7 +192,7 @@ class OpenAIBackend:
     def __init__(self, base_url: str, api_key: str = "", model: str = "",
                  connect_timeout: float = 5.0, read_timeout: float = 600.0,
                  stall_timeout: float = 120.0, headers_timeout: float = 600.0,
-                 check_timeout: float = 5.0) -> None:
+                 check_timeout: float = 5.0, concurrency: int = 8) -> None:
         self.base_url = normalize_base_url(base_url)
         self.model = model
         self.read_timeout = read_timeout
@@ -198,7 +205,8 @@ class OpenAIBackend:
             base_url=self.base_url + "/", headers=headers,
             timeout=httpx.Timeout(connect=connect_timeout,
                                   read=max(read_timeout, headers_timeout), write=60.0,
-                                  pool=connect_timeout))
+                                  pool=connect_timeout),
+            limits=pool_limits(concurrency))
 
     def _silent(self, what: str, seconds: float, setting: str) -> BackendError:
         return BackendError(f"The server at {self.base_url} accepted the connection but "

@@ -92,14 +92,16 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 MIN_REPEATS = 4
 
 
-def _repetition(text: str) -> tuple[float, str]:
-    tokens = [t.lower() for t in _TOKEN.findall(text)]
+def _gram_size(tokens: list[str]) -> int:
     cjk = sum(1 for t in tokens if len(t) == 1 and _IS_CJK.match(t))
     n = 3 if len(tokens) < 50 else 5
-    if cjk * 2 > len(tokens):
-        n *= 2
+    return n * 2 if cjk * 2 > len(tokens) else n
+
+
+def _covered(tokens: list[str], n: int) -> tuple[int, str]:
+    """Tokens inside an n-gram seen MIN_REPEATS times or more, and the top n-gram."""
     if len(tokens) < n + MIN_REPEATS - 1:
-        return 0.0, ""
+        return 0, ""
     grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
     counts = Counter(grams)
     covered = bytearray(len(tokens))
@@ -108,7 +110,37 @@ def _repetition(text: str) -> tuple[float, str]:
             covered[i:i + n] = b"\x01" * n
     top, times = counts.most_common(1)[0]
     detail = f"'{' '.join(top)}' x{times}" if times >= MIN_REPEATS else ""
-    return sum(covered) / len(tokens), detail
+    return sum(covered), detail
+
+
+def _repetition(text: str) -> tuple[float, str]:
+    tokens = [t.lower() for t in _TOKEN.findall(text)]
+    covered, detail = _covered(tokens, _gram_size(tokens))
+    return (covered / len(tokens) if tokens else 0.0), detail
+
+
+def repetition_doomed(text: str, max_tokens: int, threshold: float | None = None) -> str:
+    """Why a reply that begins with ``text`` will fail ``repetition`` whatever follows
+    within ``max_tokens`` model tokens ("" while it still may pass).
+
+    More text only adds repeats (a repeated n-gram stays repeated), so the covered count
+    of the prefix is a lower bound; the whole reply has at most ``max_tokens`` words (a
+    word is at least one model token), twice that many when CJK characters dominate (a
+    model token holds at most two of them, counted one by one here). Once even that many
+    tokens would leave the share above the threshold, the reply is certain to fail.
+    Needs 50 tokens, so that the n-gram size is the one the whole reply is checked with.
+    """
+    limit = NOISE_FILTERS["repetition"].threshold if threshold is None else threshold
+    tokens = [t.lower() for t in _TOKEN.findall(text)]
+    if len(tokens) < 50:
+        return ""
+    n = _gram_size(tokens)
+    most = max(len(tokens), max_tokens * (2 if n == 10 else 1))
+    covered, detail = _covered(tokens, n)
+    if covered / most <= limit:
+        return ""
+    return (f"{covered} of at most {most} tokens are in repeated {n}-grams "
+            f"({detail}): above {limit:g} whatever follows")
 
 
 # -- mojibake -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ generate instances output-first (classification) or input-first (otherwise).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from synthstudio import prompts
@@ -65,6 +66,9 @@ class SelfInstruct:
         self.index = RougeIndex()
         self.seeds: list[tuple[int, str]] = []
         self.machine: list[tuple[int, str]] = []
+        #: keys of instructions that passed in steps still running (shared by parallel
+        #: steps, so two of them cannot both keep near-duplicates)
+        self._pending_ids = itertools.count()
 
     # -- pool state -------------------------------------------------------------------
 
@@ -166,7 +170,7 @@ class SelfInstruct:
                 cand.scores = self.instruction_filters(ctx, text)
                 if cand.passed:
                     # later instructions of this reply are compared with this one too
-                    pending.append(f"pending:{len(pending)}")
+                    pending.append(f"pending:{next(self._pending_ids)}")
                     self.index.add(pending[-1], text)
                     await self._complete(ctx, cand)
                 if ctx.cancel.is_set():

@@ -33,6 +33,7 @@ from synthstudio.tui.messages import (
     TokensStreamed,
 )
 from synthstudio.tui.screens.prompt import PromptScreen
+from synthstudio.tui.streams import Streams
 
 #: backend error kinds that mean the model server cannot be reached right now
 UNREACHABLE_KINDS = frozenset({"unreachable", "timeout", "busy"})
@@ -46,6 +47,8 @@ class RunControl(StudioBase):
         self._engine_worker = None
         #: extra keyword arguments for each Engine the studio starts (tests shorten backoff)
         self.engine_kwargs: dict[str, Any] = {}
+        #: the requests in flight; the Generation pane follows one of them
+        self.streams = Streams()
         self.resume_run = self.pool.last_unfinished_run()
 
     @property
@@ -131,10 +134,11 @@ class RunControl(StudioBase):
             self.status.update_right(state="paused")
 
     def action_cancel_request(self) -> None:
-        """Stop the request in flight and pause, so its partial text stays in view."""
+        """Stop the request in view (its step) and pause, so its partial text stays in
+        view; other requests in flight finish."""
         if self.engine is not None and self.running:
             self.engine.pause()
-            self.engine.cancel_request()
+            self.engine.cancel_request(self.streams.steps.get(self.streams.focus or -1))
             self.status.update_right(state="paused")
             self.notify("Cancelled the request in flight; its partial text is kept. "
                         "The run is paused: space goes on, x stops it.")
@@ -149,26 +153,49 @@ class RunControl(StudioBase):
     # -- events from the engine -----------------------------------------------------------
 
     def sink(self, event: Any) -> None:
-        """The engine's event callback (on the app's loop)."""
+        """The engine's event callback (on the app's loop).
+
+        Each request in flight has its own buffer (``self.streams``); the Generation pane
+        shows the focused one and a line for each of the others."""
         gen = self.generation
+        streams = self.streams
         if isinstance(event, StreamChunk):
-            gen.buffer.feed(event.chunk)
+            streams.feed(event.request_id, event.chunk)
             gen.post_message(TokensStreamed(event.step))
         elif isinstance(event, RequestStarted):
-            gen.buffer.begin(event.step, event.messages)
-            gen.post_message(RequestBegan(event.step, event.messages, event.model,
-                                          event.backend))
+            gen.others = streams.others
+            if streams.begin(event.request_id, event.step_id, event.step, event.messages):
+                gen.buffer = streams.focused or gen.buffer
+                gen.post_message(RequestBegan(event.step, event.messages, event.model,
+                                              event.backend))
+            else:
+                gen.post_message(TokensStreamed(event.step))
         elif isinstance(event, RequestFinished):
-            gen.buffer.end(event.completion)
-            gen.post_message(RequestEnded(event.step, event.completion))
+            done = streams.buffers.get(event.request_id)
+            if streams.end(event.request_id, event.completion):
+                gen.post_message(RequestEnded(event.step, event.completion))
+            else:
+                gen.post_message(TokensStreamed(event.step))
             self.status.set_connected()
-            rate = gen.buffer.rate
+            # the status bar counts every stream: this one's rate plus those still going
+            rate = (done.rate if done is not None else None) or 0.0
+            rate += streams.rate or 0.0
             if rate:
                 self.status.update_right(rate=rate)
         elif isinstance(event, CandidateReady):
             self.post_message(CandidateArrived(event.candidate))
         elif isinstance(event, Status):
             self.post_message(EngineStatus(event.text, event.level, event.kind))
+
+    def action_follow_stream(self, delta: int) -> None:
+        """Show another request in flight in full (``<`` / ``>`` in the Generation pane)."""
+        if len(self.streams.buffers) < 2:
+            self.notify("Only one request is in flight.")
+            return
+        buf = self.streams.move(delta)
+        if buf is not None:
+            self.generation.buffer = buf
+            self.generation.draw()
 
     def on_candidate_arrived(self, event: CandidateArrived) -> None:
         if not self.ui_ready():

@@ -9,6 +9,7 @@ collapsible. All text is shown inert.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from textual import on
@@ -110,9 +111,12 @@ class GenerationPane(Pane):
         self._ticker: Timer | None = None
         self._queue: list[Candidate] = []
         self._filtered = False
+        #: one line per other request in flight (set by the app; see tui/streams.py)
+        self.others: Callable[[], list[str]] = list
 
     def compose(self) -> ComposeResult:
         yield Static(id="gen-header")
+        yield Static(id="gen-others")
         yield Static(id="gen-note")
         with Collapsible(title="thinking", id="gen-thinking", collapsed=True):
             with VerticalScroll(id="thinking-scroll"):
@@ -124,6 +128,7 @@ class GenerationPane(Pane):
     def on_mount(self) -> None:
         self.query_one("#gen-thinking").display = False
         self.query_one("#gen-note").display = False
+        self.query_one("#gen-others").display = False
         self._title()
         self.show_header()
 
@@ -191,7 +196,17 @@ class GenerationPane(Pane):
         self.query_one("#thinking-scroll", VerticalScroll).scroll_end(animate=False)
         self.query_one("#stream-text", Static).update(safe(self.buffer.text))
         self.query_one("#gen-stream", VerticalScroll).scroll_end(animate=False)
+        self.show_others()
         self.show_header()
+
+    def show_others(self) -> None:
+        """The other requests in flight, one line each (none at concurrency 1)."""
+        lines = self.others()
+        box = self.query_one("#gen-others", Static)
+        box.display = bool(lines)
+        if lines:
+            box.update(safe("\n".join(f"  ↳ {line}" for line in lines)
+                            + "\n  (< > follow another)"))
 
     def action_toggle_thinking(self) -> None:
         box = self.query_one("#gen-thinking", Collapsible)
