@@ -149,3 +149,20 @@ async def test_a_refused_connection_with_steps_in_flight_starts_no_more(
     assert time.perf_counter() - t0 < 5
     assert summary.status == "failed" and summary.requests <= 4
     assert len(started) <= UNREACHABLE_ATTEMPTS * summary.requests
+
+
+async def test_studio_run_against_a_silent_server_fails_in_seconds(
+        silent: str, tmp_path: Any, pool: Pool) -> None:
+    from tests.test_tui_kit import fill, make_app, wait_for
+
+    fill(pool, candidates=False)
+    backend = OpenAIBackend(silent, model="m", check_timeout=0.5)
+    app = make_app(tmp_path, pool, backend=backend, count=1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        t0 = time.perf_counter()
+        await pilot.press("g")
+        await wait_for(pilot, lambda: any("did not answer within 0.5 s" in str(n.message)
+                                          for n in app._notifications), timeout=20)
+        assert time.perf_counter() - t0 < 10
+    await backend.aclose()

@@ -101,6 +101,10 @@ class RunControl(StudioBase):
 
     async def _run(self, engine: Engine) -> None:
         try:
+            # a server that accepts and never answers: one sentence within check_timeout
+            check = getattr(engine.ctx.backend, "check", None)
+            if check is not None:
+                await check()
             summary = await engine.run()
         except SynthError as err:
             self.post_message(RunEnded("failed", err.full()))
