@@ -236,9 +236,11 @@ class Engine:
             self._emit(Status(err.full(), "error", getattr(err, "kind", "")))
         except BaseException:  # cancelled, Ctrl-C, or a bug: the run must not stay "running"
             summary.status = "stopped"
-            await _cancel_all(tasks)
-            with contextlib.suppress(Exception):  # e.g. the disk is full: keep the first error
-                self.pool.finish_run(summary.run_id, "stopped")
+            try:
+                await _cancel_all(tasks)
+            finally:  # also when a second cancel (the studio closing) cuts the wait short
+                with contextlib.suppress(Exception):  # e.g. the disk is full: keep the first
+                    self.pool.finish_run(summary.run_id, "stopped")
             raise
         finally:
             await _cancel_all(tasks)

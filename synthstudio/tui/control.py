@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from typing import Any
 
 from textual.worker import Worker, WorkerState
@@ -45,6 +46,9 @@ from synthstudio.tui.pool_sync import PoolSync
 from synthstudio.tui.screens.prompt import PromptScreen
 from synthstudio.tui.stream_feed import StreamFeed
 from synthstudio.tui.streams import Streams
+
+#: how long quitting waits for a stopped run to end by itself before cancelling it
+STOP_WAIT_S = 5.0
 
 #: backend error kinds that mean the model server cannot be reached right now
 UNREACHABLE_KINDS = frozenset({"unreachable", "timeout", "busy"})
@@ -165,16 +169,21 @@ class RunControl(PoolSync):
         self.post_message(RunEnded(summary.status, summary.message, summary))
 
     async def stop_engine(self) -> None:
-        """Stop the run now (used on quit): the engine marks the run stopped."""
+        """Stop the run now (used on quit): the engine cancels its requests, waits for
+        them (the embedded model's threads too) and marks the run stopped. Only a run
+        that does not end within a few seconds is cancelled outright."""
         future, engine = self._run_future, self.engine
+        if future is None or future.done():
+            return
+        done = asyncio.wrap_future(future)
         if engine is not None:
             self.engine_thread.call(engine.stop)
-        if future is not None and not future.done():
+            with contextlib.suppress(BaseException):  # slow or failed: cancel it below
+                await asyncio.wait_for(asyncio.shield(done), timeout=STOP_WAIT_S)
+        if not future.done():
             self.engine_thread.loop.call_soon_threadsafe(future.cancel)
-            try:
-                await asyncio.wait_for(asyncio.wrap_future(future), timeout=10)
-            except BaseException:  # noqa: BLE001 - cancelled, failed or slow: it is over
-                pass
+            with contextlib.suppress(BaseException):  # cancelled, failed or slow: it is over
+                await asyncio.wait_for(done, timeout=10)
 
     def action_pause(self) -> None:
         engine = self.engine
