@@ -279,3 +279,58 @@ def test_source_file_rates_only_what_was_imported_from_it(tmp_path):
         assert main(["judge", "--backend", "ollama", "--host", ol.url, "--model", MODEL,
                      "--source", str(data), "--db", str(db)]) == 0
     assert sorted(scores(db)) == mine and not set(other) & set(scores(db))
+
+
+async def test_an_overloaded_judge_server_halves_the_requests_in_flight(pool):
+    """The judge's requests share reliab's AIMD limit: a 503 halves it, the item is asked
+    again, and the pass still rates everything."""
+    from synthstudio.backends.aimd import AdaptiveLimit
+    from synthstudio.errors import BackendError
+    from synthstudio.judge.judge_pass import rate_all
+    from tests.fakes import ScriptedBackend
+
+    busy = BackendError("The server is busy (HTTP 503).", "Wait and retry.", kind="busy")
+    backend = ScriptedBackend(replies=[busy, busy], default='{"score": 4, "reason": "Fine."}')
+    items = [Candidate("self-instruct", f"Line {n}", [Instance("", "x")], id=n)
+             for n in range(1, 9)]
+    limiter = AdaptiveLimit(8)
+    judge = Judge(backend, JudgeSettings(), load_rubric(), backoff_base_s=0.01,
+                  limiter=limiter)
+    retries: list[int] = []
+    got = []
+    summary = await rate_all(judge, items, total=8, concurrency=8, on_score=got.append)
+    assert summary.finished and summary.rated == summary.scored == 8
+    assert summary.overloads == limiter.overloads == 2
+    assert limiter.limit < 8  # halved twice, grown back by at most one since
+    assert sorted(s.candidate_id for s in got) == list(range(1, 9))
+    assert sorted(s.options["attempts"] for s in got) == [1] * 6 + [2] * 2
+    assert len(backend.requests) == 10  # every item once, two of them again
+    # a busy server past the retries for it is one sentence, not a hang
+    judge = Judge(ScriptedBackend(default=busy), JudgeSettings(), load_rubric(),
+                  backoff_base_s=0.001, busy_retries=2)
+    with pytest.raises(BackendError) as e:
+        await judge.rate(items[0], on_retry=lambda n, err, delay: retries.append(n))
+    assert e.value.kind == "busy" and retries == [1, 2]
+
+
+async def test_a_refused_connection_is_tried_once_more_only(pool):
+    from synthstudio.errors import BackendError
+    from tests.fakes import ScriptedBackend
+
+    down = BackendError("Ollama is not running at http://127.0.0.1:9.", "Start it.",
+                        kind="unreachable")
+    backend = ScriptedBackend(default=down)
+    judge = Judge(backend, JudgeSettings(), load_rubric(), backoff_base_s=0.001, retries=5)
+    with pytest.raises(BackendError):
+        await judge.rate(Candidate("self-instruct", "x", [Instance("", "y")], id=1))
+    assert len(backend.requests) == 2
+
+
+def test_the_judges_backend_is_sized_for_its_concurrency():
+    from synthstudio.config import Settings
+    from synthstudio.judge.server import judge_view
+
+    s = Settings()
+    s.concurrency = 2
+    s.judge.concurrency = 16
+    assert judge_view(s).concurrency == 16

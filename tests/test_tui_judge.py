@@ -187,3 +187,42 @@ async def test_the_judge_reads_and_writes_the_pool_off_the_event_loop(tmp_path, 
     threads = {thread for _, thread in seen}
     assert threads == {"synthstudio-pool"} and loop_thread not in threads
     assert all(pool.get_score(i) is not None for i in ids)
+
+
+async def test_a_judge_on_the_generators_server_shares_the_runs_request_limit(
+        tmp_path, pool, monkeypatch):
+    """With no server of its own, the judge rates new candidates through the backend and
+    the AIMD request limit of the run in progress: an overload slows both as one."""
+    import synthstudio.engine
+    from synthstudio.backends.aimd import AdaptiveLimit
+    from synthstudio.judge.rater import Judge
+    from tests.test_tui_kit import fill
+
+    made: list[AdaptiveLimit] = []
+
+    class Recorded(AdaptiveLimit):
+        def __init__(self, maximum: int) -> None:
+            super().__init__(maximum)
+            made.append(self)
+
+    monkeypatch.setattr(synthstudio.engine, "AdaptiveLimit", Recorded)
+    used: list[tuple[object, object]] = []
+    real_rate = Judge.rate
+
+    async def rate(self, c, *a, limiter=None, **k):
+        used.append((self.backend, limiter))
+        return await real_rate(self, c, *a, limiter=limiter, **k)
+
+    monkeypatch.setattr(Judge, "rate", rate)
+    fill(pool, candidates=False)
+    settings = Settings()
+    settings.judge.enabled = True
+    app = make_app(tmp_path, pool, count=2, settings=settings, delay=0.01)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: not app.running)
+        await wait_for(pilot, lambda: len(used) >= 2
+                       and not app.judge_desk.partial)
+    assert made, "the run made its request limit"
+    assert any(limiter is made[-1] and backend is app.backend for backend, limiter in used)

@@ -158,6 +158,9 @@ async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, .
     if summary.unscored:
         console.print("[dim]Unscored replies are kept (synthstudio pool show ID); "
                       "--rescore asks again.[/]")
+    if summary.overloads:
+        console.print(f"[dim]The judge's server said it was overloaded {summary.overloads} "
+                      "time(s); each halved the requests in flight for a while.[/]")
     if summary.error is not None:
         console_err.print(f"[bold red]error:[/] {escape(inert(summary.error.full()))} "
                           "Every score so far is saved; run the command again to continue.",

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.errors import BackendError
 from synthstudio.judge.rater import Judge
 from synthstudio.records import Candidate, JudgeScore
@@ -35,6 +36,8 @@ class PassSummary:
     seconds: float = 0.0
     stopped: bool = False
     error: BackendError | None = None
+    #: how often the server said it was overloaded (each halved the requests in flight)
+    overloads: int = 0
 
     @property
     def finished(self) -> bool:
@@ -80,10 +83,15 @@ async def rate_all(judge: Judge, items: AsyncIterator[Candidate] | Iterable[Cand
                    stop: asyncio.Event | None = None) -> PassSummary:
     """Rate ``items`` (each with an ``id``; stored or not), ``concurrency`` at a time;
     ``on_score`` hears each score as it arrives. Stops at the first backend error that
-    outlived its retries (``summary.error``) or when ``stop`` is set."""
+    outlived its retries (``summary.error``) or when ``stop`` is set.
+
+    The requests share one :class:`~synthstudio.backends.aimd.AdaptiveLimit` (the
+    judge's own, else one of ``concurrency``): an overloaded server halves the requests
+    in flight, and they grow back one at a time as requests go through."""
     summary = PassSummary(total=total)
     stop = stop or asyncio.Event()
     concurrency = max(1, concurrency)
+    limiter = judge.limiter or AdaptiveLimit(concurrency)
     queue: asyncio.Queue[Candidate | None] = asyncio.Queue(maxsize=2 * concurrency)
     started = time.perf_counter()
 
@@ -105,7 +113,7 @@ async def rate_all(judge: Judge, items: AsyncIterator[Candidate] | Iterable[Cand
         while (c := await queue.get()) is not None:
             if stop.is_set():
                 continue
-            score = await judge.rate(c, cancel=stop)
+            score = await judge.rate(c, cancel=stop, limiter=limiter)
             if score is None:  # cancelled mid-reply: nothing half-heard goes on
                 continue
             if on_score is not None:
@@ -131,5 +139,6 @@ async def rate_all(judge: Judge, items: AsyncIterator[Candidate] | Iterable[Cand
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         summary.seconds = time.perf_counter() - started
+        summary.overloads = limiter.overloads
     summary.stopped = stop.is_set() and summary.error is None
     return summary

@@ -2,7 +2,7 @@
 
 ``[judge]`` fields left empty fall back to the generator's settings, so a judge on the
 same Ollama needs only ``model``; a judge on a vLLM server needs ``backend = "openai"``
-and ``base_url``.
+and ``base_url``. The backend is sized for ``[judge] concurrency`` requests at once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ def judge_view(settings: Settings) -> Settings:
         "ollama_host": j.host or settings.ollama_host,
         "openai_base_url": j.base_url or settings.openai_base_url,
         "openai_api_key": j.api_key or settings.openai_api_key,
+        # the backend's connections (llama.cpp slots) sized for the judge's requests
+        "concurrency": j.concurrency,
     }
     return settings.model_copy(update=update)
 

@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 from dataclasses import dataclass, field, replace
 
+from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.base import Backend, Chunk, ContentDelta
 from synthstudio.config import JudgeSettings, Settings
 from synthstudio.errors import SynthError
@@ -27,6 +28,12 @@ from synthstudio.tui.messages import JudgeScored, JudgeStreamed
 
 #: the orders ``S`` cycles through
 ORDERS = ("arrival", "best", "worst")
+
+
+def same_server(settings: Settings) -> bool:
+    """Whether the judge uses the generator's server and model (``[judge]`` names none)."""
+    j = settings.judge
+    return not (j.backend or j.model or j.host or j.base_url)
 
 
 @dataclass
@@ -98,7 +105,7 @@ class JudgeActions(StudioBase):
     # the judge's backend and its slots live on the engine's loop and are touched only there
     _judge_backend: Backend | None = None
     _judge_lock: asyncio.Lock | None = None
-    _judge_slots: asyncio.Semaphore | None = None
+    _judge_limit: AdaptiveLimit | None = None
     _owns_judge_backend = False
 
     def init_judge(self) -> None:
@@ -149,7 +156,10 @@ class JudgeActions(StudioBase):
         self.judge_desk.failed.pop(c.id, None)
         self.judge_desk.partial[c.id] = ""
         # a copy: the studio may change its candidate while the judge reads this one
-        future = self.engine_thread.submit(self._rate(replace(c), self.settings))
+        engine = self.engine  # set while a run goes on
+        shared = (engine.ctx.limiter if engine is not None and same_server(self.settings)
+                  else None)
+        future = self.engine_thread.submit(self._rate(replace(c), self.settings, shared))
         self._judge_futures.add(future)
         future.add_done_callback(self._judge_futures.discard)
 
@@ -161,28 +171,30 @@ class JudgeActions(StudioBase):
         self.judge_candidate(c, auto=False)
         self.scores.show(c)
 
-    async def _backend(self, settings: Settings) -> tuple[Backend, asyncio.Semaphore]:
-        """The judge's backend and slots (on the engine's loop): the generator's when
-        ``[judge]`` names no server or model of its own, else one opened for the judge."""
+    async def _backend(self, settings: Settings) -> tuple[Backend, AdaptiveLimit]:
+        """The judge's backend and its request limit (on the engine's loop): the
+        generator's backend when ``[judge]`` names no server or model of its own, else
+        one opened for the judge; an AIMD limit of ``[judge] concurrency``."""
         if self._judge_lock is None:
             self._judge_lock = asyncio.Lock()
-            self._judge_slots = asyncio.Semaphore(settings.judge.concurrency)
+            self._judge_limit = AdaptiveLimit(settings.judge.concurrency)
         async with self._judge_lock:
             if self._judge_backend is None:
-                j = settings.judge
-                same = not (j.backend or j.model or j.host or j.base_url)
-                if same and self.backend is not None:
+                if same_server(settings) and self.backend is not None:
                     self._judge_backend = self.backend
                 else:
                     from synthstudio.judge.server import open_judge_backend
 
                     self._judge_backend, _why = await open_judge_backend(settings)
                     self._owns_judge_backend = True
-        assert self._judge_slots is not None
-        return self._judge_backend, self._judge_slots
+        assert self._judge_limit is not None
+        return self._judge_backend, self._judge_limit
 
-    async def _rate(self, c: Candidate, settings: Settings) -> None:
-        """One rating, on the engine's loop: stream, then save on the pool thread."""
+    async def _rate(self, c: Candidate, settings: Settings,
+                    shared: AdaptiveLimit | None) -> None:
+        """One rating, on the engine's loop: stream, then save on the pool thread.
+        ``shared``: the running engine's request limit, when the judge uses its server
+        (a server's overload then slows both, as one)."""
         from synthstudio.judge.rater import Judge
         from synthstudio.judge.rubric import load_rubric
 
@@ -195,10 +207,9 @@ class JudgeActions(StudioBase):
                 self.post_message(JudgeStreamed(cid, "".join(text)))
 
         try:
-            backend, slots = await self._backend(settings)
+            backend, own = await self._backend(settings)
             judge = Judge(backend, settings.judge, load_rubric(settings.judge.rubric))
-            async with slots:
-                score = await judge.rate(c, on_chunk=on_chunk)
+            score = await judge.rate(c, on_chunk=on_chunk, limiter=shared or own)
         except SynthError as err:
             self.post_message(JudgeScored(cid, error=err.full()))
             return
