@@ -9,7 +9,7 @@ from synthstudio.tui.screens.confirm import AskScreen
 from synthstudio.tui.screens.edit import EditScreen
 from synthstudio.tui.screens.prompt import PromptScreen
 from tests.fakes import Reply
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, make_app, wait_for
 
 SIZE = (100, 30)
 

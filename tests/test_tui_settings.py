@@ -12,7 +12,7 @@ from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.settings import SettingsScreen
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, make_app, wait_for
 
 SIZE = (100, 30)
 

@@ -39,20 +39,29 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_generate)
 
 
-def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    settings = load_settings(args)
-    for attr, field in (("backend", "backend"), ("model", "model"), ("host", "ollama_host"),
-                        ("base_url", "openai_base_url"), ("temperature", "temperature"),
-                        ("seed", "seed")):
+#: command-line options that set a setting: (argparse dest, setting, flag)
+OVERRIDES = (("backend", "backend", "--backend"), ("model", "model", "--model"),
+             ("host", "ollama_host", "--host"), ("base_url", "openai_base_url", "--base-url"),
+             ("temperature", "temperature", "--temperature"), ("seed", "seed", "--seed"))
+
+
+def settings_from_args(args: argparse.Namespace,  # type: ignore[no-untyped-def]
+                       warnings: list[str] | None = None):
+    """The config's settings with the command line's options over them, each validated by
+    the config's rules (a bad value names its flag)."""
+    settings = load_settings(args, warnings)
+    for attr, field, flag in OVERRIDES:
         value = getattr(args, attr, None)
         if value is not None:
-            setattr(settings, field, value)
+            settings.override(field, value, flag)
     return settings
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise InputError("must be at least 1", field="--count")
+    if args.max_requests is not None and args.max_requests < 1:
+        raise InputError("must be at least 1", field="--max-requests")
     settings = settings_from_args(args)
     return asyncio.run(_generate(args, settings))
 

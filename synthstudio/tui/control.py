@@ -168,6 +168,10 @@ class RunControl(StudioBase):
         elif isinstance(event, CandidateReady):
             self.post_message(CandidateArrived(event.candidate))
         elif isinstance(event, Status):
+            # the status bar changes here, in the engine's order, as set_connected above
+            # does: a queued change could land after the reconnection and stay red
+            if event.kind in UNREACHABLE_KINDS:
+                self.status.set_disconnected(event.text)
             self.post_message(EngineStatus(event.text, event.level, event.kind))
 
     def on_candidate_arrived(self, event: CandidateArrived) -> None:
@@ -196,8 +200,6 @@ class RunControl(StudioBase):
             return
         severity = {"error": "error", "warning": "warning"}.get(event.level, "information")
         self.notify(event.text, severity=severity)  # type: ignore[arg-type]
-        if event.kind in UNREACHABLE_KINDS:
-            self.status.set_disconnected(event.text)
 
     def on_request_ended(self, event: RequestEnded) -> None:
         if not self.ui_ready():
