@@ -22,7 +22,7 @@ the gpt turn (sharegpt) or the record (alpaca). Items a format cannot express (a
 item in ``self-instruct``, a self-instruct item without instances in a chat format) are
 skipped and counted. ``with_provenance`` adds a ``"provenance"`` object to every line.
 
-Lines are rendered inside SQLite (:mod:`synthstudio.export_sql`), in id order, a batch of
+Lines are rendered inside SQLite (:mod:`synthstudio.store.export_query`), in id order, a batch of
 ids at a time on reader threads, so memory stays bounded and a 1M-item pool streams fast;
 :func:`candidate_rows` is the same mapping in Python for one item (previews, tests).
 Writing is atomic (:func:`synthstudio.fileio.atomic_writer`): a temporary file beside the
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,11 +41,19 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
-from synthstudio.errors import InputError, StoreError
-from synthstudio.export_sql import WS, Row, T, as_is, build_query, filters, read_batches
+from synthstudio.errors import InputError
 from synthstudio.fileio import atomic_writer
 from synthstudio.records import STATUSES, Candidate
 from synthstudio.store import Pool
+from synthstudio.store.export_query import (
+    WS,
+    Row,
+    T,
+    as_is,
+    build_query,
+    count_by_recipe,
+    export_batches,
+)
 
 FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
 REASONING_STYLES = ("think", "field")
@@ -71,7 +78,7 @@ class ExportSummary:
         return sum(self.items_by_recipe.values())
 
 
-# -- one item to training rows (the reference; export_sql renders the same in SQL) ------
+# -- one item to training rows (the reference; export_query renders the same in SQL) ----
 
 def textbook_prompt(meta: dict[str, Any], fallback: str = "") -> str:
     """``Write a {style} about {topic} for {audience}.``, leaving out what is missing."""
@@ -205,17 +212,7 @@ def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
                               with_provenance=with_provenance,
                               status=None if status == "all" else status, recipe=recipe,
                               since=since, until=until)
-    if str(pool.path) == ":memory:":  # no second connection possible: read in place
-        whole = {**params, "lo": -1, "hi": 1 << 62}
-        return iter([post(pool.conn.execute(sql, whole).fetchall())])
-
-    def guarded() -> Iterator[T]:
-        try:
-            yield from read_batches(pool.path, sql, params, post=post)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Cannot read the pool {pool.path}: {exc}.") from exc
-
-    return guarded()
+    return export_batches(pool, sql, params, post=post)
 
 
 def export_lines(pool: Pool, fmt: str, *, status: str | None = "accepted",
@@ -233,15 +230,6 @@ def export_lines(pool: Pool, fmt: str, *, status: str | None = "accepted",
 def export_rows(pool: Pool, fmt: str, **options: Any) -> Iterator[dict[str, Any]]:
     """The lines :func:`export` would write, as dicts (same options as :func:`export`)."""
     return (json.loads(line) for _id, _rec, line in export_lines(pool, fmt, **options))
-
-
-def _matching(pool: Pool, status: str | None, recipe: str | None, since: str | None,
-              until: str | None) -> Counter[str]:
-    where, params = filters(status, recipe, since, until)
-    sql = "SELECT recipe, count(*) AS n FROM candidates"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return Counter(dict(pool.conn.execute(sql + " GROUP BY recipe", params).fetchall()))
 
 
 # -- writing -------------------------------------------------------------------------
@@ -280,6 +268,6 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "acce
             by_recipe.update(lines_by_recipe)
             items.update(items_by_recipe)
     st = None if status == "all" else status
-    skipped = _matching(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until) - items
+    skipped = count_by_recipe(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until) - items
     return ExportSummary(rows=rows, by_recipe=dict(by_recipe), path=Path(path),
                          items_by_recipe=dict(items), skipped=dict(skipped))

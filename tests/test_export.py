@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import synthstudio.export as ex
-import synthstudio.export_sql as exsql
+import synthstudio.store.export_query as exsql
 from synthstudio.cli import main
 from synthstudio.errors import InputError
 from synthstudio.export import candidate_rows, export, export_rows, parse_when
@@ -220,7 +220,7 @@ def _exploding(real):
 
 def test_failure_mid_write_leaves_nothing(pool, tmp_path, monkeypatch):
     monkeypatch.setattr(exsql, "BATCH", 2)
-    monkeypatch.setattr(ex, "read_batches", _exploding(exsql.read_batches))
+    monkeypatch.setattr(exsql, "read_batches", _exploding(exsql.read_batches))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(Boom):
@@ -234,7 +234,7 @@ def test_failure_keeps_existing_target(pool, tmp_path, monkeypatch):
     target = out_dir / "a.jsonl"
     target.write_text("old content\n", encoding="utf-8")
     monkeypatch.setattr(exsql, "BATCH", 2)
-    monkeypatch.setattr(ex, "read_batches", _exploding(exsql.read_batches))
+    monkeypatch.setattr(exsql, "read_batches", _exploding(exsql.read_batches))
     with pytest.raises(Boom):
         export(pool, "alpaca", target)
     assert target.read_text(encoding="utf-8") == "old content\n"
