@@ -29,7 +29,7 @@ class RunStatus(StrEnum):
 PROPOSED = ItemStatus.PROPOSED
 ACCEPTED = ItemStatus.ACCEPTED
 REJECTED = ItemStatus.REJECTED
-STATUSES: tuple[ItemStatus, ...] = tuple(ItemStatus)
+STATUSES: tuple[str, ...] = tuple(ItemStatus)
 #: runs that did not reach their target and can be resumed
 UNFINISHED_RUNS: tuple[RunStatus, ...] = (RunStatus.RUNNING, RunStatus.STOPPED)
 

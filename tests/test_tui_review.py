@@ -167,5 +167,5 @@ async def test_quit_during_generation_stops_the_run_and_keeps_accepted(tmp_path,
         await pilot.press("g")
         await wait_for(pilot, lambda: app.generation.buffer.chunks > 0)
         await pilot.press("q")
-    assert pool.get_run(1)["status"] == "stopped"
+    assert pool.get_run(1).status == "stopped"
     assert len(by_status(pool, ACCEPTED)) == 3

@@ -90,7 +90,7 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
             if resume_run is None:
                 console.print("No stopped or killed run to resume; starting a new one.")
             else:
-                args.recipe = resume_run["recipe"]
+                args.recipe = resume_run.recipe
         recipe_name = args.recipe or settings.recipe
         recipe = make_recipe(recipe_name)
     except BaseException:
@@ -125,7 +125,7 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
             task = progress.add_task(f"{recipe_name} · {backend.name}:{backend.model}",
                                      total=engine.target, info="")
             if resume_run:
-                done = pool.run_counts(int(resume_run["id"]))
+                done = pool.run_counts(resume_run.id)
                 progress.update(task, completed=done["proposed"] + done["accepted"])
             summary = await engine.run()
     finally:

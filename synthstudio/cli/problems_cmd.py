@@ -54,22 +54,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 cmd_import = import_command("problems", "problem", parse_problem)
 
 
-def _sample_counts(pool: Any) -> dict[int, tuple[int, int]]:
-    """problem id -> (samples, correct samples) of the reasoning recipe."""
-    out: dict[int, tuple[int, int]] = {}
-    for r in pool.query(
-            "SELECT json_extract(meta, '$.problem_id') AS pid, count(*) AS n, "
-            "sum(CASE WHEN json_extract(meta, '$.correct') THEN 1 ELSE 0 END) AS ok "
-            "FROM candidates WHERE recipe = 'reasoning' GROUP BY 1"):
-        if r["pid"] is not None:
-            out[int(r["pid"])] = (int(r["n"]), int(r["ok"] or 0))
-    return out
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
         rows = pool.list_rows("problems")
-        counts = _sample_counts(pool)
+        counts = pool.problem_samples()
     table = Table(expand=True)
     table.add_column("#", justify="right", style="dim")
     table.add_column("id", style="dim")

@@ -18,6 +18,7 @@ from synthstudio.records import (
     FilterResult,
 )
 from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_path, now
+from synthstudio.store.recipe_queries import RecipeQueries
 from synthstudio.store.runs_store import RunStore
 from synthstudio.store.seeds_store import ROW_COLUMNS, SeedStore
 
@@ -35,7 +36,7 @@ def _fts_phrase(search: str) -> str:
     return '"' + search.replace('"', '""') + '"'
 
 
-class Pool(SeedStore, RunStore):
+class Pool(SeedStore, RunStore, RecipeQueries):
     """A connection to one pool file, with everything stored in it."""
 
     # -- candidates -----------------------------------------------------------------

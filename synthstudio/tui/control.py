@@ -22,7 +22,7 @@ from synthstudio.events import (
     StreamChunk,
 )
 from synthstudio.recipes import make_recipe
-from synthstudio.records import ACCEPTED
+from synthstudio.records import ACCEPTED, Run
 from synthstudio.tui.base import StudioBase
 from synthstudio.tui.messages import (
     CandidateArrived,
@@ -57,10 +57,10 @@ class RunControl(StudioBase):
         run = self.resume_run
         if run is None:
             return
-        done = self.pool.run_counts(int(run["id"]))
+        done = self.pool.run_counts(run.id)
         made = done["proposed"] + done["accepted"]
-        self.notify(f"Run #{run['id']} ({run['recipe']}) stopped with {made} of "
-                    f"{run.get('target') or '?'} items. Press g to resume it, or pick "
+        self.notify(f"Run #{run.id} ({run.recipe}) stopped with {made} of "
+                    f"{run.target or '?'} items. Press g to resume it, or pick "
                     f"'New run' in the command palette (ctrl+p).", timeout=10)
 
     # -- start and stop -------------------------------------------------------------------
@@ -71,7 +71,7 @@ class RunControl(StudioBase):
     def action_new_run(self) -> None:
         self.start_run(None)
 
-    def start_run(self, resume: dict[str, Any] | None) -> None:
+    def start_run(self, resume: Run | None) -> None:
         if self.running:
             self.notify("A run is going: space pauses, Escape cancels the request, "
                         "x stops the run.")
@@ -79,7 +79,7 @@ class RunControl(StudioBase):
         if self.backend is None:
             self.notify("No model is connected yet; see the status bar.", severity="error")
             return
-        name = str(resume["recipe"]) if resume else self.settings.recipe
+        name = resume.recipe if resume else self.settings.recipe
         try:
             recipe = make_recipe(name)
         except SynthError as err:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from synthstudio.recipes.base import Recipe
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, ItemStatus
 from synthstudio.store import Pool
 
 QUEUE_LIMIT = 2000
@@ -89,7 +89,7 @@ class Curator:
             raise ValueError("the candidate is not stored")
         old = c.status
         self.pool.set_status(c.id, status, reason)
-        c.status, c.reason = status, reason
+        c.status, c.reason = ItemStatus(status), reason
         self._changed(c, old)
         if self.wants(c):
             if self.index_of(c) is None:
