@@ -56,7 +56,7 @@ cmd_import = import_command("problems", "problem", parse_problem)
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
-        rows = pool.list_rows("problems")
+        rows = pool.problems()
         counts = pool.problem_samples()
     table = Table(expand=True)
     table.add_column("#", justify="right", style="dim")
@@ -66,10 +66,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     table.add_column("answer")
     table.add_column("samples", justify="right")
     for r in rows:
-        n, ok = counts.get(r["id"], (0, 0))
-        table.add_row(str(r["id"]), escape(inert(r["key"] or "")),
-                      escape(inert(r["kind"] or "")), escape(inert(short(r["problem"]))),
-                      escape(inert(short(r["answer"], 20))), f"{ok}/{n}" if n else "")
+        n, ok = counts.get(r.id or 0, (0, 0))
+        table.add_row(str(r.id), escape(inert(r.key)), escape(inert(r.kind)),
+                      escape(inert(short(r.problem))), escape(inert(short(r.answer, 20))),
+                      f"{ok}/{n}" if n else "")
     console.print(table)
     console.print(f"{len(rows)} problems.")
     return 0
@@ -77,9 +77,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
-        rows = [{"id": r["key"] or f"problem_{r['id']}", "problem": r["problem"],
-                 "answer": r["answer"], "kind": r["kind"] or ""}
-                for r in pool.list_rows("problems")]
+        rows = [{"id": r.key or f"problem_{r.id}", "problem": r.problem, "answer": r.answer,
+                 "kind": r.kind} for r in pool.problems()]
     n = write_jsonl(rows, args.output)
     if args.output:
         console.print(f"Wrote {n} problems to {escape(str(args.output))}.")
