@@ -43,7 +43,7 @@ from typing import Any, cast
 
 from synthstudio.errors import InputError
 from synthstudio.fileio import atomic_writer
-from synthstudio.records import STATUSES, Candidate
+from synthstudio.records import ACCEPTED, STATUSES, Candidate
 from synthstudio.store import Pool
 from synthstudio.store.export_query import (
     WS,
@@ -215,7 +215,7 @@ def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
     return export_batches(pool, sql, params, post=post)
 
 
-def export_lines(pool: Pool, fmt: str, *, status: str | None = "accepted",
+def export_lines(pool: Pool, fmt: str, *, status: str | None = ACCEPTED,
                  recipe: str | None = None, since: str | None = None,
                  until: str | None = None, with_provenance: bool = False,
                  reasoning_style: str = "think", system: str = "",
@@ -243,7 +243,7 @@ def _encoded(batch: list[Row]) -> tuple[bytes, int, Counter[str], Counter[str]]:
             Counter(map(_RECIPE, set(map(_ID_RECIPE, batch)))))
 
 
-def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "accepted",
+def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEPTED,
            recipe: str | None = None, since: str | None = None, until: str | None = None,
            with_provenance: bool = False, reasoning_style: str = "think",
            system: str = "") -> ExportSummary:

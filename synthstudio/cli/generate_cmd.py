@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console, console_err, load_settings, open_pool
 from synthstudio.errors import InputError
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 from synthstudio.sanitize import inert
 
 
@@ -107,10 +108,10 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
     def on_event(event: object) -> None:
         if isinstance(event, CandidateReady):
             c = event.candidate
-            if c.status == "rejected":
+            if c.status == REJECTED:
                 progress.update(task, info=f"rejected: {c.reason}")
                 return
-            word = "accepted" if c.status == "accepted" else "proposed"
+            word = str(c.status)
             progress.console.print(f"{word} #{c.id}: {escape(inert(c.title[:100]))}")
             progress.update(task, advance=1, info="")
         elif isinstance(event, Status):
@@ -126,7 +127,7 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
                                      total=engine.target, info="")
             if resume_run:
                 done = pool.run_counts(resume_run.id)
-                progress.update(task, completed=done["proposed"] + done["accepted"])
+                progress.update(task, completed=done[PROPOSED] + done[ACCEPTED])
             summary = await engine.run()
     finally:
         await backend.aclose()
@@ -135,8 +136,8 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
     console.print(
         f"Run {summary.run_id}: {summary.produced} passed the filters "
         f"({summary.accepted} accepted), {summary.rejected} filtered out, "
-        f"{summary.requests} steps. Pool: {counts['accepted']} accepted, "
-        f"{counts['proposed']} proposed, {counts['rejected']} rejected.")
+        f"{summary.requests} steps. Pool: {counts[ACCEPTED]} accepted, "
+        f"{counts[PROPOSED]} proposed, {counts[REJECTED]} rejected.")
     if summary.status == "failed":  # an error: on stderr, like every other command's
         console_err.print(f"[bold red]error:[/] {escape(inert(summary.message))}",
                           soft_wrap=True)

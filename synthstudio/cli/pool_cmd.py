@@ -12,7 +12,7 @@ from rich.table import Table
 
 from synthstudio.cli.common import console, open_pool
 from synthstudio.errors import InputError
-from synthstudio.records import STATUSES
+from synthstudio.records import ACCEPTED, REJECTED, STATUSES
 from synthstudio.sanitize import inert
 
 
@@ -141,8 +141,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    status = "accepted" if args.action == "accept" else "rejected"
-    reason = "" if status == "accepted" else ("user: " + args.reason if args.reason else "user")
+    status = ACCEPTED if args.action == "accept" else REJECTED
+    reason = "" if status == ACCEPTED else ("user: " + args.reason if args.reason else "user")
     with open_pool(args) as pool:
         for cid in args.ids:
             if pool.get_candidate(cid) is None:

@@ -22,7 +22,7 @@ from synthstudio.events import (
     StreamChunk,
 )
 from synthstudio.recipes import make_recipe
-from synthstudio.records import ACCEPTED, Run
+from synthstudio.records import ACCEPTED, PROPOSED, Run
 from synthstudio.tui.base import StudioBase
 from synthstudio.tui.messages import (
     CandidateArrived,
@@ -58,7 +58,7 @@ class RunControl(StudioBase):
         if run is None:
             return
         done = self.pool.run_counts(run.id)
-        made = done["proposed"] + done["accepted"]
+        made = done[PROPOSED] + done[ACCEPTED]
         self.notify(f"Run #{run.id} ({run.recipe}) stopped with {made} of "
                     f"{run.target or '?'} items. Press g to resume it, or pick "
                     f"'New run' in the command palette (ctrl+p).", timeout=10)

@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from synthstudio.records import ACCEPTED, Candidate
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.messages import CandidateFocused
@@ -25,9 +25,9 @@ def counts_line(pool: Pool) -> Content:
     """Accepted, proposed and rejected counts, the rejections by their main reasons."""
     counts = pool.counts()
     parts: list[str | tuple[str, str]] = [
-        (f"✓ {counts['accepted']} accepted", "bold $success"), "  ",
-        (f"● {counts['proposed']} proposed", "bold"), "  ",
-        (f"✗ {counts['rejected']} rejected", "bold $error"),
+        (f"✓ {counts[ACCEPTED]} accepted", "bold $success"), "  ",
+        (f"● {counts[PROPOSED]} proposed", "bold"), "  ",
+        (f"✗ {counts[REJECTED]} rejected", "bold $error"),
     ]
     reasons = pool.rejection_reasons()
     if reasons:
