@@ -96,3 +96,38 @@ def test_new_items_keep_provenance_beside_them(pool):
     again = pool.candidates()[0]
     assert (again.prompt, again.raw_output, again.provenance) == (c.prompt, "raw",
                                                                   c.provenance)
+
+
+def _dump(path: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(str(path))
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_pool_written_by_the_code_before_keeps_every_byte(tmp_path):
+    """``tests/data/pool-schema3.db`` was written by ``Pool`` at schema 3 (the code before
+    the side table): escapes, NUL, U+2028, CJK, 20 kB fields, a run and instances."""
+    path = tmp_path / "pool.db"
+    path.write_bytes((Path(__file__).parent / "data" / "pool-schema3.db").read_bytes())
+    before = _dump(path, f"SELECT {', '.join(OLD_COLUMNS)} FROM candidates ORDER BY id")
+    others = {t: _dump(path, f"SELECT * FROM {t} ORDER BY id")
+              for t in ("runs", "instances", "seeds", "topics", "problems")}
+    assert _dump(path, "PRAGMA user_version") == [(3,)] and len(before) == 3
+    with Pool(path) as pool:
+        assert pool.integrity_check() == "ok"
+        shown = [pool.get_candidate(int(str(row[0]))) for row in before]
+    kept = [c for c in OLD_COLUMNS if c not in PROVENANCE_COLUMNS]
+    after = _dump(path, f"SELECT {', '.join(f'c.{c}' for c in kept)}, "
+                        f"{', '.join(f'p.{c}' for c in PROVENANCE_COLUMNS)} FROM candidates "
+                        "AS c JOIN candidate_provenance AS p ON p.candidate_id = c.id "
+                        "ORDER BY c.id")
+    order = kept + list(PROVENANCE_COLUMNS)
+    assert [tuple(dict(zip(OLD_COLUMNS, row, strict=True))[c] for c in order)
+            for row in before] == after
+    assert {t: _dump(path, f"SELECT * FROM {t} ORDER BY id") for t in others} == others
+    first = shown[0]
+    assert first is not None and "\x1b[31mred" in first.raw_output
+    assert first.provenance["requests"][0]["raw"] == "ü \u2028 \x00 nul"
+    assert shown[1] is not None and len(shown[1].raw_output) == 20000
