@@ -4,8 +4,9 @@ Usage: ``python benchmarks/bench_export.py [--big] [--db PATH] [--formats F,...]
 [--runs N]``: a 100,000-item pool by default, 1,000,000 with ``--big`` (built once with
 ``make_pool`` under ``benchmarks/data/``, then reused). Each format runs ``--runs`` times
 (default 5) and every run is printed: wall time of the whole ``export`` call (a user's
-``synthstudio export`` minus start-up), lines a second, and the bytes the process read
-(``rchar``: what SQLite asked of the file, page cache or not).
+``synthstudio export`` minus start-up), lines a second, the CPU time of all threads (lines
+per CPU-second hardly depends on how busy the machine is; wall time does), and the bytes
+the process read (``rchar``: what SQLite asked of the file, page cache or not).
 
 Baseline, measured in the same process just before each format: writing the same bytes
 (the export's own output, held in memory) to a new file through the same atomic writer.
@@ -75,15 +76,16 @@ def main(argv: list[str] | None = None) -> int:
             label = fmt + (" +provenance" if prov else "")
             rates = []
             for run in range(1, max(1, args.runs) + 1):
-                r0, t = read_bytes(), time.perf_counter()
+                r0, t, cpu0 = read_bytes(), time.perf_counter(), time.process_time()
                 s = export(pool, fmt, out, with_provenance=prov)
-                wall = time.perf_counter() - t
+                wall, cpu = time.perf_counter() - t, time.process_time() - cpu0
                 read_mb = (read_bytes() - r0) / 1e6
                 base = baseline(out.read_bytes(), out_dir / "baseline.jsonl")
                 rate = s.rows / wall if wall else 0.0
                 rates.append(rate)
                 print(f"{label:20} run {run}: {s.rows:>9} lines {out.stat().st_size / 1e6:7.1f} MB"
-                      f" {wall:6.2f} s {rate:>10,.0f} lines/s  read {read_mb:7.1f} MB"
+                      f" {wall:6.2f} s {rate:>10,.0f} lines/s  {cpu:6.2f} s CPU"
+                      f" ({s.rows / cpu if cpu else 0:>9,.0f} lines/CPU-s)  read {read_mb:7.1f} MB"
                       f"  {wall / base if base else 0:5.1f} x baseline ({base:.2f} s)",
                       flush=True)
             if not prov:

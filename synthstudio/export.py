@@ -46,8 +46,9 @@ from synthstudio.fileio import atomic_writer
 from synthstudio.records import ACCEPTED, STATUSES, Candidate
 from synthstudio.store import Pool
 from synthstudio.store.export_query import (
+    LEAN_RECIPES,
     WS,
-    Row,
+    LeanRow,
     T,
     as_is,
     build_query,
@@ -59,7 +60,7 @@ FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
 REASONING_STYLES = ("think", "field")
 #: formats that take only one recipe
 ONLY_RECIPE = {"self-instruct": "self-instruct", "textbook": "textbook"}
-_LINE, _RECIPE, _ID_RECIPE = itemgetter(2), itemgetter(1), itemgetter(0, 1)
+_LINE, _KIND = itemgetter(0), itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -203,15 +204,16 @@ def _check(fmt: str, status: str | None, recipe: str | None, style: str) -> str 
 
 def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
              since: str | None, until: str | None, with_provenance: bool,
-             reasoning_style: str, system: str,
-             post: Callable[[list[Row]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
+             reasoning_style: str, system: str, lean: bool = False,
+             post: Callable[[list[Any]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
     """Check the options now (an ``InputError`` before any file is touched), then stream
-    ``post(rows)`` for batches of ``(candidate id, recipe, JSON line)`` rows, in id order."""
+    ``post(rows)`` for batches of ``(candidate id, recipe, JSON line)`` rows (or
+    :data:`LeanRow` with ``lean``), in id order."""
     recipe = _check(fmt, status, recipe, reasoning_style)
     sql, params = build_query(fmt, style=reasoning_style, system=system,
                               with_provenance=with_provenance,
                               status=None if status == "all" else status, recipe=recipe,
-                              since=since, until=until)
+                              since=since, until=until, lean=lean)
     return export_batches(pool, sql, params, post=post)
 
 
@@ -234,13 +236,25 @@ def export_rows(pool: Pool, fmt: str, **options: Any) -> Iterator[dict[str, Any]
 
 # -- writing -------------------------------------------------------------------------
 
-def _encoded(batch: list[Row]) -> tuple[bytes, int, Counter[str], Counter[str]]:
+def _encoded(batch: list[LeanRow]) -> tuple[bytes, int, Counter[str], Counter[str]]:
     """A batch as UTF-8 lines, with its lines and items by recipe."""
     if not batch:
         return b"", 0, Counter(), Counter()
     data = b"\n".join(map(_LINE, batch)) + b"\n"
-    return (data, len(batch), Counter(map(_RECIPE, batch)),
-            Counter(map(_RECIPE, set(map(_ID_RECIPE, batch)))))
+    lines: Counter[str] = Counter()
+    items: Counter[str] = Counter()
+    for kind, n in Counter(map(_KIND, batch)).items():
+        recipe, first = divmod(kind, 2)
+        if recipe < len(LEAN_RECIPES):
+            lines[LEAN_RECIPES[recipe]] += n
+            if first:
+                items[LEAN_RECIPES[recipe]] += n
+        else:  # a recipe without a number: named on each row (rare)
+            for _line, k, name in batch:
+                if k == kind and name is not None:
+                    lines[name] += 1
+                    items[name] += first
+    return data, len(batch), lines, items
 
 
 def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEPTED,
@@ -258,7 +272,7 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
     rows = 0
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
-                       system=system, post=_encoded)
+                       system=system, lean=True, post=_encoded)
     with atomic_writer(path) as fh:
         # bytes encoded on the reader threads go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer

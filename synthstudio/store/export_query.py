@@ -25,6 +25,10 @@ from synthstudio.store.connection import PoolBase
 
 #: (candidate id, recipe, the JSON line as UTF-8 bytes, straight from SQLite)
 Row = tuple[int, str, bytes]
+#: (the JSON line, kind, other recipe): kind is ``2 * index in LEAN_RECIPES + first``
+#: (``first`` 1 on an item's first line); other recipes are kind ``2 * len(LEAN_RECIPES)
+#: + first`` and named in the third column (None otherwise)
+LeanRow = tuple[bytes, int, str | None]
 T = TypeVar("T")
 #: ids per query; each query renders the lines of up to this many items
 BATCH = 5000
@@ -153,12 +157,29 @@ def filters(status: str | None = None, recipe: str | None = None, since: str | N
     return where, params
 
 
+#: recipes a :data:`LeanRow` names by number: kind ``2 * index + first``
+LEAN_RECIPES = ("self-instruct", "textbook", "reasoning")
+_OTHER_KIND = 2 * len(LEAN_RECIPES)
+
+
+def _lean_columns(per_instance: bool) -> str:
+    """The kind and other-recipe columns of a :data:`LeanRow`. Small integers and NULL cost
+    Python no allocation per row, unlike an id and a recipe string."""
+    known = ", ".join(f"'{r}'" for r in LEAN_RECIPES)
+    kind = ("(CASE c.recipe " + " ".join(f"WHEN '{r}' THEN {2 * n}"
+                                        for n, r in enumerate(LEAN_RECIPES))
+            + f" ELSE {_OTHER_KIND} END)")
+    # the first line of an item: its only line, or its first instance (idx counts from 0)
+    first = "(coalesce(i.idx, 0) = 0)" if per_instance else "1"
+    return f"{kind} + {first}, CASE WHEN c.recipe IN ({known}) THEN NULL ELSE c.recipe END"
+
+
 def build_query(fmt: str, *, style: str = "think", system: str = "",
                 with_provenance: bool = False, status: str | None = None,
                 recipe: str | None = None, since: str | None = None,
-                until: str | None = None) -> tuple[str, dict[str, Any]]:
+                until: str | None = None, lean: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
-    Rows are :data:`Row`."""
+    Rows are :data:`Row`, or :data:`LeanRow` with ``lean``."""
     expr, per_instance = row_expr(fmt, style, bool(system))
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
@@ -177,11 +198,12 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
     inner = (f"SELECT k.id AS id, recipe, status, reason, instruction, is_classification, "
              f"text, thinking, answer, {_valid('meta', '{}')} AS m{extra} "
              f"FROM {table}{join} WHERE {' AND '.join(where)}")
+    head = f"{expr}, {_lean_columns(per_instance)}" if lean else f"c.id, c.recipe, {expr}"
     if per_instance:
-        return (f"SELECT c.id, c.recipe, {expr} FROM ({inner}) AS c LEFT JOIN instances AS i "
+        return (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
                 f"ON i.candidate_id = c.id AND {_INSTANCED} "
                 f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY c.id, i.idx", params)
-    return f"SELECT c.id, c.recipe, {expr} FROM ({inner}) AS c ORDER BY c.id", params
+    return f"SELECT {head} FROM ({inner}) AS c ORDER BY c.id", params
 
 
 def as_is(rows: list[Row]) -> list[Row]:
