@@ -131,3 +131,14 @@ def test_a_pool_written_by_the_code_before_keeps_every_byte(tmp_path):
     assert first is not None and "\x1b[31mred" in first.raw_output
     assert first.provenance["requests"][0]["raw"] == "ü \u2028 \x00 nul"
     assert shown[1] is not None and len(shown[1].raw_output) == 20000
+
+
+def test_statuses_read_back_as_enums(pool):
+    from synthstudio.records import ItemStatus
+
+    cid = pool.add_candidate(Candidate(recipe="textbook", text="t", status=ItemStatus.ACCEPTED))
+    c = pool.get_candidate(cid)
+    assert c is not None and c.status is ItemStatus.ACCEPTED and c.status == "accepted"
+    with pool.transaction() as conn:  # written by some later version
+        conn.execute("UPDATE candidates SET status = 'archived' WHERE id = ?", (cid,))
+    assert pool.get_candidate(cid).status is ItemStatus.PROPOSED  # type: ignore[union-attr]

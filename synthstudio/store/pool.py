@@ -16,6 +16,7 @@ from synthstudio.records import (
     STATUSES,
     Candidate,
     FilterResult,
+    ItemStatus,
 )
 from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_path, now
 from synthstudio.store.recipe_queries import RecipeQueries
@@ -29,6 +30,15 @@ __all__ = ["Pool", "PoolBase", "ROW_COLUMNS", "default_db_path", "now"]
 _PROVENANCE_COLS = "p.prompt, p.raw_output, p.provenance"
 _PROVENANCE_JOIN = "LEFT JOIN candidate_provenance AS p ON p.candidate_id = c.id"
 _WITH_PROVENANCE = f"SELECT c.*, {_PROVENANCE_COLS} FROM candidates AS c {_PROVENANCE_JOIN}"
+
+
+def _status(value: str | None) -> ItemStatus:
+    """A stored status as the enum (a value this version does not know reads as proposed:
+    shown for review, never exported as accepted)."""
+    try:
+        return ItemStatus(value or "")
+    except ValueError:
+        return ItemStatus.PROPOSED
 
 
 def _fts_phrase(search: str) -> str:
@@ -113,7 +123,8 @@ class Pool(SeedStore, RunStore, RecipeQueries):
                 instances=inst.get(r["id"], []),
                 is_classification=None if ic is None else bool(ic),
                 text=r["text"] or "", thinking=r["thinking"] or "", answer=r["answer"] or "",
-                meta=_loads(r["meta"], {}), status=r["status"], reason=r["reason"] or "",
+                meta=_loads(r["meta"], {}), status=_status(r["status"]),
+                reason=r["reason"] or "",
                 scores=[FilterResult.from_dict(d) for d in _loads(r["scores"], [])
                         if isinstance(d, dict)],
                 prompt=_loads(r.get("prompt"), []), raw_output=r.get("raw_output") or "",
