@@ -49,11 +49,12 @@ def load_settings(args: argparse.Namespace,  # type: ignore[no-untyped-def]
     from synthstudio.config import load_settings as _load
 
     shown: list[str] = [] if warnings is None else warnings
-    settings = _load(config_path(args), warnings=shown)
-    if warnings is None:
-        for line in shown:
-            console_err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
-    return settings
+    try:
+        return _load(config_path(args), warnings=shown)
+    finally:  # a typo may be why a value is missing: warn before any error, too
+        if warnings is None:
+            for line in shown:
+                console_err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
 
 
 def run_command(func: Callable[[argparse.Namespace], int | None],
