@@ -53,8 +53,11 @@ def load_settings(args: argparse.Namespace,  # type: ignore[no-untyped-def]
         return _load(config_path(args), warnings=shown)
     finally:  # a typo may be why a value is missing: warn before any error, too
         if warnings is None:
+            from synthstudio.sanitize import inert
+
             for line in shown:
-                console_err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+                console_err.print(f"[yellow]warning:[/] {escape(inert(line))}",
+                                  soft_wrap=True)
 
 
 def run_command(func: Callable[[argparse.Namespace], int | None],
