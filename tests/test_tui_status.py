@@ -24,11 +24,21 @@ async def test_status_bar_shows_a_lost_server_and_its_return(tmp_path, pool):
     app.engine_kwargs = {"backoff_base_s": 0.3}
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: left(app).startswith("●"))
+        # every line the bar shows, in order: the red one may last less than a poll
+        shown: list[str] = []
+        update = app.status._left
+
+        def record(content):  # type: ignore[no-untyped-def]
+            update(content)
+            shown.append(left(app))
+
+        app.status._left = record  # type: ignore[method-assign]
         await pilot.press("g")
-        await wait_for(pilot, lambda: left(app).startswith("✗"))
-        assert "not running" in left(app)
-        await wait_for(pilot, lambda: left(app).startswith("●"))
         await wait_for(pilot, lambda: not app.running, timeout=20)
+        down = [i for i, line in enumerate(shown) if line.startswith("✗")]
+        assert down and "not running" in shown[down[0]]
+        assert any(line.startswith("●") for line in shown[down[0]:])
+        assert left(app).startswith("●")
     assert pool.counts()["proposed"] == 1
 
 
