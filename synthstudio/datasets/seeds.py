@@ -171,9 +171,7 @@ def read_shipped(name: str) -> list[dict[str, Any]]:
 
 def ensure_default_seeds(pool: Pool) -> bool:
     """On first start of an empty pool, load the shipped seeds, topics and problems."""
-    fresh = not pool.query("SELECT 1 FROM seeds LIMIT 1") and not pool.query(
-        "SELECT 1 FROM runs LIMIT 1") and not pool.query("SELECT 1 FROM candidates LIMIT 1")
-    if not fresh:
+    if not pool.is_empty():
         return False
     folder = seeds_dir()
     with pool.transaction():

@@ -9,22 +9,47 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from synthstudio.backends.base import Backend, ChatRequest, Completion, GenOptions, Message
 from synthstudio.backends.collect import collect, with_retries
 from synthstudio.config import Settings
 from synthstudio.errors import BackendError
 from synthstudio.events import EventSink, RequestFinished, RequestStarted, Status, StreamChunk
-from synthstudio.store import Pool
+from synthstudio.records import Problem, SeedTask, Topic
+from synthstudio.store.recipe_queries import CoverageKey
+
+
+class RecipeStore(Protocol):
+    """What a recipe may read of the pool (a :class:`~synthstudio.store.Pool` is one).
+
+    Recipes only read: the engine stores what they make.
+    """
+
+    def list_seeds(self, search: str = "") -> list[SeedTask]: ...
+
+    def instructions(self, statuses: tuple[str, ...] = ...,
+                     recipe: str = ...) -> list[tuple[int, str]]: ...
+
+    def topics(self) -> list[Topic]: ...
+
+    def problems(self) -> list[Problem]: ...
+
+    def textbook_coverage(self) -> Counter[CoverageKey]: ...
+
+    def textbook_texts(self) -> Iterator[tuple[int, str]]: ...
+
+    def problem_samples(self) -> dict[int, tuple[int, int]]: ...
 
 
 @dataclass
 class Context:
     """Everything a recipe step needs; built by the engine."""
 
-    pool: Pool
+    pool: RecipeStore
     backend: Backend
     settings: Settings
     rng: random.Random

@@ -90,7 +90,8 @@ class PoolBase:
         except OSError as exc:
             raise StoreError(f"Cannot create the pool {self.path}: {exc.strerror}.") from exc
         self.conn = conn
-        self._lock = threading.RLock()
+        #: serialises use of :attr:`conn` between threads
+        self.lock = threading.RLock()
         self._depth = 0
 
     # -- plumbing -------------------------------------------------------------------
@@ -107,7 +108,7 @@ class PoolBase:
         return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
-        with self._lock:
+        with self.lock:
             self.conn.close()
 
     def __enter__(self) -> PoolBase:
@@ -119,7 +120,7 @@ class PoolBase:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write; nested calls join the outer transaction."""
-        with self._lock:
+        with self.lock:
             if self._depth:
                 self._depth += 1
                 try:
@@ -152,7 +153,7 @@ class PoolBase:
                          "Close the other synthstudio, then try again.")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        with self._lock:
+        with self.lock:
             cur = self.conn.execute(sql, tuple(params))
             cols = [d[0] for d in cur.description or ()]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
