@@ -142,3 +142,46 @@ def test_statuses_read_back_as_enums(pool):
     with pool.transaction() as conn:  # written by some later version
         conn.execute("UPDATE candidates SET status = 'archived' WHERE id = ?", (cid,))
     assert pool.get_candidate(cid).status is ItemStatus.PROPOSED  # type: ignore[union-attr]
+
+
+def test_an_imported_pool_keeps_its_sources_in_the_side_table(tmp_path):
+    """``tests/data/pool-schema3-imported.db`` was written at schema 3 by ``synthstudio
+    import --status accepted`` of main before schema 4 (two Alpaca lines, one with CJK,
+    U+2028 and a NUL, and a ShareGPT line): after the migration each item's source file,
+    line, index, format and original record sit in ``candidate_provenance``, the studio
+    and export read them back, and an import taken back removes them too."""
+    path = tmp_path / "pool.db"
+    path.write_bytes((Path(__file__).parent / "data" / "pool-schema3-imported.db").read_bytes())
+    before = _dump(path, "SELECT id, provenance FROM candidates ORDER BY id")
+    assert _dump(path, "PRAGMA user_version") == [(3,)] and len(before) == 3
+    with Pool(path) as pool:
+        assert pool.integrity_check() == "ok"
+        assert not pool.query("PRAGMA foreign_key_check")
+        side = [(r["candidate_id"], r["provenance"]) for r in pool.query(
+            "SELECT candidate_id, provenance FROM candidate_provenance ORDER BY candidate_id")]
+        assert side == before
+        items = pool.candidates(status="accepted")
+        sources = [c.provenance["source"] for c in items]
+        assert [(s["line"], s["index"], s["format"]) for s in sources] == [
+            (1, 0, "alpaca"), (2, 1, "alpaca"), (3, 2, "sharegpt")]
+        assert all(s["file"].endswith("in.jsonl") for s in sources)
+        assert items[1].provenance["original"]["input"] == "Hello\x00world"
+        assert "\u2028" in items[1].provenance["original"]["instruction"]
+        assert items[2].provenance["original"]["conversations"][1]["value"] == "4"
+        assert pool.delete_candidates([c.id for c in items if c.id is not None]) == 3
+        assert pool.query("SELECT count(*) AS n FROM candidate_provenance")[0]["n"] == 0
+        assert not pool.query("PRAGMA foreign_key_check")
+
+
+def test_tally_reads_counts_reasons_and_the_newest_id_together(pool):
+    """The studio's live count starts from ``tally`` (on the store's lock)."""
+    from synthstudio.records import ItemStatus
+
+    assert pool.tally() == ({"proposed": 0, "accepted": 0, "rejected": 0}, {}, 0)
+    for status, reason in ((ItemStatus.ACCEPTED, ""), (ItemStatus.REJECTED, "filter:x"),
+                           (ItemStatus.REJECTED, "filter:x"), (ItemStatus.PROPOSED, "")):
+        pool.add_candidate(Candidate(recipe="textbook", text="t", status=status,
+                                     reason=reason))
+    counts, reasons, last = pool.tally()
+    assert counts == {"proposed": 1, "accepted": 1, "rejected": 2}
+    assert reasons == {"filter:x": 2} and last == 4
