@@ -177,12 +177,12 @@ def ensure_default_seeds(pool: Pool) -> bool:
     with pool.transaction():
         if (folder / DEFAULT_SEEDS).is_file():
             import_seed_file(pool, folder / DEFAULT_SEEDS, source="default")
-        if not pool.list_rows("topics"):
+        if not pool.topics():
             rows = [{"topic": r.get("topic", ""), "field": r.get("field", ""),
                      "extract": r.get("extract", "")}
                     for r in read_shipped(DEFAULT_TOPICS) if r.get("topic")]
             pool.add_rows("topics", rows, "default")
-        if not pool.list_rows("problems"):
+        if not pool.problems():
             rows = [{"key": str(r.get("id", "")), "problem": r.get("problem", ""),
                      "answer": str(r.get("answer", "")), "kind": r.get("kind", "")}
                     for r in read_shipped(DEFAULT_PROBLEMS) if r.get("problem")]
