@@ -31,11 +31,14 @@ def apply_form(settings: Settings, form: dict[str, str]) -> Settings:
     count = int(_number(form["count"], "Items per run", 1, 100_000, integer=True))
     rouge = _number(form["rouge"], "ROUGE-L threshold", 0.0, 1.0)
     words = [w.strip() for w in form["blacklist"].split(",") if w.strip()]
+    concurrency = (int(_number(form["concurrency"], "Requests in flight", 1, 1024,
+                               integer=True)) if form.get("concurrency", "").strip() else None)
     si = settings.self_instruct.model_copy(update={"rouge_threshold": rouge,
                                                    "blacklist": words})
     return settings.model_copy(update={
         "recipe": form["recipe"], "backend": form["backend"], "model": form["model"].strip(),
         "temperature": temperature, "self_instruct": si, "count": count,
+        "concurrency": concurrency,
     })
 
 
@@ -65,6 +68,9 @@ class SettingsScreen(ModalScreen[Settings | None]):
                 yield Input(str(s.temperature), id="set-temperature", compact=True)
                 yield Label("Items per run")
                 yield Input(str(s.count), id="set-count", compact=True)
+                yield Label("Requests in flight")
+                yield Input(str(s.concurrency or ""), id="set-concurrency", compact=True,
+                            placeholder="backend default: 1 embedded, 4 Ollama, 8 OpenAI")
                 yield Label("ROUGE-L threshold")
                 yield Input(str(s.self_instruct.rouge_threshold), id="set-rouge",
                             compact=True)
@@ -85,6 +91,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
             "backend": str(self.query_one("#set-backend", Select).value),
             "model": val("model"), "temperature": val("temperature"), "count": val("count"),
             "rouge": val("rouge"), "blacklist": val("blacklist"),
+            "concurrency": val("concurrency"),
         }
 
     def action_save(self) -> None:
