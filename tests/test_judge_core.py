@@ -190,10 +190,38 @@ def test_an_old_pool_gains_the_scores_table(tmp_path):
         cid = _item(p)
     conn = sqlite3.connect(db)
     conn.execute("DROP TABLE judge_scores")
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute("PRAGMA user_version = 4")  # the schema before the judge's
     conn.commit()
     conn.close()
     with Pool(db) as p:
         assert p.ids_to_judge() == [cid]
         p.save_score(JudgeScore(cid, 3.0))
         assert p.get_score(cid).score == 3.0  # type: ignore[union-attr]
+
+
+def test_a_schema_3_pool_moves_its_provenance_then_gains_the_scores_table(tmp_path):
+    """A pool written before schema 4 goes through both migrations: its provenance moves
+    to candidate_provenance (schema 4), then judge_scores is made (schema 5), and
+    --source FILE finds the imported items through the moved provenance."""
+    import shutil
+    from pathlib import Path
+
+    from synthstudio.store import Pool
+    from synthstudio.store.schema import SCHEMA_VERSION
+
+    db = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "data" / "pool-schema3-imported.db", db)
+    with Pool(db) as p:
+        assert p.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        every = p.ids_to_judge(limit=100_000)
+        assert every and p.count_to_judge() == len(every)
+        rows = p.conn.execute(
+            "SELECT candidate_id, json_extract(provenance, '$.source.file') FROM "
+            "candidate_provenance WHERE json_valid(provenance) AND "
+            "json_extract(provenance, '$.source.file') IS NOT NULL").fetchall()
+        assert rows, "the fixture holds imported items"
+        source = rows[0][1]
+        from_file = sorted(cid for cid, f in rows if f == source)
+        assert p.ids_to_judge(source_file=source, limit=100_000) == from_file
+        p.save_score(JudgeScore(from_file[0], 4.0))
+        assert p.count_to_judge(source_file=source) == len(from_file) - 1

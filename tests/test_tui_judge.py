@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from synthstudio.config import Settings
 from synthstudio.records import ACCEPTED, PROPOSED, Candidate, FilterResult, Instance
 from tests.judge_standins import MODEL, JudgeOllama
-from tests.test_tui_kit import make_app, settled, wait_for
+from tests.tui_kit import make_app, settled, wait_for
 
 SIZE = (110, 32)
 
@@ -97,7 +97,7 @@ async def test_S_orders_the_queue_and_the_pool_by_score(tmp_path, pool):
 
 
 async def test_new_candidates_are_rated_when_the_judge_is_on(tmp_path, pool):
-    from tests.test_tui_kit import fill
+    from tests.tui_kit import fill
 
     fill(pool, candidates=False)
     with JudgeOllama() as ol:
@@ -196,7 +196,7 @@ async def test_a_judge_on_the_generators_server_shares_the_runs_request_limit(
     import synthstudio.engine
     from synthstudio.backends.aimd import AdaptiveLimit
     from synthstudio.judge.rater import Judge
-    from tests.test_tui_kit import fill
+    from tests.tui_kit import fill
 
     made: list[AdaptiveLimit] = []
 

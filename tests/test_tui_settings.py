@@ -12,7 +12,7 @@ from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.settings import SettingsScreen
-from tests.test_tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -131,10 +131,10 @@ async def test_resume_of_an_unfinished_run(tmp_path, pool):
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        assert app.resume_run is not None and app.resume_run["id"] == run_id
+        assert app.resume_run is not None and app.resume_run.id == run_id
         await pilot.press("g")
         await wait_for(pilot, lambda: not app.running)
-        assert pool.get_run(run_id)["status"] == "finished"
+        assert pool.get_run(run_id).status == "finished"
         assert pool.run_counts(run_id)["proposed"] == 4
         # the queue shows the pending proposed candidates, old and new
         assert len(app.curator.queue) == 2 + 4

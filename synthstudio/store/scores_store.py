@@ -72,9 +72,11 @@ class ScoreStore(PoolBase):
         if run_id is not None:
             clauses.append("c.run_id = ?")
             params.append(run_id)
-        if source_file:  # items imported from that file (provenance.source.file)
-            clauses.append("json_extract(CASE WHEN json_valid(c.provenance) THEN c.provenance "
-                           "END, '$.source.file') = ?")
+        if source_file:  # items imported from that file: provenance.source.file, kept in
+            # candidate_provenance beside the item since schema 4
+            clauses.append("c.id IN (SELECT p.candidate_id FROM candidate_provenance AS p "
+                           "WHERE json_extract(CASE WHEN json_valid(p.provenance) "
+                           "THEN p.provenance END, '$.source.file') = ?)")
             params.append(source_file)
         if rescore == "":
             clauses.append("s.candidate_id IS NULL")
@@ -93,7 +95,7 @@ class ScoreStore(PoolBase):
         ``"all"`` every matching item.
         """
         where, params = self._judge_where(statuses, run_id, rescore, source_file)
-        with self._lock:
+        with self.lock:
             cur = self.conn.execute(
                 f"SELECT c.id FROM candidates AS c LEFT JOIN judge_scores AS s "
                 f"ON s.candidate_id = c.id WHERE c.id > ? AND {where} ORDER BY c.id LIMIT ?",

@@ -29,7 +29,7 @@ from synthstudio.events import (
     StreamChunk,
 )
 from synthstudio.recipes import make_recipe
-from synthstudio.records import ACCEPTED
+from synthstudio.records import ACCEPTED, PROPOSED, Run
 from synthstudio.tui.engine_thread import EngineThread
 from synthstudio.tui.messages import (
     CandidateArrived,
@@ -82,7 +82,7 @@ class RunControl(PoolSync):
 
         def job() -> None:
             run = pool.last_unfinished_run()
-            done = pool.run_counts(int(run["id"])) if run is not None else {}
+            done = pool.run_counts(run.id) if run is not None else {}
             self.post_message(ResumeFound(run, done))
 
         self.pool_thread.submit("look for a stopped run", job)
@@ -93,9 +93,9 @@ class RunControl(PoolSync):
         if run is None or self.running:
             return
         self.resume_run = run
-        made = event.counts.get("proposed", 0) + event.counts.get("accepted", 0)
-        self.notify(f"Run #{run['id']} ({run['recipe']}) stopped with {made} of "
-                    f"{run.get('target') or '?'} items. Press g to resume it, or pick "
+        made = event.counts.get(PROPOSED, 0) + event.counts.get(ACCEPTED, 0)
+        self.notify(f"Run #{run.id} ({run.recipe}) stopped with {made} of "
+                    f"{run.target or '?'} items. Press g to resume it, or pick "
                     f"'New run' in the command palette (ctrl+p).", timeout=10)
 
     # -- start and stop -------------------------------------------------------------------
@@ -123,7 +123,7 @@ class RunControl(PoolSync):
     def action_new_run(self) -> None:
         self.start_run(None)
 
-    def start_run(self, resume: dict[str, Any] | None) -> None:
+    def start_run(self, resume: Run | None) -> None:
         if self.running:
             self.notify("A run is going: space pauses, Escape cancels the request, "
                         "x stops the run.")
@@ -131,14 +131,14 @@ class RunControl(PoolSync):
         if self.backend is None:
             self.notify("No model is connected yet; see the status bar.", severity="error")
             return
-        name = str(resume["recipe"]) if resume else self.settings.recipe
+        name = resume.recipe if resume else self.settings.recipe
         self.resume_run = None
         self.run_paused = False
         self.status.update_right(state=f"{'resuming' if resume else 'running'} {name}")
         self._run_future = self.engine_thread.submit(
             self._run(name, resume, self.backend, self.settings))
 
-    async def _run(self, name: str, resume: dict[str, Any] | None, backend: Backend,
+    async def _run(self, name: str, resume: Run | None, backend: Backend,
                    settings: Settings) -> None:
         """Make the recipe and run the engine, on the engine's loop (the recipe's module
         and its index are loaded there); the start and the end are posted."""
@@ -286,6 +286,8 @@ class RunControl(PoolSync):
             return
         severity = {"error": "error", "warning": "warning"}.get(event.level, "information")
         self.notify(event.text, severity=severity)  # type: ignore[arg-type]
+        # posted by the engine's thread in its order, like RequestEnded (which sets the bar
+        # connected), so a reconnection that follows is never overtaken by this
         if event.kind in UNREACHABLE_KINDS:
             self.status.set_disconnected(event.text)
 

@@ -18,7 +18,7 @@ from typing import Any
 from textual.message import Message
 
 from synthstudio.backends.base import Completion
-from synthstudio.records import Candidate, JudgeScore
+from synthstudio.records import Candidate, JudgeScore, Run
 
 
 @dataclass
@@ -144,7 +144,7 @@ class PoolWriteFailed(Message):
 class ResumeFound(Message):
     """The last stopped or killed run (None if every run finished) and its counts."""
 
-    run: dict[str, Any] | None
+    run: Run | None
     counts: dict[str, int]
 
 

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
-from synthstudio.records import Candidate
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.debounce import Debouncer
 from synthstudio.tui.messages import CandidateFocused
@@ -39,9 +39,9 @@ def counts_line(tally: Tally) -> Content:
         return Content.styled("counting…", "dim")
     counts = tally.counts
     parts: list[str | tuple[str, str]] = [
-        (f"✓ {counts['accepted']} accepted", "bold $success"), "  ",
-        (f"● {counts['proposed']} proposed", "bold"), "  ",
-        (f"✗ {counts['rejected']} rejected", "bold $error"),
+        (f"✓ {counts[ACCEPTED]} accepted", "bold $success"), "  ",
+        (f"● {counts[PROPOSED]} proposed", "bold"), "  ",
+        (f"✗ {counts[REJECTED]} rejected", "bold $error"),
     ]
     reasons = tally.top_reasons()
     if reasons:
