@@ -272,8 +272,8 @@ def test_cli_export(pool, tmp_path, capsys):
 
 _text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
 _ws = st.sampled_from(["", " ", "\n", "\t ", "\u3000"])
-# SQLite's json_extract cuts a string at NUL: meta and provenance values (the filter
-# results' details are exported in the provenance) have none
+# SQLite's text functions cut a meta value at NUL (export_query's docstring): meta values
+# have none; provenance strings (model, filter details) may
 _plain = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
                  max_size=30)
 _meta_val = st.one_of(st.none(), _plain, st.sampled_from(["  ", "essay", "Outline."]))
@@ -296,8 +296,9 @@ def candidates(draw) -> Candidate:
     else:
         c.thinking = draw(_ws) + draw(_text) + draw(_ws)
         c.answer = draw(_text)
-    c.provenance = {"model": draw(_plain), "options": {"seed": draw(st.integers(0, 9))}}
-    c.scores = [FilterResult("rouge_l", draw(st.booleans()), 0.5, 0.7, draw(_plain))]
+    c.provenance = {"model": draw(_text), "options": {"seed": draw(st.integers(0, 9))}}
+    c.scores = [FilterResult("rouge_l", draw(st.booleans()), 0.5, 0.7, draw(_text)),
+                FilterResult(draw(_text), True, draw(_text), draw(_text), "\x00")]
     return c
 
 

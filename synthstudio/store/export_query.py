@@ -1,13 +1,16 @@
 """The export's SQL: it renders export lines inside SQLite (``json_object``), for speed.
 
 Each query yields :data:`Row` tuples in id (then instance) order for one id range, and
-must give exactly the dicts that :func:`synthstudio.datasets.export.candidate_rows` gives for the
-same item (a property test holds the two to that), except that SQLite's ``json_extract``
-cuts a meta or provenance string value at a NUL character. Rendering JSON in C, as UTF-8
-bytes, leaves Python only joining and writing; :func:`read_batches` runs the queries on
-worker threads, each with its own connection, so SQLite works while the file is written.
-A line with provenance joins ``candidate_provenance`` (prompt, raw output, model); lines
-without it never read that table.
+must give exactly the dicts that :func:`synthstudio.datasets.export.candidate_rows`
+gives for the same item (a property test holds the two to that), except that a meta
+value (style, topic, audience of a textbook item) is cut at a NUL character, as SQLite's
+text functions do. Strings inside the provenance (model, backend, filter names, values
+and details, which can quote model output) are copied as JSON (``->``), so a NUL in
+them is kept. Rendering JSON in C, as UTF-8 bytes, leaves Python only joining and
+writing; :func:`read_batches` runs the queries on worker threads, each with its own
+connection, so SQLite works while the file is written. A line with provenance joins
+``candidate_provenance`` (prompt, raw output, model); lines without it never read that
+table.
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ _INSTANCED = "c.recipe NOT IN ('textbook', 'reasoning')"
 
 def _meta(key: str) -> str:
     return f"CAST(json_extract(c.m, '$.{key}') AS TEXT)"
+
+
+def _text(doc: str, key: str) -> str:
+    """``doc``'s ``key`` as text: a JSON string copied whole (``json_extract`` would cut it
+    at a NUL), anything else cast to text, null when missing."""
+    return (f"CASE json_type({doc}, '$.{key}') WHEN 'text' THEN json({doc} -> '$.{key}') "
+            f"ELSE CAST(json_extract({doc}, '$.{key}') AS TEXT) END")
 
 
 def _trimmed(expr: str) -> str:
@@ -95,18 +105,18 @@ def _typed(key: str, kind: str) -> str:
     if kind == "number":
         return (f"CASE WHEN json_type(e.value, '$.{key}') IN ('integer', 'real') "
                 f"THEN json_extract(e.value, '$.{key}') * 1.0 END")
-    return (f"CASE json_type(e.value, '$.{key}') WHEN 'text' THEN json_extract(e.value, "
-            f"'$.{key}') WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE '' END")
+    return (f"CASE json_type(e.value, '$.{key}') WHEN 'text' THEN json(e.value -> '$.{key}') "
+            "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE '' END")
 
 
 #: the filter results as :func:`synthstudio.datasets.export.export_score` gives them
 _SCORES = (
     "json(coalesce((SELECT json_group_array(json_object("
-    "'name', coalesce(CAST(json_extract(e.value, '$.name') AS TEXT), ''), "
+    f"'name', coalesce({_text('e.value', 'name')}, ''), "
     "'passed', json(CASE WHEN json_extract(e.value, '$.passed') THEN 'true' ELSE 'false' END), "
     f"'score', {_typed('value', 'number')}, 'value', {_typed('value', 'text')}, "
     f"'threshold', {_typed('threshold', 'number')}, 'limit', {_typed('threshold', 'text')}, "
-    "'detail', coalesce(CAST(json_extract(e.value, '$.detail') AS TEXT), ''))) "
+    f"'detail', coalesce({_text('e.value', 'detail')}, ''))) "
     "FROM (SELECT value FROM json_each(c.sc) WHERE json_type(value) = 'object' "
     "ORDER BY key) AS e), '[]'))"
 )
@@ -114,8 +124,8 @@ _SCORES = (
 _PROVENANCE = (
     "json_object('candidate_id', c.id, 'recipe', c.recipe, 'status', c.status, "
     "'reason', coalesce(c.reason, ''), "
-    "'model', coalesce(json_extract(c.pv, '$.model'), ''), "
-    "'backend', coalesce(json_extract(c.pv, '$.backend'), ''), "
+    f"'model', coalesce({_text('c.pv', 'model')}, ''), "
+    f"'backend', coalesce({_text('c.pv', 'backend')}, ''), "
     "'options', json(coalesce(json_extract(c.pv, '$.options'), '{}')), "
     f"'scores', {_SCORES}, 'prompt', json(c.pr), "
     "'created_at', coalesce(c.created_at, ''), 'decided_at', coalesce(c.decided_at, ''))"
