@@ -97,6 +97,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.run_worker(self._open_backend(), name="backend", group="backend",
                             exit_on_error=False)
         self.offer_resume()
+        self.show_next_recipe()
         self.generation.focus_primary()
 
     async def _open_backend(self) -> None:
@@ -170,6 +171,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             if new.recipe != old.recipe and not self.running:
                 self.recipe = _recipe(new.recipe)
                 self.curator.recipe = self.recipe
+            self.show_next_recipe()
             if (new.backend, new.model) != (old.backend, old.model) and not self.running:
                 self.backend = None
                 self.status.set_connecting("Opening the model you chose…")

@@ -19,7 +19,9 @@ APP: list[BindingType] = [
     Binding("4", "focus_pane('pool')", "Pool", id="focus-pool", show=False),
     Binding("g", "generate", "Generate", id="generate"),
     Binding("space", "pause", "Pause", id="pause"),
-    Binding("escape", "cancel_request", "Cancel request", id="cancel-request", show=False),
+    Binding("C", "cancel_request", "Cancel the request in flight", id="cancel-request",
+            show=False),
+    Binding("escape", "leave", "Leave zoom", id="leave", show=False),
     Binding("x", "stop_run", "Stop run", id="stop-run", show=False),
     Binding("a", "accept", "Accept", id="accept"),
     Binding("r", "reject", "Reject", id="reject"),
@@ -44,6 +46,12 @@ APP: list[BindingType] = [
     Binding("E", "export", "Export", id="export", show=False),
     Binding("question_mark", "help", "Keys", id="help"),
     Binding("q", "quit", "Quit", id="quit", show=False),
+]
+
+CHOOSE_RUN: list[BindingType] = [
+    Binding("r", "choose('resume')", "Resume the unfinished run", id="run-resume"),
+    Binding("n", "choose('new')", "Start the chosen recipe", id="run-new"),
+    Binding("escape", "dismiss_none", "Neither", id="run-neither", show=False),
 ]
 
 SEEDS: list[BindingType] = [
@@ -115,6 +123,7 @@ SCOPES: tuple[Scope, ...] = (
     Scope("Editor", EDIT),
     Scope("Topics and problems", ROWS),
     Scope("Questions", CONFIRM),
+    Scope("Resume or new run", CHOOSE_RUN),
     Scope("Dialogs", MODAL),
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import work
 from textual.worker import Worker, WorkerState
 
 from synthstudio.engine import Engine
@@ -32,6 +33,7 @@ from synthstudio.tui.messages import (
     RunEnded,
     TokensStreamed,
 )
+from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.prompt import PromptScreen
 
 #: backend error kinds that mean the model server cannot be reached right now
@@ -47,6 +49,8 @@ class RunControl(StudioBase):
         #: extra keyword arguments for each Engine the studio starts (tests shorten backoff)
         self.engine_kwargs: dict[str, Any] = {}
         self.resume_run = self.pool.last_unfinished_run()
+        #: the recipe of the run going (or last gone)
+        self.run_recipe = self.settings.recipe
 
     @property
     def running(self) -> bool:
@@ -60,20 +64,45 @@ class RunControl(StudioBase):
         done = self.pool.run_counts(int(run["id"]))
         made = done["proposed"] + done["accepted"]
         self.notify(f"Run #{run['id']} ({run['recipe']}) stopped with {made} of "
-                    f"{run.get('target') or '?'} items. Press g to resume it, or pick "
-                    f"'New run' in the command palette (ctrl+p).", timeout=10)
+                    f"{run.get('target') or '?'} items. g asks whether to resume it or "
+                    f"start {self.settings.recipe}.", timeout=10)
 
     # -- start and stop -------------------------------------------------------------------
 
     def action_generate(self) -> None:
-        self.start_run(self.resume_run)
+        """Go on with the paused run, or ask between the unfinished run and a new one."""
+        if self.running and self.engine is not None:
+            if self.engine.paused:
+                self.action_pause()
+            else:
+                self.notify("A run is going: space pauses it, C cancels the request, "
+                            "x stops the run.")
+            return
+        if self.resume_run is None:
+            self.start_run(None)
+        else:
+            self._ask_resume(self.resume_run)
+
+    @work(thread=True, group="pool-read", exit_on_error=False)
+    def _ask_resume(self, run: dict[str, Any]) -> None:
+        counts = self.pool.run_counts(int(run["id"]))
+        made = counts["proposed"] + counts["accepted"]
+
+        def answer(choice: str | None) -> None:
+            if choice == "resume":
+                self.start_run(run)
+            elif choice == "new":
+                self.start_run(None)
+
+        self.call_from_thread(self.push_screen,
+                              ChooseRunScreen(run, made, self.settings.recipe), answer)
 
     def action_new_run(self) -> None:
         self.start_run(None)
 
     def start_run(self, resume: dict[str, Any] | None) -> None:
         if self.running:
-            self.notify("A run is going: space pauses, Escape cancels the request, "
+            self.notify("A run is going: space pauses it, C cancels the request, "
                         "x stops the run.")
             return
         if self.backend is None:
@@ -91,10 +120,17 @@ class RunControl(StudioBase):
                              target=self.settings.count, emit=self.sink,
                              resume_run=resume, **self.engine_kwargs)
         self.resume_run = None
-        self.status.update_right(state=f"{'resuming' if resume else 'running'} {name}")
+        self.run_recipe = name
+        self.generation.set_recipe(f"running {name}")
+        self.status.update_right(state=f"{'resuming' if resume else 'starting'} {name}")
         self._engine_worker = self.run_worker(self._run(self.engine), name="engine",
                                               group="engine", exclusive=True,
                                               exit_on_error=False)
+
+    def show_next_recipe(self) -> None:
+        """Name the recipe that g runs in the Generation pane's header."""
+        if not self.running:
+            self.generation.set_recipe(f"g runs {self.settings.recipe}")
 
     async def _run(self, engine: Engine) -> None:
         try:
@@ -123,22 +159,39 @@ class RunControl(StudioBase):
             return
         if engine.paused:
             engine.resume()
-            self.generation.set_state("streaming")
-            self.status.update_right(state="running")
+            self.generation.set_state("streaming" if self.in_flight() else "running")
+            self.status.update_right(state=f"running {self.run_recipe}")
         else:
             engine.pause()
-            self.generation.set_state("paused after this request (space resumes)")
+            self._show_paused()
+
+    def in_flight(self) -> bool:
+        """True while a request streams (the engine pauses only once it ends)."""
+        buf = self.generation.buffer
+        return bool(buf.started) and buf.ended is None
+
+    def _show_paused(self) -> None:
+        if self.in_flight():
+            self.generation.set_state("pausing after this request")
+            self.status.update_right(state="pausing after this request")
+        else:
+            self.generation.set_state("paused (space resumes)")
             self.status.update_right(state="paused")
 
     def action_cancel_request(self) -> None:
         """Stop the request in flight and pause, so its partial text stays in view."""
-        if self.engine is not None and self.running:
-            self.engine.pause()
-            self.engine.cancel_request()
-            self.status.update_right(state="paused")
-            self.notify("Cancelled the request in flight; its partial text is kept. "
-                        "The run is paused: space goes on, x stops it.")
-        elif self.screen.maximized is not None:
+        if self.engine is None or not self.running or not self.in_flight():
+            self.notify("No request is in flight: nothing to cancel.")
+            return
+        self.engine.pause()
+        self.engine.cancel_request()
+        self.status.update_right(state="paused")
+        self.notify("Cancelled the request in flight; its partial text is kept. "
+                    "The run is paused: space goes on, x stops it.")
+
+    def action_leave(self) -> None:
+        """Escape on the main screen: leave the zoom (never touches the run)."""
+        if self.screen.maximized is not None:
             self.screen.minimize()
 
     def action_stop_run(self) -> None:
@@ -156,6 +209,8 @@ class RunControl(StudioBase):
             gen.post_message(TokensStreamed(event.step))
         elif isinstance(event, RequestStarted):
             gen.buffer.begin(event.step, event.messages)
+            if self.engine is not None and not self.engine.paused:
+                self.status.update_right(state=f"running {self.run_recipe}")
             gen.post_message(RequestBegan(event.step, event.messages, event.model,
                                           event.backend))
         elif isinstance(event, RequestFinished):
@@ -203,7 +258,10 @@ class RunControl(StudioBase):
         if not self.ui_ready():
             return
         if self.engine is not None and self.engine.paused:
-            self.generation.set_state(self.generation.state + " · paused (space resumes)")
+            cancelled = event.completion.cancelled
+            self.generation.set_state("paused, request cancelled (space resumes)" if cancelled
+                                      else "paused (space resumes)")
+            self.status.update_right(state="paused")
 
     def on_run_ended(self, event: RunEnded) -> None:
         if not self.ui_ready():
@@ -211,10 +269,18 @@ class RunControl(StudioBase):
         self.engine = None
         self.generation.set_state(f"run {event.status}")
         self.status.update_right(state=f"run {event.status}")
+        self.show_next_recipe()
+        if event.status != "finished":
+            self._find_unfinished_run()
         text = f"The run {event.status}."
         if event.message:
             text += f" {event.message}"
         self.notify(text, severity="error" if event.status == "failed" else "information")
+
+    @work(thread=True, group="pool-read", exit_on_error=False)
+    def _find_unfinished_run(self) -> None:
+        run = self.pool.last_unfinished_run()
+        self.call_from_thread(setattr, self, "resume_run", run)
 
     def action_show_prompt(self) -> None:
         buf = self.generation.buffer

@@ -80,6 +80,7 @@ class StatusBar(Horizontal):
         c = self.counts
         rate_text = f"{self.rate:.1f} tok/s" if self.rate else "– tok/s"
         self.query_one("#status-right", Static).update(Content.assemble(
+            (self.state, "bold"), " · ",
             (f"✓{c.get('accepted', 0)}", "$success"), " ",
             (f"●{c.get('proposed', 0)}", "bold"), " ",
-            (f"✗{c.get('rejected', 0)}", "$error"), f" · {rate_text} · {self.state}"))
+            (f"✗{c.get('rejected', 0)}", "$error"), f" · {rate_text}"))

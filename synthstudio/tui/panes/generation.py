@@ -110,6 +110,7 @@ class GenerationPane(Pane):
         self._ticker: Timer | None = None
         self._queue: list[Candidate] = []
         self._filtered = False
+        self.recipe_line = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="gen-header")
@@ -140,18 +141,24 @@ class GenerationPane(Pane):
         box.display = bool(note)
         self.show_header()
 
+    def set_recipe(self, line: str) -> None:
+        """The pane's title names the recipe that runs (``g runs textbook``)."""
+        self.recipe_line = line
+        self.border_title = f"{self.BORDER_TITLE} · {line}" if line else self.BORDER_TITLE
+
     def set_state(self, state: str) -> None:
         self.state = state
         self.show_header()
 
     def show_header(self) -> None:
+        """State first, then the step, the detail last: a narrow pane cuts the detail."""
         b = self.buffer
-        parts = [b.step or "no request yet", f"{self.model or '?'} @ {self.backend or '?'}"]
+        parts = [self.state, b.step or "no request yet"]
         if b.started:
             rate = b.rate
             parts.append(f"{rate:.1f} tok/s" if rate else "– tok/s")
             parts.append(f"{b.elapsed:.1f} s")
-        parts.append(self.state)
+        parts.append(f"{self.model or '?'} @ {self.backend or '?'}")
         self.query_one("#gen-header", Static).update(safe(" · ".join(parts)))
 
     # -- the stream ---------------------------------------------------------------------
