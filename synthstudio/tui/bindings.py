@@ -61,6 +61,13 @@ SEEDS: list[BindingType] = [
     Binding("u", "undo_delete", "Undo delete", id="seed-undo", show=False),
     Binding("i", "add_instance", "Add instance", id="seed-add-instance", show=False),
     Binding("slash", "search", "Search", id="seed-search", show=False),
+    Binding("escape", "clear_search", "Clear the search", id="seed-clear-search",
+            show=False),
+]
+
+SEARCH: list[BindingType] = [
+    Binding("escape", "leave", "Back to the list (the filter stays)", id="search-leave",
+            show=False),
 ]
 
 EDITOR: list[BindingType] = [
@@ -73,6 +80,8 @@ GENERATION: list[BindingType] = [
 
 POOL: list[BindingType] = [
     Binding("slash", "search", "Search", id="pool-search", show=False),
+    Binding("escape", "clear_search", "Clear the search", id="pool-clear-search",
+            show=False),
     Binding("enter", "open_item", "Open", id="pool-open", show=False),
 ]
 
@@ -118,6 +127,7 @@ SCOPES: tuple[Scope, ...] = (
     Scope("Everywhere", APP),
     Scope("Seeds pane", SEEDS),
     Scope("Seed editor", EDITOR),
+    Scope("Search boxes", SEARCH),
     Scope("Generation pane", GENERATION),
     Scope("Pool pane", POOL),
     Scope("Editor", EDIT),

@@ -15,6 +15,7 @@ from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.messages import CandidateFocused
 from synthstudio.tui.panes import Pane
+from synthstudio.tui.search import SearchInput
 from synthstudio.tui.text import candidate_line, one_line
 
 LIST_LIMIT = 300
@@ -50,7 +51,7 @@ class PoolPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="pool-counts")
-        yield Input(placeholder="search accepted items (/)", id="pool-search", compact=True)
+        yield SearchInput(placeholder="search accepted items (/)", id="pool-search", compact=True)
         yield OptionList(id="pool-list")
 
     def on_mount(self) -> None:
@@ -110,6 +111,19 @@ class PoolPane(Pane):
     def _search_done(self, event: Input.Submitted) -> None:
         event.stop()
         self.primary.focus()
+
+    @on(SearchInput.Left)
+    def _search_left(self, event: SearchInput.Left) -> None:
+        event.stop()
+        self.primary.focus()
+
+    async def action_clear_search(self) -> None:
+        """Escape on the list: clear the search if there is one, else leave the zoom."""
+        box = self.query_one("#pool-search", Input)
+        if box.value:
+            box.value = ""  # Input.Changed reloads the list
+        else:
+            await self.app.run_action("leave")
 
     def action_search(self) -> None:
         self.query_one("#pool-search", Input).focus()

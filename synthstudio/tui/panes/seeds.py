@@ -12,6 +12,7 @@ from synthstudio.records import SeedTask
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.panes import Pane
+from synthstudio.tui.search import SearchInput
 from synthstudio.tui.panes.seed_editor import SeedEditor, problems
 from synthstudio.tui.screens.confirm import ConfirmScreen
 from synthstudio.tui.text import one_line
@@ -35,7 +36,7 @@ class SeedsPane(Pane):
         self.undo: SeedTask | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search seeds (/)", id="seed-search", compact=True)
+        yield SearchInput(placeholder="search seeds (/)", id="seed-search", compact=True)
         yield OptionList(id="seed-list")
         yield Static("No seed tasks. Press n to add one.", id="seed-empty")
         yield SeedEditor(self.pool, id="seed-editor")
@@ -94,6 +95,19 @@ class SeedsPane(Pane):
     def _search_done(self, event: Input.Submitted) -> None:
         event.stop()
         self.primary.focus()
+
+    @on(SearchInput.Left)
+    def _search_left(self, event: SearchInput.Left) -> None:
+        event.stop()
+        self.primary.focus()
+
+    async def action_clear_search(self) -> None:
+        """Escape on the list: clear the search if there is one, else leave the zoom."""
+        box = self.query_one("#seed-search", Input)
+        if box.value:
+            box.value = ""  # Input.Changed reloads the list
+        else:
+            await self.app.run_action("leave")
 
     @on(SeedEditor.Left)
     def _left(self, event: SeedEditor.Left) -> None:
