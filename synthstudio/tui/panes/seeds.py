@@ -135,7 +135,7 @@ class SeedsPane(Pane):
     async def action_new_seed(self) -> None:
         self.editor.flush()
         seed = SeedTask(instruction="", instances=[])
-        self.pool.add_seeds([seed])
+        self.pool.add_seeds([seed], above=self._held_id())
         self.query_one("#seed-search", Input).value = ""
         await self.reload(select=seed.id)
         self.editor.query_one("#seed-instruction").focus()
@@ -147,7 +147,7 @@ class SeedsPane(Pane):
         copy = SeedTask(instruction=seed.instruction, instances=list(seed.instances),
                         is_classification=seed.is_classification,
                         name=f"{seed.name} (copy)" if seed.name else "")
-        self.pool.add_seeds([copy])
+        self.pool.add_seeds([copy], above=self._held_id())
         await self.reload(select=copy.id)
         self.notify(f"Duplicated seed #{seed.id} as #{copy.id}.")
 
@@ -170,6 +170,10 @@ class SeedsPane(Pane):
             self.notify(f"Deleted seed #{seed.id}. Press u to undo.")
 
         self.app.push_screen(ConfirmScreen(question), answer)
+
+    def _held_id(self) -> int:
+        """The id of the deleted seed held for undo: new seeds must not take it."""
+        return self.undo.id or 0 if self.undo is not None else 0
 
     async def action_undo_delete(self) -> None:
         if self.undo is None:
