@@ -12,9 +12,9 @@ from synthstudio.records import SeedTask
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.panes import Pane
-from synthstudio.tui.search import SearchInput
 from synthstudio.tui.panes.seed_editor import SeedEditor, problems
 from synthstudio.tui.screens.confirm import ConfirmScreen
+from synthstudio.tui.search import SearchInput
 from synthstudio.tui.text import one_line
 
 
