@@ -183,29 +183,20 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.push_screen(SettingsScreen(self.settings), done)
 
     def action_export(self) -> None:
-        def done(req: ExportRequest | None) -> None:
-            if req is not None:
-                self.run_worker(self._export(req), name="export", exit_on_error=False)
+        def done(summary: str | None) -> None:
+            if summary:
+                self.notify(summary)
 
-        self.push_screen(ExportScreen(Path.cwd() / "export.jsonl"), done)
+        self.push_screen(ExportScreen(Path.cwd() / "export.jsonl", self._export), done)
 
-    async def _export(self, req: ExportRequest) -> None:
-        import asyncio
+    def _export(self, req: ExportRequest) -> str:
+        """Write one export (called in the export dialog's worker thread)."""
+        from synthstudio.export import export
 
-        try:
-            from synthstudio.export import export
-        except ImportError as exc:
-            self.notify(f"Export is not available yet ({exc}).", severity="error")
-            return
         status = None if req.status == "all" else req.status
-        try:
-            summary: Any = await asyncio.to_thread(export, self.pool, req.fmt, req.path,
-                                                   status=status)
-        except (SynthError, OSError) as exc:
-            self.notify(f"Export failed: {exc}", severity="error")
-            return
+        summary: Any = export(self.pool, req.fmt, req.path, status=status)
         rows = getattr(summary, "rows", "?")
-        self.notify(f"Wrote {rows} lines ({req.fmt}) to {req.path}.")
+        return f"Wrote {rows} lines ({req.fmt}) to {req.path}."
 
     def action_coverage(self) -> None:
         self.push_screen(CoverageScreen(self.pool))
