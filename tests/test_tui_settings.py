@@ -9,8 +9,8 @@ from textual.widgets import DataTable, Input
 from synthstudio.config import Settings, load_settings
 from synthstudio.records import ACCEPTED
 from synthstudio.tui.commands import studio_commands
-from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.choose_run import ChooseRunScreen
+from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.settings import SettingsScreen
 from tests.test_tui_kit import fill, make_app, wait_for
