@@ -54,6 +54,8 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
     BINDINGS = bindings.APP
     COMMANDS = App.COMMANDS | {StudioCommands}
     ESCAPE_TO_MINIMIZE = False
+    #: a zoomed pane keeps the status bar (counts and run state) and the footer in view
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, StatusBar"
 
     def __init__(self, pool: Pool, settings: Settings, backend: Backend | None = None, *,
                  config_path: Path | None = None, why: str = "") -> None:
@@ -125,12 +127,11 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.backend = event.backend
         name, model = event.backend.name, event.backend.model
         embedded = name == "embedded"
-        self.status.set_backend(name, model, event.why, embedded)
+        # the tiny-model warning is said once, in the Generation pane; the status bar
+        # keeps why this backend was chosen, so no toast repeats either
+        self.status.set_backend(name, model, event.why)
         self.generation.set_backend(name, model, embedded_note() if embedded else "")
-        if embedded:
-            self.notify(f"{event.why} {embedded_note()}".strip(), severity="warning",
-                        timeout=8)
-        elif event.why:
+        if event.why and not embedded:
             self.notify(event.why, timeout=6)
 
     async def on_unmount(self) -> None:
