@@ -15,6 +15,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.containers import Grid
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.widgets import Footer
 
 from synthstudio.backends.base import Backend
@@ -38,6 +39,7 @@ from synthstudio.tui.screens.report import ReportScreen
 from synthstudio.tui.screens.rows import PROBLEMS, TOPICS, RowsScreen
 from synthstudio.tui.screens.settings import SettingsScreen
 from synthstudio.tui.statusbar import embedded_note
+from synthstudio.tui.studio_screen import StudioScreen
 from synthstudio.tui.theme import next_theme, register_themes, stylesheets, usable_theme
 
 
@@ -72,6 +74,9 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self._owns_backend = False
         self.init_run_control()
         self.init_layout()
+
+    def get_default_screen(self) -> Screen[Any]:
+        return StudioScreen()
 
     def compose(self) -> ComposeResult:
         self.make_panes()

@@ -21,7 +21,7 @@ from textual.widgets import Collapsible, OptionList, Static
 from textual.widgets.option_list import Option
 
 from synthstudio.backends.base import Chunk, Completion, ContentDelta, Final, ThinkingDelta
-from synthstudio.records import Candidate
+from synthstudio.records import PROPOSED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.messages import (
     CandidateFocused,
@@ -201,6 +201,10 @@ class GenerationPane(Pane):
         self.show_header()
 
     def action_toggle_thinking(self) -> None:
+        if not self.buffer.thinking_text:
+            self.notify("No thinking text: the request shown has none (only thinking "
+                        "models write it, when the recipe or settings ask them to think).")
+            return
         box = self.query_one("#gen-thinking", Collapsible)
         box.collapsed = not box.collapsed
 
@@ -229,8 +233,12 @@ class GenerationPane(Pane):
         self._title()
 
     def _title(self) -> None:
-        shown = "waiting, filtered out shown (f)" if self._filtered else "waiting"
-        self.query_one("#queue").border_title = f"queue · {len(self._queue)} {shown}"
+        """Only proposed items wait; with f on, the filtered-out ones are counted apart."""
+        waiting = sum(1 for c in self._queue if c.status == PROPOSED)
+        title = f"queue · {waiting} waiting"
+        if self._filtered:
+            title += f" · {len(self._queue) - waiting} filtered out shown (f)"
+        self.query_one("#queue").border_title = title
 
     def highlighted(self) -> Candidate | None:
         option = self.query_one("#queue", OptionList).highlighted_option

@@ -19,25 +19,25 @@ from synthstudio.tui.search import SearchInput
 from synthstudio.tui.text import candidate_line, one_line
 
 LIST_LIMIT = 300
-REASONS_SHOWN = 4
 
 
 def counts_line(pool: Pool) -> Content:
-    """Accepted, proposed and rejected counts, the rejections by their main reasons."""
+    """Accepted, proposed and rejected counts."""
     counts = pool.counts()
-    parts: list[str | tuple[str, str]] = [
+    return Content.assemble(
         (f"✓ {counts['accepted']} accepted", "bold $success"), "  ",
         (f"● {counts['proposed']} proposed", "bold"), "  ",
-        (f"✗ {counts['rejected']} rejected", "bold $error"),
-    ]
-    reasons = pool.rejection_reasons()
-    if reasons:
-        shown = [f"{one_line(r.removeprefix('filter:'), 24)} {n}"
-                 for r, n in list(reasons.items())[:REASONS_SHOWN]]
-        more = len(reasons) - REASONS_SHOWN
-        parts.append(("  (" + ", ".join(shown) + (f", +{more}" if more > 0 else "") + ")",
-                      "dim"))
-    return Content.assemble(*parts)
+        (f"✗ {counts['rejected']} rejected", "bold $error"))
+
+
+def reasons_line(reasons: dict[str, int]) -> Content:
+    """Every rejection reason with its count, most frequent first, on one line (the pane
+    cuts it at its edge; the tooltip and D list them all)."""
+    if not reasons:
+        return Content("")
+    shown = [f"{one_line(r.removeprefix('filter:'), 24)} {n}"
+             for r, n in sorted(reasons.items(), key=lambda rn: -rn[1])]
+    return Content.styled("✗ " + " · ".join(shown), "dim")
 
 
 class PoolPane(Pane):
@@ -51,6 +51,7 @@ class PoolPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="pool-counts")
+        yield Static(id="pool-reasons")
         yield SearchInput(placeholder="search accepted items (/)", id="pool-search", compact=True)
         yield OptionList(id="pool-list")
 
@@ -63,7 +64,7 @@ class PoolPane(Pane):
 
     def reload(self, focus_id: int | None = None) -> None:
         """Re-read the counts and the accepted items (with the search)."""
-        self.query_one("#pool-counts", Static).update(counts_line(self.pool))
+        self.refresh_counts()
         search = self.query_one("#pool-search", Input).value.strip()
         self.items = self.pool.candidates(status=ACCEPTED, search=search,
                                           limit=LIST_LIMIT, newest_first=True)
@@ -80,6 +81,11 @@ class PoolPane(Pane):
 
     def refresh_counts(self) -> None:
         self.query_one("#pool-counts", Static).update(counts_line(self.pool))
+        reasons = self.pool.rejection_reasons()
+        line = self.query_one("#pool-reasons", Static)
+        line.update(reasons_line(reasons))
+        line.display = bool(reasons)
+        line.tooltip = "\n".join(f"{r}: {n}" for r, n in reasons.items()) or None
 
     def highlighted(self) -> Candidate | None:
         option = self.query_one("#pool-list", OptionList).highlighted_option
