@@ -74,7 +74,7 @@ async def test_g_asks_between_the_unfinished_run_and_the_chosen_recipe(tmp_path,
     app = make_app(tmp_path, pool, count=1)
     app.backend.replies = [SLOW]
     async with app.run_test(size=SIZE) as pilot:
-        assert "g runs self-instruct" in app.generation.border_title
+        assert "g: self-instruct" in app.generation.border_title
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChooseRunScreen))
         assert app.screen.question == (f"Resume run #{old} (textbook, 0 of 4) or start "
@@ -108,7 +108,7 @@ async def test_g_resumes_a_paused_run_and_the_header_follows_settings(tmp_path, 
         await wait_for(pilot, lambda: not app.running)
         app.settings = Settings(recipe="textbook")
         app.show_next_recipe()
-        assert "g runs textbook" in app.generation.border_title
+        assert "g: textbook" in app.generation.border_title
 
 
 async def test_state_comes_first_and_is_current(tmp_path, pool):

@@ -47,7 +47,7 @@ async def test_remapped_keys_work_and_show_in_help(tmp_path, pool):
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one(DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert rows[0][0] == "Everywhere" and ["y", "Accept", "accept"] in rows
+        assert rows[0][1] == "Everywhere" and ["y", "Accept", "accept"] in rows
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         names = [c.name for c in studio_commands(app)]

@@ -128,9 +128,9 @@ class RunControl(StudioBase):
                                               exit_on_error=False)
 
     def show_next_recipe(self) -> None:
-        """Name the recipe that g runs in the Generation pane's header."""
+        """Name the recipe that g runs in the Generation pane's title (``g: textbook``)."""
         if not self.running:
-            self.generation.set_recipe(f"g runs {self.settings.recipe}")
+            self.generation.set_recipe(f"g: {self.settings.recipe}")
 
     async def _run(self, engine: Engine) -> None:
         try:

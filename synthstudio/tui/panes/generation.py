@@ -142,7 +142,7 @@ class GenerationPane(Pane):
         self.show_header()
 
     def set_recipe(self, line: str) -> None:
-        """The pane's title names the recipe that runs (``g runs textbook``)."""
+        """The pane's title names the recipe that runs (``g: textbook``, ``running ...``)."""
         self.recipe_line = line
         self.border_title = f"{self.BORDER_TITLE} · {line}" if line else self.BORDER_TITLE
 

@@ -25,9 +25,9 @@ def counts_line(pool: Pool) -> Content:
     """Accepted, proposed and rejected counts."""
     counts = pool.counts()
     return Content.assemble(
-        (f"✓ {counts['accepted']} accepted", "bold $success"), "  ",
-        (f"● {counts['proposed']} proposed", "bold"), "  ",
-        (f"✗ {counts['rejected']} rejected", "bold $error"))
+        (f"✓{counts['accepted']} accepted", "bold $success"), "  ",
+        (f"●{counts['proposed']} proposed", "bold"), "  ",
+        (f"✗{counts['rejected']} rejected", "bold $error"))
 
 
 def reasons_line(reasons: dict[str, int]) -> Content:

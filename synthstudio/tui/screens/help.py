@@ -43,7 +43,7 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("key", "action", "binding id")
         for scope in bindings.SCOPES:
-            table.add_row(Content.styled(scope.title, "bold $accent"), "", "")
+            table.add_row("", Content.styled(scope.title, "bold $accent"), "")
             for b in scope.items:
                 table.add_row(cell(display_keys(bindings.keys_for(b, self.remap))),
                               cell(b.description), cell(b.id or ""))

@@ -28,8 +28,8 @@ class SettingsScreen(ModalScreen[Settings | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog settings-dialog"):
-            yield Static(Content("Settings — ctrl+s saves, Escape cancels, the tabs hold "
-                                 "each recipe's settings"), classes="dialog-question")
+            yield Static(Content("Settings — ctrl+s saves, Escape cancels"),
+                         classes="dialog-question")
             with TabbedContent(initial=f"tab-{self.tab}", id="settings-tabs"):
                 for section in SECTIONS:
                     with TabPane(section.TITLE, id=f"tab-{section.KEY}"):
