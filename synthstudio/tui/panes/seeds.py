@@ -167,6 +167,7 @@ class SeedsPane(Pane):
             after = self.seeds[index + 1].id if index + 1 < len(self.seeds) else (
                 self.seeds[index - 1].id if index > 0 else None)
             await self.reload(select=after)
+            self.primary.focus()  # the cursor on the neighbour, in view
             self.notify(f"Deleted seed #{seed.id}. Press u to undo.")
 
         self.app.push_screen(ConfirmScreen(question), answer)
