@@ -31,6 +31,11 @@ async def test_delete_keeps_the_cursor_on_the_neighbour(tmp_path, pool):
         await pilot.press("end", "d", "y")  # the last one: its neighbour is above
         await pilot.pause()
         assert highlighted_id(app) == ids[-2]
+        await pilot.press("home", "enter", "tab")  # d from the editor's checkbox
+        assert app.focused is not app.seeds.primary
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert app.focused is app.seeds.primary and highlighted_id(app) == ids[1]
 
 
 async def test_undo_restores_the_seed_under_its_own_id(tmp_path, pool):
