@@ -26,24 +26,39 @@ def whole(text: str, name: str, low: int, high: int) -> int:
     return int(number(text, name, low, high, integer=True))
 
 
-def apply_form(settings: Settings, form: dict[str, str]) -> Settings:
-    """The general fields and the Self-Instruct ones (token limits are optional keys)."""
-    temperature = number(form["temperature"], "Temperature", 0.0, 2.0)
-    count = whole(form["count"], "Items per run", 1, 100_000)
-    rouge = number(form["rouge"], "ROUGE-L threshold", 0.0, 1.0)
-    words = [w.strip() for w in form["blacklist"].split(",") if w.strip()]
-    update: dict[str, object] = {"rouge_threshold": rouge, "blacklist": words}
-    if "request_tokens" in form:
-        update["request_tokens"] = whole(form["request_tokens"],
-                                         "Self-Instruct instruction token limit", 16, 1 << 20)
-    if "instance_tokens" in form:
-        update["instance_tokens"] = whole(form["instance_tokens"],
-                                          "Self-Instruct instance token limit", 16, 1 << 20)
-    si = settings.self_instruct.model_copy(update=update)
+def apply_general(settings: Settings, recipe: str, backend: str, model: str,
+                  temperature: str, count: str) -> Settings:
     return settings.model_copy(update={
-        "recipe": form["recipe"], "backend": form["backend"], "model": form["model"].strip(),
-        "temperature": temperature, "self_instruct": si, "count": count,
+        "recipe": recipe, "backend": backend, "model": model.strip(),
+        "temperature": number(temperature, "Temperature", 0.0, 2.0),
+        "count": whole(count, "Items per run", 1, 100_000),
     })
+
+
+def apply_self_instruct(settings: Settings, rouge: str, blacklist: str,
+                        request_tokens: str | None = None,
+                        instance_tokens: str | None = None) -> Settings:
+    update: dict[str, object] = {
+        "rouge_threshold": number(rouge, "ROUGE-L threshold", 0.0, 1.0),
+        "blacklist": [w.strip() for w in blacklist.split(",") if w.strip()],
+    }
+    if request_tokens is not None:
+        update["request_tokens"] = whole(request_tokens,
+                                         "Self-Instruct instruction token limit", 16, 1 << 20)
+    if instance_tokens is not None:
+        update["instance_tokens"] = whole(instance_tokens,
+                                          "Self-Instruct instance token limit", 16, 1 << 20)
+    return settings.model_copy(update={
+        "self_instruct": settings.self_instruct.model_copy(update=update)})
+
+
+def apply_form(settings: Settings, form: dict[str, str]) -> Settings:
+    """The general fields and the Self-Instruct ones from one dict (token limits are
+    optional keys)."""
+    new = apply_general(settings, form["recipe"], form["backend"], form["model"],
+                        form["temperature"], form["count"])
+    return apply_self_instruct(new, form["rouge"], form["blacklist"],
+                               form.get("request_tokens"), form.get("instance_tokens"))
 
 
 def apply_textbook(settings: Settings, audiences: Sequence[str], styles: Sequence[str],

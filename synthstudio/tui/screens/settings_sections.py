@@ -11,12 +11,18 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Grid
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList
 
 from synthstudio.choices import AUDIENCES, BACKEND_CHOICES, STYLES, TEXTBOOK_MODES
 from synthstudio.config import Settings
 from synthstudio.recipes import RECIPES
-from synthstudio.tui.screens.settings_form import apply_form, apply_reasoning, apply_textbook
+from synthstudio.tui.screens.settings_form import (
+    apply_general,
+    apply_reasoning,
+    apply_self_instruct,
+    apply_textbook,
+)
 
 AUDIENCE_LABELS = {"young_children": "young children", "high_school": "high school",
                    "college": "college", "researchers": "researchers"}
@@ -37,14 +43,17 @@ class SettingsSection(Grid):
     def text(self, name: str) -> str:
         return self.query_one(f"#set-{name}", Input).value
 
+    def choice(self, name: str) -> str:
+        return str(self.query_one(f"#set-{name}", Select).value)
+
     def apply(self, settings: Settings) -> Settings:
         """A new Settings with this section's fields; ValueError names a bad field."""
         raise NotImplementedError
 
 
-def field(label: str, widget: object) -> ComposeResult:
+def field(label: str, widget: Widget) -> ComposeResult:
     yield Label(label)
-    yield widget  # type: ignore[misc]
+    yield widget
 
 
 class GeneralSection(SettingsSection):
@@ -64,8 +73,9 @@ class GeneralSection(SettingsSection):
         yield from field("Items per run", Input(str(s.count), id="set-count", compact=True))
 
     def apply(self, settings: Settings) -> Settings:
-        # the general fields are read together with the Self-Instruct ones (apply_form)
-        return settings
+        return apply_general(settings, self.choice("recipe"), self.choice("backend"),
+                             self.text("model"), self.text("temperature"),
+                             self.text("count"))
 
 
 class SelfInstructSection(SettingsSection):
@@ -83,21 +93,8 @@ class SelfInstructSection(SettingsSection):
                                                   id="set-instance-tokens", compact=True))
 
     def apply(self, settings: Settings) -> Settings:
-        screen = self.screen
-
-        def sel(name: str) -> str:
-            return str(screen.query_one(f"#set-{name}", Select).value)
-
-        def val(name: str) -> str:
-            return screen.query_one(f"#set-{name}", Input).value
-
-        return apply_form(settings, {
-            "recipe": sel("recipe"), "backend": sel("backend"), "model": val("model"),
-            "temperature": val("temperature"), "count": val("count"),
-            "rouge": val("rouge"), "blacklist": val("blacklist"),
-            "request_tokens": val("request-tokens"),
-            "instance_tokens": val("instance-tokens"),
-        })
+        return apply_self_instruct(settings, self.text("rouge"), self.text("blacklist"),
+                                   self.text("request-tokens"), self.text("instance-tokens"))
 
 
 class TextbookSection(SettingsSection):
@@ -120,7 +117,7 @@ class TextbookSection(SettingsSection):
         return apply_textbook(
             settings, self.query_one("#set-audiences", SelectionList).selected,
             self.query_one("#set-styles", SelectionList).selected,
-            str(self.query_one("#set-textbook-mode", Select).value),
+            self.choice("textbook-mode"),
             self.text("textbook-tokens"))
 
 
