@@ -59,8 +59,7 @@ class Engine:
         self.max_steps = max_steps or max(
             3, self.target * settings.self_instruct.max_requests_per_item)
         self._resume = resume_run
-        self._running = asyncio.Event()
-        self._running.set()
+        self._running = self.ctx.resumed  # one gate: between steps and between requests
         self._stop = False
         self.summary: RunSummary | None = None
 

@@ -38,12 +38,15 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        # where a key works is a heading row, not a column: key, action and binding id
+        # then fit in an 80-column terminal
         table = self.query_one(DataTable)
-        table.add_columns("where", "key", "action", "binding id")
+        table.add_columns("key", "action", "binding id")
         for scope in bindings.SCOPES:
+            table.add_row("", Content.styled(scope.title, "bold $accent"), "")
             for b in scope.items:
-                table.add_row(cell(scope.title), cell(display_keys(bindings.keys_for(
-                    b, self.remap))), cell(b.description), cell(b.id or ""))
+                table.add_row(cell(display_keys(bindings.keys_for(b, self.remap))),
+                              cell(b.description), cell(b.id or ""))
         table.focus()
 
     def action_dismiss_none(self) -> None:
