@@ -11,7 +11,7 @@ from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.help import HelpScreen
 from tests.fakes import Reply, ScriptedBackend
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.test_tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 #: a reply long enough (several seconds) that keys land while it streams
@@ -167,3 +167,25 @@ async def test_reasoning_header_names_the_problem(tmp_path, pool):
         assert "What is 2 + 2?" in header(app)
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running, 20)
+
+
+async def test_g_after_a_stop_asks_again(tmp_path, pool):
+    """The run just stopped is looked for again on the pool thread: g asks about it."""
+    fill(pool, candidates=False)
+    app = make_app(tmp_path, pool, count=1)
+    app.backend.replies = [SLOW]
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.generation.buffer.chunks > 3)
+        stopped = app.engine.ctx.run_id
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not app.running)
+        await settled(pilot)
+        assert pool.get_run(stopped)["status"] == "stopped"
+        assert app.resume_run is not None and app.resume_run["id"] == stopped
+        assert "g: self-instruct" in app.generation.border_title
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChooseRunScreen))
+        await pilot.press("escape")
+        assert not app.running
