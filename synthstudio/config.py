@@ -55,8 +55,22 @@ class Settings(BaseSettings):
     """A GGUF file for the embedded backend; empty means the bundled SmolLM2-135M."""
     connect_timeout: float = Field(5.0, gt=0)
     """Seconds to wait for a connection to a model server."""
+    check_timeout: float = Field(5.0, gt=0)
+    """Seconds a model server has to answer a quick question (Ollama's version, the
+    OpenAI-compatible server's model list): asked before a run starts, so a server that
+    accepts connections but never answers is reported at once, not after read_timeout."""
+    headers_timeout: float = Field(600.0, gt=0)
+    """Seconds to wait for a server to start answering a chat request (its response
+    headers). vLLM answers at once; Ollama and LM Studio only once the model is loaded."""
     read_timeout: float = Field(600.0, gt=0)
-    """Seconds to wait for the next chunk of a stream (long enough for a model to load)."""
+    """Seconds to wait for the first token of an answer (long enough for a big model to
+    load from a slow disk and read the prompt)."""
+    stall_timeout: float = Field(120.0, gt=0)
+    """Seconds without a new chunk, once tokens flow, before a stream counts as stuck
+    (never more than read_timeout)."""
+    concurrency: int | None = Field(None, ge=0, le=1024)
+    """Requests kept in flight at once; empty or 0 means the backend's default (1 for the
+    embedded model, 4 for Ollama, 8 for an OpenAI-compatible server such as vLLM)."""
     temperature: float = Field(0.7, ge=0.0, le=2.0)
     """Sampling temperature."""
     top_p: float = Field(0.95, gt=0.0, le=1.0)
@@ -111,6 +125,15 @@ class Settings(BaseSettings):
     @property
     def blacklist(self) -> list[str]:
         return [*self.self_instruct.blacklist, *self.self_instruct.extra_blacklist]
+
+
+#: requests in flight when ``concurrency`` is not set, by backend
+DEFAULT_CONCURRENCY = {"embedded": 1, "ollama": 4, "openai": 8}
+
+
+def concurrency_for(settings: Settings, backend: str) -> int:
+    """The requests to keep in flight against ``backend`` (the setting, else its default)."""
+    return settings.concurrency or DEFAULT_CONCURRENCY.get(backend, 1)
 
 
 def default_config_path() -> Path:

@@ -1,20 +1,26 @@
 """The generation loop, shared by ``synthstudio generate`` and the studio.
 
-The engine asks a recipe for candidates step by step, stores each one in its own
-transaction (so a kill never loses what was reported), keeps the run's counts and
-sampling state for resume, and reports events. Pause, resume, cancelling the request
-in flight and stopping are safe at any moment.
+The engine asks a recipe for candidates step by step, up to ``concurrency`` steps at once
+(each with its own requests; a shared :class:`~synthstudio.backends.aimd.AdaptiveLimit`
+keeps the requests in flight within the setting and backs off when the server is
+overloaded). It stores each candidate in its own transaction (so a kill never loses what
+was reported), never more passing items than the target, keeps the run's counts and
+sampling state for resume, and reports events. Pause (no new steps; those in flight
+finish), resume, cancelling the requests in flight and stopping (cancel all) are safe at
+any moment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.base import Backend
-from synthstudio.config import Settings
+from synthstudio.config import Settings, concurrency_for
 from synthstudio.errors import BackendError, SynthError
 from synthstudio.events import CandidateReady, EventSink, Status
 from synthstudio.recipes.base import Recipe
@@ -39,12 +45,13 @@ class RunSummary:
 
 
 class Engine:
-    """Drives one recipe against one backend and one pool."""
+    """Drives one recipe against one backend and one pool, ``concurrency`` steps at once."""
 
     def __init__(self, pool: Pool, backend: Backend, recipe: Recipe, settings: Settings,
                  *, target: int, auto_accept: bool = False, emit: EventSink | None = None,
                  max_steps: int | None = None, resume_run: dict[str, Any] | None = None,
-                 seed: int | None = None, backoff_base_s: float | None = None) -> None:
+                 seed: int | None = None, backoff_base_s: float | None = None,
+                 concurrency: int | None = None) -> None:
         self.pool = pool
         self.recipe = recipe
         self.auto_accept = auto_accept
@@ -52,8 +59,10 @@ class Engine:
         self.target = int((resume_run or {}).get("target") or target)
         self._listeners: list[EventSink] = [emit] if emit else []
         seed = settings.seed if seed is None else seed
+        self.concurrency = max(1, concurrency or concurrency_for(settings, backend.name))
         self.ctx = Context(pool=pool, backend=backend, settings=settings,
-                           rng=random.Random(seed), emit=self._emit)
+                           rng=random.Random(seed), emit=self._emit,
+                           limiter=AdaptiveLimit(self.concurrency))
         if backoff_base_s is not None:
             self.ctx.backoff_base_s = backoff_base_s
         self.max_steps = max_steps or max(
@@ -61,6 +70,8 @@ class Engine:
         self._resume = resume_run
         self._running = self.ctx.resumed  # one gate: between steps and between requests
         self._stop = False
+        #: the contexts of the steps in flight, by step id
+        self.steps: dict[int, Context] = {}
         self.summary: RunSummary | None = None
 
     # -- control (safe from the event loop at any moment) ------------------------------
@@ -70,6 +81,7 @@ class Engine:
             listener(event)
 
     def pause(self) -> None:
+        """Start no new steps; the steps in flight finish."""
         self._running.clear()
 
     def resume(self) -> None:
@@ -79,14 +91,22 @@ class Engine:
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def cancel_request(self) -> None:
-        """Stop the request in flight now; its partial text is kept and marked cancelled."""
-        self.ctx.cancel.set()
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered right now."""
+        return self.ctx.limiter.in_flight
+
+    def cancel_request(self, step_id: int | None = None) -> None:
+        """Stop the requests in flight now (or only those of step ``step_id``); their
+        partial text is kept and marked cancelled."""
+        for sid, ctx in list(self.steps.items()):
+            if step_id is None or sid == step_id:
+                ctx.cancel.set()
 
     def stop(self) -> None:
-        """Finish after the current step (or at once if paused)."""
+        """Cancel every request in flight and finish (at once, also when paused)."""
         self._stop = True
-        self.ctx.cancel.set()
+        self.cancel_request()
         self._running.set()
 
     # -- the loop ------------------------------------------------------------------------
@@ -110,7 +130,7 @@ class Engine:
         else:
             settings = ctx.settings.model_dump(mode="json")
             options = {"temperature": ctx.settings.temperature, "top_p": ctx.settings.top_p,
-                       "seed": ctx.settings.seed}
+                       "seed": ctx.settings.seed, "concurrency": self.concurrency}
             run_id = self.pool.start_run(self.recipe.name, backend.name, backend.model,
                                          options, settings, self.target)
             summary = RunSummary(run_id)
@@ -129,6 +149,8 @@ class Engine:
         cand.run_id = summary.run_id
         cand.provenance.setdefault("run_id", summary.run_id)
         if cand.status != REJECTED:
+            if summary.produced >= self.target:
+                return  # the hard cap: never more passing items than asked for
             if self.auto_accept and cand.passed:
                 cand.status = ACCEPTED
             summary.produced += 1
@@ -141,54 +163,121 @@ class Engine:
         self.recipe.on_stored(cand)
         self._emit(CandidateReady(cand))
 
+    async def _step(self, ctx: Context, summary: RunSummary) -> None:
+        """One step: ask the recipe, then store what it made in the same breath.
+
+        Nothing awaits between the recipe's return and the stores, so the recipe's
+        pending entries (e.g. instructions still being completed) turn into stored ones
+        before any other step runs its filters.
+        """
+        try:
+            cands = await self.recipe.step(ctx)
+            for cand in cands:
+                self._store(cand, summary)
+            self._save_state(summary)
+        finally:
+            self.steps.pop(ctx.step_id, None)
+
+    def _can_start(self, summary: RunSummary) -> bool:
+        return (summary.produced < self.target and not self._stop
+                and summary.requests < self.max_steps)
+
     async def run(self) -> RunSummary:
         """Run until ``target`` candidates pass the filters, the step budget is spent, or
-        :meth:`stop` is called. Returns the summary; the run row records the outcome."""
+        :meth:`stop` is called, with up to ``concurrency`` steps in flight. Returns the
+        summary; the run row records the outcome."""
         summary = self._start()
         self.summary = summary
+        tasks: set[asyncio.Task[None]] = set()
         failures = 0  # consecutive steps that failed after their retries
         try:
             await asyncio.to_thread(self.recipe.prepare, self.ctx)
-            while summary.produced < self.target and not self._stop:
-                if summary.requests >= self.max_steps:
-                    summary.status = "exhausted"
-                    summary.message = (
-                        f"Stopped after {summary.requests} requests with {summary.produced} of "
-                        f"{self.target} items: the model's output kept failing the filters.")
-                    break
-                await self._running.wait()
-                if self._stop:
-                    break
-                self.ctx.cancel.clear()
-                summary.requests += 1
-                try:
-                    cands = await self.recipe.step(self.ctx)
-                except BackendError as err:
-                    if not err.retryable or failures + 1 >= MAX_FAILED_STEPS:
-                        raise
+            while True:
+                # start steps while there is room, the run is not paused and work is left
+                while (self._can_start(summary) and self._running.is_set()
+                       and len(tasks) < self.ctx.limiter.limit):
+                    summary.requests += 1
+                    ctx = self.ctx.child(summary.requests)
+                    self.steps[ctx.step_id] = ctx
+                    tasks.add(asyncio.create_task(self._step(ctx, summary)))
+                if summary.produced >= self.target or self._stop:
+                    self.cancel_request()  # steps beyond the target are not needed
+                if not tasks:
+                    if not self._can_start(summary):
+                        break
+                    await self._wait_running()
+                    continue
+                done = await self._wait_tasks(tasks)
+                for task in done:
+                    tasks.discard(task)
+                    err = task.exception()
+                    if err is None:
+                        failures = 0
+                        continue
+                    # a server that refuses connections after the retries is down: stop now
+                    if (not isinstance(err, BackendError) or not err.retryable
+                            or err.kind == "unreachable" or failures + 1 >= MAX_FAILED_STEPS):
+                        raise err
                     failures += 1
                     self._emit(Status(f"{err.full()} Skipping this step; the run goes on.",
                                       "warning", err.kind))
                     self._save_state(summary)
-                    continue
-                failures = 0
-                for cand in cands:
-                    self._store(cand, summary)
-                self._save_state(summary)
             if self._stop:
                 summary.status = "stopped"
+            elif summary.produced < self.target:
+                summary.status = "exhausted"
+                summary.message = (
+                    f"Stopped after {summary.requests} requests with {summary.produced} of "
+                    f"{self.target} items: the model's output kept failing the filters.")
         except SynthError as err:  # backend gave up, or the recipe lacks its inputs
             summary.status = "failed"
             summary.message = err.full()
             self._emit(Status(err.full(), "error", getattr(err, "kind", "")))
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled, Ctrl-C, or a bug: the run must not stay "running"
             summary.status = "stopped"
-            self.pool.finish_run(summary.run_id, "stopped")
+            try:
+                await _cancel_all(tasks)
+            finally:  # also when a second cancel (the studio closing) cuts the wait short
+                with contextlib.suppress(Exception):  # e.g. the disk is full: keep the first
+                    self.pool.finish_run(summary.run_id, "stopped")
             raise
-        self.pool.finish_run(summary.run_id, "finished" if summary.status == "finished"
-                             else "stopped" if summary.status in ("stopped", "failed")
-                             else summary.status)
+        finally:
+            await _cancel_all(tasks)
+        try:
+            self.pool.finish_run(summary.run_id, "finished" if summary.status == "finished"
+                                 else "stopped" if summary.status in ("stopped", "failed")
+                                 else summary.status)
+        except SynthError as err:  # e.g. the disk is still full: report the first error
+            if summary.status != "failed":
+                raise
+            self._emit(Status(f"The run could not be marked stopped: {err}", "warning"))
         return summary
+
+    async def _wait_running(self) -> None:
+        await self._running.wait()
+
+    async def _wait_tasks(self, tasks: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
+        """The steps that ended; also returns (with none) when a pause ends, so new
+        steps can start."""
+        wake = asyncio.ensure_future(self._running.wait()) if not self._running.is_set() \
+            else None
+        waits: set[asyncio.Future[Any]] = set(tasks)
+        if wake is not None:
+            waits.add(wake)
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if wake is not None:
+                wake.cancel()
+        return {t for t in tasks if t in done}
+
+
+async def _cancel_all(tasks: set[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
+    tasks.clear()
 
 
 def _list_state(state: Any) -> Any:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.standins import NDJSON, OllamaStandin, Reply
+from tests.standins import NDJSON, SSE, OllamaStandin, OpenAIStandin, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "standin:1b"
@@ -156,6 +156,69 @@ class SelfInstructStandin(OllamaStandin):
         return Reply(content_type=NDJSON, parts=parts)
 
 
+class SelfInstructOpenAI(OpenAIStandin):
+    """The same endless Self-Instruct model behind an OpenAI-compatible ``/v1`` API, as a
+    GPU server: every request is answered in its own thread, so many run at once, each
+    chunk after ``chunk_delay`` seconds (fixed, so a run's time is predictable).
+
+    ``busy(n)`` answers the next ``n`` chat requests with HTTP 503 (an overloaded server);
+    ``hold`` (an Event) keeps every reply waiting before its first chunk while it is clear;
+    ``prompts`` lists the instruction prompts in arrival order.
+    """
+
+    reply_text = SelfInstructStandin.reply_text
+    step_of = staticmethod(SelfInstructStandin.step_of)
+
+    def __init__(self, *, chunk_delay: float = 0.005, seed: int = 0,
+                 per_reply: tuple[int, int] = (1, 2), rejects: bool = False,
+                 chunk: int = 8,
+                 replies: Callable[[str, str], str | None] | None = None) -> None:
+        super().__init__(models=(MODEL,))
+        self.server.handle_error = lambda *a: None  # type: ignore[method-assign]
+        self.chunk_delay, self.per_reply, self.rejects, self.chunk = (
+            chunk_delay, per_reply, rejects, chunk)
+        self.replies = replies
+        self.rng = random.Random(seed)
+        self.counter = self.chat_count = self.busy_left = 0
+        self.hold = threading.Event()
+        self.hold.set()
+        self.prompts: list[str] = []
+
+    def busy(self, n: int) -> None:
+        with self.lock:
+            self.busy_left += n
+
+    def route(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Reply:
+        if path == "/v1/_stats":  # for a benchmark running this in another process
+            with self.lock:
+                stats = {"max_in_flight": self.max_in_flight, "chat_count": self.chat_count}
+                if method == "POST":
+                    self.max_in_flight = self.in_flight - 1  # this request does not count
+            return Reply(parts=[json.dumps(stats).encode()])
+        if path != "/v1/chat/completions" or not isinstance(body, dict):
+            return super().route(method, path, body, headers)
+        prompt = str(body["messages"][-1]["content"])
+        step = self.step_of(prompt)
+        with self.lock:
+            self.chat_count += 1
+            if step == "instructions":
+                self.prompts.append(prompt)
+            if self.busy_left:
+                self.busy_left -= 1
+                err = {"error": {"message": "server overloaded", "code": 503}}
+                return Reply(503, parts=[json.dumps(err).encode()])
+        text = self.replies(step, prompt) if self.replies is not None else None
+        if text is None:
+            text = self.reply_text(step, prompt)
+        self.hold.wait(30)
+        parts: list[bytes | float] = []
+        for event in self.chat_events(text, chunk=self.chunk, model=MODEL):
+            if self.chunk_delay:
+                parts.append(self.chunk_delay)
+            parts.append(event)
+        return Reply(content_type=SSE, parts=parts)
+
+
 # -- the generate subprocess -----------------------------------------------------------
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -195,9 +258,10 @@ class Generate:
     """
 
     def __init__(self, db: Path, host: str, *, count: int = 1000, resume: bool = False,
-                 auto_accept: bool = True, warm: bool = False) -> None:
+                 auto_accept: bool = True, warm: bool = False, concurrency: int = 1) -> None:
         args = ["generate", "--recipe", "self-instruct", "--count", str(count),
-                "--backend", "ollama", "--host", host, "--db", str(db)]
+                "--backend", "ollama", "--host", host, "--db", str(db),
+                "--concurrency", str(concurrency)]
         args += ["--auto-accept"] * auto_accept + ["--resume"] * resume
         head = ["-c", WARM] if warm else ["-m", "synthstudio"]
         self.proc = subprocess.Popen([sys.executable, *head, *args], cwd=ROOT,

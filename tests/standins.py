@@ -16,6 +16,7 @@ JSON, ``<``/``>``/``&`` escaped as ``\\u003c``...)::
         ol.queue_pull(["pulling manifest", "success"])
         ol.requests            # [(method, path, json body)], ol.chat_bodies()
         ol.disconnects.wait(1) # set when a client hung up while a reply was streaming
+        ol.max_in_flight       # the most requests answered at once (each in its thread)
 
     With no reply queued, ``/api/chat`` answers like Ollama: 404 for a model not added,
     400 ``"M" does not support thinking`` for ``think: true`` on a non-thinking model,
@@ -70,6 +71,7 @@ class Reply:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # many clients connect at once
     block_on_close = False
     allow_reuse_address = True
 
@@ -93,6 +95,8 @@ class _Base:
         self.disconnects = threading.Event()
         self.stopping = threading.Event()
         self.lock = threading.Lock()
+        #: requests being answered now, and the most at once so far
+        self.in_flight = self.max_in_flight = 0
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -110,8 +114,14 @@ class _Base:
                     body = raw
                 with standin.lock:
                     standin.requests.append((self.command, self.path, body))
-                reply = standin.route(self.command, self.path, body, dict(self.headers))
-                standin._send(self, reply)
+                    standin.in_flight += 1
+                    standin.max_in_flight = max(standin.max_in_flight, standin.in_flight)
+                try:
+                    reply = standin.route(self.command, self.path, body, dict(self.headers))
+                    standin._send(self, reply)
+                finally:
+                    with standin.lock:
+                        standin.in_flight -= 1
 
             do_GET = do_POST = do_DELETE = _any
 

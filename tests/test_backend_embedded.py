@@ -136,3 +136,59 @@ async def test_gguf_that_fails_to_load_says_why(tmp_path: Path) -> None:
         await run(EmbeddedBackend(path), req("x"))
     assert str(path) in str(e.value) and e.value.kind == "model"
     assert len(str(e.value)) > len(f"llama.cpp could not load {path}.")
+
+
+async def test_no_request_thread_outlives_a_closed_or_cancelled_stream() -> None:
+    """Ctrl-C and `q` cancel the task: by the time that returns, llama.cpp's thread has
+    ended (a thread still inside llama.cpp at interpreter exit aborts the process)."""
+    b = EmbeddedBackend()
+    stream = b.stream_chat(req("Write a very long story about rivers.", 2000))
+    await anext(stream)
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert b.last_thread is not None and not b.last_thread.is_alive()
+
+    seen = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in b.stream_chat(req("Write a very long story about forests.", 2000)):
+            seen.set()
+
+    task = asyncio.create_task(consume())
+    await seen.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not b.last_thread.is_alive()
+
+
+async def test_backend_close_stops_a_stream_nobody_closed() -> None:
+    """The studio closes the backend on exit even if a worker left a stream open."""
+    b = EmbeddedBackend()
+    stream = b.stream_chat(req("Write a very long story about the moon.", 2000))
+    await anext(stream)
+    await b.aclose()
+    assert b.last_thread is not None and not b.last_thread.is_alive()
+    await stream.aclose()  # type: ignore[attr-defined]
+
+
+def test_slots_decode_requests_side_by_side() -> None:
+    """With two llama.cpp slots, two requests stream at once (each in its own context)."""
+    b = EmbeddedBackend(slots=2)
+    times: dict[int, list[float]] = {0: [], 1: []}
+
+    async def one(i: int) -> str:
+        out = []
+        async for c in b.stream_chat(req(f"Name {i + 2} colours.", n=24)):
+            if isinstance(c, ContentDelta):
+                times[i].append(time.monotonic())
+                out.append(c.text)
+        return "".join(out)
+
+    async def both() -> list[str]:
+        await b.engine()
+        return list(await asyncio.gather(one(0), one(1)))
+
+    texts = asyncio.run(both())
+    assert all(t.strip() for t in texts)
+    # each request had streamed a token before the other one finished
+    assert times[0][0] < times[1][-1] and times[1][0] < times[0][-1]

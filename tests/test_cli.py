@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from synthstudio.cli import main
 from tests.conftest import PUBLIC_SEEDS
 
@@ -47,3 +49,15 @@ def test_db_from_environment(tmp_path, capsys, monkeypatch):
 def test_unknown_candidate(tmp_path, capsys):
     assert main(["pool", "show", "42", "--db", str(tmp_path / "p.db")]) == 1
     assert "no candidate #42" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["pool", "show", "99999999999999999999999"],
+                                  ["pool", "accept", "1", "99999999999999999999999"],
+                                  ["pool", "reject", "-3"]])
+def test_candidate_ids_sqlite_cannot_hold_are_one_sentence(tmp_path, capsys, argv):
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--db", str(tmp_path / "p.db")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not a candidate id (ids run from 1 to 9223372036854775807)" in err
+    assert "Traceback" not in err and "OverflowError" not in err

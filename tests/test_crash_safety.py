@@ -40,6 +40,7 @@ class CrashStats:
     final_rejected: int = 0
     steps: int = 0
     seconds: float = 0.0
+    max_in_flight: int = 0  # the most requests the stand-in answered at once
 
     def line(self) -> str:
         return (f"{self.kills} kills ({self.targeted} aimed at writes) in "
@@ -47,7 +48,7 @@ class CrashStats:
                 f"checked, {self.kills_after_a_report} kills after >= 1 report, "
                 f"max {max(self.per_process, default=0)} items in one process; run ends "
                 f"with {self.final_accepted} accepted, {self.final_rejected} rejected, "
-                f"{self.steps} steps")
+                f"{self.steps} steps; at most {self.max_in_flight} requests at once")
 
 
 def check_after_kill(g: Generate, check: PoolCheck) -> dict[int, bytes]:
@@ -61,7 +62,8 @@ def check_after_kill(g: Generate, check: PoolCheck) -> dict[int, bytes]:
     return reported
 
 
-def crash_cycles(db: Path, kills: int, seed: int, targeted: int = 0) -> CrashStats:
+def crash_cycles(db: Path, kills: int, seed: int, targeted: int = 0,
+                 concurrency: int = 1) -> CrashStats:
     """``kills`` cycles; every ``targeted``-th kill lands 0-20 ms after a report."""
     rng = random.Random(seed)
     stats = CrashStats()
@@ -70,13 +72,14 @@ def crash_cycles(db: Path, kills: int, seed: int, targeted: int = 0) -> CrashSta
     kept: set[int] = set()
     steps = 0
     with SelfInstructStandin(seed=seed) as ol:
-        nxt = Generate(db, ol.url, warm=True)
+        nxt = Generate(db, ol.url, warm=True, concurrency=concurrency)
         for i in range(kills):
             g = nxt
             before = len(ol.chat_bodies())
             g.go()
             assert g.wait_requests(ol, before, START_TIMEOUT), g.stderr
-            nxt = Generate(db, ol.url, resume=True, warm=True)  # warms up meanwhile
+            nxt = Generate(db, ol.url, resume=True, warm=True,  # warms up meanwhile
+                           concurrency=concurrency)
             if targeted and i % targeted == targeted - 1:
                 # aim at the writes: just after a report, the step's other candidates and
                 # the run state are being stored
@@ -127,6 +130,7 @@ def crash_cycles(db: Path, kills: int, seed: int, targeted: int = 0) -> CrashSta
     stats.final_rejected = sum(s == "rejected" for s in check.status.values())
     stats.steps = int(run["state"]["engine"]["steps"])
     stats.seconds = time.monotonic() - started
+    stats.max_in_flight = ol.max_in_flight
     return stats
 
 
@@ -134,6 +138,15 @@ def crash_cycles(db: Path, kills: int, seed: int, targeted: int = 0) -> CrashSta
 def test_random_kills_lose_nothing(tmp_path: Path) -> None:
     stats = crash_cycles(tmp_path / "pool.db", kills=4, seed=8, targeted=4)
     print(stats.line())
+
+
+@pytest.mark.timeout(300)
+def test_random_kills_lose_nothing_at_concurrency_4(tmp_path: Path) -> None:
+    """Four steps in flight: kills land while several streams and stores interleave."""
+    stats = crash_cycles(tmp_path / "pool.db", kills=4, seed=9, targeted=2, concurrency=4)
+    print(stats.line())
+    assert stats.reported > 0
+    assert stats.max_in_flight >= 3  # the steps really ran side by side
 
 
 @pytest.mark.slow

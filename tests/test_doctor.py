@@ -134,3 +134,19 @@ def test_doctor_survives_a_bad_config(nothing_running: None, tmp_path, monkeypat
     monkeypatch.setenv("SYNTHSTUDIO_CONFIG", str(cfg))
     assert main(["doctor", "--quick"]) == 0
     assert "not valid TOML" in capsys.readouterr().out
+
+
+def test_doctor_says_what_concurrency_it_uses(ol: OllamaStandin, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    ol.add_model("qwen3:0.6b")
+    monkeypatch.setenv("SYNTHSTUDIO_OLLAMA_HOST", ol.url)
+    assert main(["doctor", "--json", "--quick"]) == 0
+    checks = {c["backend"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert [checks[b]["details"]["concurrency"] for b in ("embedded", "ollama", "openai")] \
+        == [1, 4, 8]
+    note = checks["ollama"]["details"]["concurrency_note"]
+    assert "OLLAMA_NUM_PARALLEL" in note and "only queue" in note
+    monkeypatch.setenv("SYNTHSTUDIO_CONCURRENCY", "12")
+    assert main(["doctor", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "concurrency: 12 requests in flight (from the concurrency setting)" in out

@@ -272,7 +272,8 @@ def test_cli_export(pool, tmp_path, capsys):
 
 _text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
 _ws = st.sampled_from(["", " ", "\n", "\t ", "\u3000"])
-# SQLite's json_extract cuts a string at NUL: meta and provenance values have none
+# SQLite's json_extract cuts a string at NUL: meta and provenance values (the filter
+# results' details are exported in the provenance) have none
 _plain = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
                  max_size=30)
 _meta_val = st.one_of(st.none(), _plain, st.sampled_from(["  ", "essay", "Outline."]))
@@ -296,7 +297,7 @@ def candidates(draw) -> Candidate:
         c.thinking = draw(_ws) + draw(_text) + draw(_ws)
         c.answer = draw(_text)
     c.provenance = {"model": draw(_plain), "options": {"seed": draw(st.integers(0, 9))}}
-    c.scores = [FilterResult("rouge_l", draw(st.booleans()), 0.5, 0.7, draw(_text))]
+    c.scores = [FilterResult("rouge_l", draw(st.booleans()), 0.5, 0.7, draw(_plain))]
     return c
 
 

@@ -37,7 +37,8 @@ def with_problems(pool, problems=PROBLEMS):
 
 def run(pool, backend, target, s=None, auto_accept=False, seed=1, max_steps=None):
     engine = Engine(pool, backend, Reasoning(), s or settings(), target=target,
-                    auto_accept=auto_accept, seed=seed, max_steps=max_steps)
+                    auto_accept=auto_accept, seed=seed, max_steps=max_steps,
+                    concurrency=1)  # replies are scripted in order
     return asyncio.run(engine.run())
 
 

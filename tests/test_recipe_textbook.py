@@ -59,7 +59,8 @@ def with_topics(pool, topics=TOPICS):
 
 def run(pool, backend, target, s=None, auto_accept=False, seed=1, recipe=None):
     engine = Engine(pool, backend, recipe or Textbook(), s or settings(), target=target,
-                    auto_accept=auto_accept, seed=seed)
+                    auto_accept=auto_accept, seed=seed,
+                    concurrency=1)  # replies are scripted in order
     return asyncio.run(engine.run())
 
 

@@ -72,10 +72,15 @@ async def test_settings_screen_saves_the_config(tmp_path, pool):
         app.screen.query_one("#set-count", Input).value = "25"
         app.screen.query_one("#set-rouge", Input).value = "0.6"
         app.screen.query_one("#set-blacklist", Input).value = "image, chart"
+        app.screen.query_one("#set-concurrency", Input).value = "0"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SettingsScreen)  # at least one request: stays open
+        app.screen.query_one("#set-concurrency", Input).value = "6"
         await pilot.press("ctrl+s")
         assert not isinstance(app.screen, SettingsScreen)
     saved = load_settings(tmp_path / "config.toml")
     assert saved.temperature == 0.2 and saved.count == 25
+    assert saved.concurrency == 6
     assert saved.self_instruct.rouge_threshold == 0.6
     assert saved.self_instruct.blacklist == ["image", "chart"]
 

@@ -4,13 +4,25 @@ A backend streams a chat: it takes a :class:`ChatRequest` and yields typed chunk
 (:class:`ContentDelta`, :class:`ThinkingDelta`, then exactly one :class:`Final`).
 Failures are raised as :class:`synthstudio.errors.BackendError` with a plain sentence;
 cancellation is the caller's: it stops iterating (or cancels the task) and keeps what it has.
+Every text a backend yields has passed :func:`safe_text`: model output is untrusted.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+#: UTF-16 surrogates: valid in JSON (``"\ud800"``) and in a Python str, but not encodable
+#: as UTF-8, so SQLite, files and the terminal all fail on a lone one
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (JSON decoding has already
+    joined real pairs into one character)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)

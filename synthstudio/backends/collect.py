@@ -26,6 +26,10 @@ from synthstudio.errors import BackendError
 
 T = TypeVar("T")
 
+#: a refused connection (kind "unreachable") is tried at most this often: a server that is
+#: not running rarely starts within the backoff, and each try made a closed port slower
+UNREACHABLE_ATTEMPTS = 2
+
 
 async def collect(backend: Backend, request: ChatRequest,
                   on_chunk: Callable[[Chunk], Any] | None = None,
@@ -94,13 +98,16 @@ async def with_retries(fn: Callable[[], Awaitable[T]], attempts: int = 3,
 
     The pause doubles each time (``base_delay``, 2x, 4x... at most ``max_delay``), plus up
     to ``jitter`` of itself at random. ``on_retry(attempt, error, delay)`` is called
-    before each pause (``attempt`` counts from 1). Other errors propagate at once.
+    before each pause (``attempt`` counts from 1). Other errors propagate at once; an
+    unreachable server is tried at most :data:`UNREACHABLE_ATTEMPTS` times.
     """
     for attempt in range(1, max(1, attempts) + 1):
         try:
             return await fn()
         except BackendError as err:
-            if not err.retryable or attempt >= attempts:
+            limit = min(attempts, UNREACHABLE_ATTEMPTS) if err.kind == "unreachable" \
+                else attempts
+            if not err.retryable or attempt >= limit:
                 raise
             delay = min(max_delay, base_delay * 2 ** (attempt - 1))
             delay += delay * jitter * random.random()

@@ -16,7 +16,7 @@ from synthstudio.backends.embedded import EMBEDDED_NOTE, EmbeddedBackend, bundle
 from synthstudio.backends.ollama import SUGGESTED_MODEL, OllamaBackend
 from synthstudio.backends.openai_compat import OpenAIBackend
 from synthstudio.backends.select import make_backend, open_backend
-from synthstudio.config import Settings
+from synthstudio.config import Settings, concurrency_for
 from synthstudio.errors import BackendError
 
 PROBE_S = 1.5
@@ -154,10 +154,31 @@ async def check_embedded(settings: Settings, run: bool = True) -> Check:
                  f"{speed}.", needed, models=[b.model], details=details)
 
 
+def concurrency_note(settings: Settings, backend: str) -> str:
+    """What the ``concurrency`` setting means against ``backend``, in one sentence."""
+    n = concurrency_for(settings, backend)
+    source = ("from the concurrency setting" if settings.concurrency
+              else f"the default for {backend}")
+    head = f"{n} request{'s' if n != 1 else ''} in flight ({source})"
+    if backend == "ollama":
+        return (f"{head}. Ollama serves OLLAMA_NUM_PARALLEL at once (by default up to 4 "
+                "per model when memory allows); that variable is set where the server "
+                "runs and cannot be seen from here: more than its parallel slots only "
+                "queue.")
+    if backend == "openai":
+        return (f"{head}. vLLM batches dozens at once: raise it (e.g. 32-64) for large "
+                "runs; llama-server answers as many as its --parallel slots.")
+    return (f"{head}, as llama.cpp slots with a context each; on a machine with few "
+            "cores more than 1 gains little.")
+
+
 async def diagnose(settings: Settings, run_embedded: bool = True, config: str = "") -> Report:
     """Check all three backends (concurrently) and what the configured one resolves to."""
     ol, oa, em = await asyncio.gather(check_ollama(settings), check_openai(settings),
                                       check_embedded(settings, run_embedded))
+    for check in (ol, oa, em):
+        check.details["concurrency"] = concurrency_for(settings, check.backend)
+        check.details["concurrency_note"] = concurrency_note(settings, check.backend)
     try:
         backend, selected = await open_backend(settings)
         await backend.aclose()

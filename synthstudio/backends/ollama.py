@@ -5,7 +5,9 @@ running is reported at once. *read* is the longest wait for the first chunk: Oll
 nothing until the model is loaded and the prompt evaluated, and loading a big model from
 a slow disk can take five minutes, so the default is 600 s (twice that). Once tokens
 flow, a gap longer than *stall_timeout* (default 120 s, never more than *read*) means
-the stream is stuck; both end in a ``BackendError`` of kind ``"timeout"``.
+the stream is stuck; both end in a ``BackendError`` of kind ``"timeout"``. Quick
+questions (version, model list, model details) get *check_timeout* (default 5 s), so a
+server that accepts connections and never answers is one sentence within seconds.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from synthstudio.backends.base import (
     Final,
     ModelInfo,
     ThinkingDelta,
+    safe_text,
 )
+from synthstudio.backends.openai_compat import pool_limits
 from synthstudio.errors import BackendError
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -59,7 +63,7 @@ def normalize_host(host: str | None) -> str:
 
 
 def _short(text: Any, limit: int = 200) -> str:
-    text = " ".join(str(text).split()).rstrip(".")
+    text = safe_text(" ".join(str(text).split()).rstrip("."))
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -70,15 +74,19 @@ class OllamaBackend:
 
     def __init__(self, host: str | None = None, model: str = "", connect_timeout: float = 5.0,
                  read_timeout: float = 600.0, keep_alive: str | float | None = "10m",
-                 stall_timeout: float = 120.0) -> None:
+                 stall_timeout: float = 120.0, check_timeout: float = 5.0,
+                 concurrency: int = 4) -> None:
         self.host = normalize_host(host)
+        self.check_timeout = check_timeout
         self.model = model
         self.keep_alive = keep_alive
         self.read_timeout = read_timeout
         self.stall_timeout = min(stall_timeout, read_timeout)
         self.timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
                                      pool=connect_timeout)
-        self.client = ollama.AsyncClient(host=self.host, timeout=self.timeout)
+        # one client for the whole run: parallel requests share its connection pool
+        self.client = ollama.AsyncClient(host=self.host, timeout=self.timeout,
+                                         limits=pool_limits(concurrency))
 
     # -- errors -------------------------------------------------------------------------
     def _map(self, exc: BaseException, model: str) -> BackendError:
@@ -179,9 +187,9 @@ class OllamaBackend:
                 first = False
                 msg = part.message
                 if msg.thinking:
-                    yield ThinkingDelta(msg.thinking)
+                    yield ThinkingDelta(safe_text(msg.thinking))
                 if msg.content:
-                    yield ContentDelta(msg.content)
+                    yield ContentDelta(safe_text(msg.content))
                 if part.done:
                     yield _final(part, model)
                     return
@@ -192,16 +200,27 @@ class OllamaBackend:
                 await parts.aclose()  # type: ignore[attr-defined]
 
     # -- models -------------------------------------------------------------------------
+    def _silent(self, seconds: float | None = None) -> BackendError:
+        seconds = self.check_timeout if seconds is None else seconds
+        return BackendError(f"The server at {self.host} accepted the connection but did not "
+                            f"answer within {seconds:g} s.",
+                            "Check that OLLAMA_HOST points at a running Ollama that is not "
+                            "stuck, or raise check_timeout in the config.", kind="timeout")
+
     async def list_models(self) -> list[ModelInfo]:
         try:
-            resp = await self.client.list()
+            async with asyncio.timeout(self.check_timeout):
+                resp = await self.client.list()
+        except TimeoutError:
+            raise self._silent() from None
         except Exception as exc:
             raise self._map(exc, "") from None
         out = []
         for m in resp.models:
             d = m.details
             out.append(ModelInfo(
-                name=m.model or "", size_bytes=int(m.size) if m.size is not None else None,
+                name=safe_text(m.model or ""),
+                size_bytes=int(m.size) if m.size is not None else None,
                 family=(d.family or "") if d else "",
                 parameter_size=(d.parameter_size or "") if d else "",
                 quantization=(d.quantization_level or "") if d else ""))
@@ -211,7 +230,10 @@ class OllamaBackend:
         """Details of one model, with its ``capabilities`` (e.g. ``"thinking"``)."""
         name = model or await self.ensure_model()
         try:
-            resp = await self.client.show(name)
+            async with asyncio.timeout(self.check_timeout):
+                resp = await self.client.show(name)
+        except TimeoutError:
+            raise self._silent() from None
         except Exception as exc:
             raise self._map(exc, name) from None
         d = resp.details
@@ -238,13 +260,18 @@ class OllamaBackend:
         except Exception as exc:
             raise self._map(exc, model) from None
 
-    async def version(self, timeout: float = 1.0) -> str:
-        """The server's version; raises BackendError(kind="unreachable") if it is not up."""
+    async def version(self, timeout: float | None = None) -> str:
+        """The server's version within ``timeout`` (default ``check_timeout``) seconds;
+        raises BackendError: "unreachable" if nothing listens or it answers wrongly,
+        "timeout" if it accepts the connection and stays silent."""
+        timeout = self.check_timeout if timeout is None else timeout
         try:
-            async with httpx.AsyncClient(timeout=timeout) as c:
+            async with httpx.AsyncClient(timeout=timeout) as c, asyncio.timeout(timeout):
                 r = await c.get(f"{self.host}/api/version")
                 r.raise_for_status()
                 return str(r.json().get("version", "?"))
+        except (httpx.ReadTimeout, TimeoutError):
+            raise self._silent(timeout) from None
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             raise BackendError(f"Ollama is not running at {self.host}.", START_HINT,
                                kind="unreachable") from exc
@@ -261,4 +288,5 @@ def _final(part: ollama.ChatResponse, model: str) -> Final:
     return Final(done_reason=part.done_reason or "stop", prompt_tokens=part.prompt_eval_count,
                  eval_tokens=part.eval_count, eval_duration_s=_secs(part.eval_duration),
                  total_duration_s=_secs(part.total_duration),
-                 load_duration_s=_secs(part.load_duration), model=part.model or model)
+                 load_duration_s=_secs(part.load_duration),
+                 model=safe_text(part.model or model))

@@ -3,13 +3,19 @@
 Streams ``POST {base_url}/chat/completions`` as server-sent events (``data: {...}``
 lines ending with ``data: [DONE]``) and lists ``{base_url}/models``. Reasoning arrives as
 ``delta.reasoning_content``, ``delta.reasoning`` or inline ``<think>...</think>`` in the
-content; all three become :class:`ThinkingDelta`. Timeouts and stall detection work as in
-:mod:`synthstudio.backends.ollama` (connect 5 s, first chunk 600 s, gaps 120 s).
+content; all three become :class:`ThinkingDelta`.
+
+Each wait has its own limit: *connect* (5 s) for the connection; *check* (5 s) for the
+model list, which :meth:`OpenAIBackend.check` asks before a run so that a server which
+accepts connections but never answers is one sentence within seconds; *headers* (600 s)
+for a chat request's response headers; *read* (600 s) for the first token; *stall*
+(120 s) for each later gap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -23,6 +29,7 @@ from synthstudio.backends.base import (
     Final,
     ModelInfo,
     ThinkingDelta,
+    safe_text,
 )
 from synthstudio.backends.thinksplit import ThinkSplitter
 from synthstudio.errors import BackendError
@@ -83,7 +90,7 @@ class ChunkReader:
     def feed(self, obj: dict[str, Any]) -> list[Chunk]:
         out: list[Chunk] = []
         if obj.get("model") and not self.model:
-            self.model = str(obj["model"])
+            self.model = safe_text(str(obj["model"]))
         if isinstance(obj.get("usage"), dict):
             self.usage = obj["usage"]
         if isinstance(obj.get("timings"), dict):
@@ -92,9 +99,9 @@ class ChunkReader:
             delta = choice.get("delta") or {}
             for key in ("reasoning_content", "reasoning"):
                 if isinstance(delta.get(key), str) and delta[key]:
-                    out.append(ThinkingDelta(delta[key]))
+                    out.append(ThinkingDelta(safe_text(delta[key])))
             if isinstance(delta.get("content"), str) and delta["content"]:
-                out += self.split.feed(delta["content"])
+                out += self.split.feed(safe_text(delta["content"]))
             if choice.get("finish_reason"):
                 self.finish = str(choice["finish_reason"])
         if out:
@@ -126,7 +133,7 @@ class ChunkReader:
 
 def error_text(body: bytes | str | dict[str, Any]) -> str:
     """The message of an error body (OpenAI, vLLM, FastAPI or plain text), one line."""
-    return " ".join(_error_text(body).split())[:200].rstrip(".")
+    return safe_text(" ".join(_error_text(body).split())[:200].rstrip("."))
 
 
 def _error_text(body: bytes | str | dict[str, Any]) -> str:
@@ -170,6 +177,13 @@ def status_error(code: int, text: str, model: str, where: str) -> BackendError:
                         kind="request")
 
 
+def pool_limits(concurrency: int) -> httpx.Limits:
+    """A connection pool for ``concurrency`` streams at once, plus one for side requests
+    (model lists, checks), every connection kept alive between requests."""
+    n = max(1, concurrency) + 1
+    return httpx.Limits(max_connections=n, max_keepalive_connections=n)
+
+
 class OpenAIBackend:
     """A model behind an OpenAI-compatible ``/v1`` API."""
 
@@ -177,16 +191,41 @@ class OpenAIBackend:
 
     def __init__(self, base_url: str, api_key: str = "", model: str = "",
                  connect_timeout: float = 5.0, read_timeout: float = 600.0,
-                 stall_timeout: float = 120.0) -> None:
+                 stall_timeout: float = 120.0, headers_timeout: float = 600.0,
+                 check_timeout: float = 5.0, concurrency: int = 8) -> None:
         self.base_url = normalize_base_url(base_url)
         self.model = model
         self.read_timeout = read_timeout
         self.stall_timeout = min(stall_timeout, read_timeout)
+        self.headers_timeout = headers_timeout
+        self.check_timeout = check_timeout
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # httpx's read limit is only a backstop: each phase has its own asyncio timeout
         self.client = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers,
-            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
-                                  pool=connect_timeout))
+            timeout=httpx.Timeout(connect=connect_timeout,
+                                  read=max(read_timeout, headers_timeout), write=60.0,
+                                  pool=connect_timeout),
+            limits=pool_limits(concurrency))
+
+    def _silent(self, what: str, seconds: float, setting: str) -> BackendError:
+        return BackendError(f"The server at {self.base_url} accepted the connection but "
+                            f"{what} within {seconds:g} s.",
+                            f"Check that the server is not stuck or overloaded, or raise "
+                            f"{setting} in the config.", kind="timeout")
+
+    async def check(self) -> None:
+        """Ask the server for its model list within ``check_timeout`` seconds: any answer
+        counts (some servers have no ``/models``) except a refused API key."""
+        try:
+            async with asyncio.timeout(self.check_timeout):
+                r = await self.client.get("models")
+        except TimeoutError:
+            raise self._silent("did not answer", self.check_timeout, "check_timeout") from None
+        except Exception as exc:
+            raise self._map(exc) from None
+        if r.status_code in (401, 403):
+            raise status_error(r.status_code, error_text(r.content), "", self.base_url)
 
     def _map(self, exc: BaseException) -> BackendError:
         if isinstance(exc, BackendError):
@@ -218,14 +257,18 @@ class OpenAIBackend:
 
     async def list_models(self) -> list[ModelInfo]:
         try:
-            r = await self.client.get("models")
+            async with asyncio.timeout(self.check_timeout):
+                r = await self.client.get("models")
+        except TimeoutError:
+            raise self._silent("did not list its models", self.check_timeout,
+                               "check_timeout") from None
         except Exception as exc:
             raise self._map(exc) from None
         if r.status_code >= 400:
             raise status_error(r.status_code, error_text(r.content), "", self.base_url)
         try:
             data = r.json().get("data") or []
-            return [ModelInfo(name=str(m["id"])) for m in data]
+            return [ModelInfo(name=safe_text(str(m["id"]))) for m in data]
         except (ValueError, AttributeError, KeyError, TypeError):
             raise BackendError(f"{self.base_url}/models sent a malformed reply.",
                                "Check openai_base_url.", kind="stream") from None
@@ -234,8 +277,7 @@ class OpenAIBackend:
         model = request.model or self.model or await self.ensure_model()
         reader = ChunkReader(model)
         try:
-            async with self.client.stream("POST", "chat/completions",
-                                          json=build_body(request, model)) as resp:
+            async with self._post_stream(build_body(request, model)) as resp:
                 if resp.status_code >= 400:
                     body = await resp.aread()
                     raise status_error(resp.status_code, error_text(body), model,
@@ -259,6 +301,21 @@ class OpenAIBackend:
         except Exception as exc:
             raise self._map(exc) from None
 
+    @contextlib.asynccontextmanager
+    async def _post_stream(self, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        """``POST chat/completions`` as a stream, its headers within ``headers_timeout``."""
+        req = self.client.build_request("POST", "chat/completions", json=body)
+        try:
+            async with asyncio.timeout(self.headers_timeout):
+                resp = await self.client.send(req, stream=True)
+        except TimeoutError:
+            raise self._silent("did not start answering", self.headers_timeout,
+                               "headers_timeout") from None
+        try:
+            yield resp
+        finally:
+            await resp.aclose()
+
     async def _events(self, resp: httpx.Response
                       ) -> AsyncGenerator[dict[str, Any] | None, None]:
         """The decoded ``data:`` events of a response; ``None`` for ``[DONE]``."""
@@ -274,8 +331,10 @@ class OpenAIBackend:
                     break
                 except TimeoutError:
                     raise BackendError(
-                        f"The server at {self.base_url} stopped sending for {wait:g} s.",
-                        "The model may be stuck or the machine overloaded; retry.",
+                        f"The server at {self.base_url} stopped sending for {wait:g} s"
+                        + (" before the first token." if first else " mid-answer."),
+                        "The model may be stuck or the machine overloaded; retry, or raise "
+                        + ("read_timeout" if first else "stall_timeout") + " in the config.",
                         kind="timeout") from None
                 first = False
                 data = _sse_data(line)

@@ -14,7 +14,7 @@ from synthstudio.backends.embedded import EmbeddedBackend, bundled_model_path
 from synthstudio.backends.ollama import SUGGESTED_MODEL, OllamaBackend
 from synthstudio.backends.openai_compat import OpenAIBackend
 from synthstudio.choices import SERVER_BACKENDS
-from synthstudio.config import Settings
+from synthstudio.config import Settings, concurrency_for
 from synthstudio.errors import BackendError
 
 BACKENDS = SERVER_BACKENDS
@@ -31,17 +31,23 @@ def make_backend(settings: Settings, name: str | None = None,
     """
     name = name or settings.backend
     model = settings.model if model is None else model
+    n = concurrency_for(settings, name)
     if name == "ollama":
         return OllamaBackend(settings.ollama_host or None, model,
                              connect_timeout=settings.connect_timeout,
-                             read_timeout=settings.read_timeout, keep_alive=settings.keep_alive)
+                             read_timeout=settings.read_timeout, keep_alive=settings.keep_alive,
+                             stall_timeout=settings.stall_timeout,
+                             check_timeout=settings.check_timeout, concurrency=n)
     if name == "openai":
         return OpenAIBackend(settings.openai_base_url, settings.openai_api_key, model,
                              connect_timeout=settings.connect_timeout,
-                             read_timeout=settings.read_timeout)
+                             read_timeout=settings.read_timeout,
+                             stall_timeout=settings.stall_timeout,
+                             headers_timeout=settings.headers_timeout,
+                             check_timeout=settings.check_timeout, concurrency=n)
     if name == "embedded":
         path = settings.embedded_model_path or (model if model.endswith(".gguf") else None)
-        return EmbeddedBackend(path)
+        return EmbeddedBackend(path, slots=n)
     if name == "auto":
         raise ValueError("backend 'auto' needs a probe: use resolve_auto() or open_backend()")
     raise BackendError(f"Unknown backend '{name}'.",

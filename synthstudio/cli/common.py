@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -34,9 +35,16 @@ def open_pool(args: argparse.Namespace, *, load_defaults: bool = True):  # type:
     from synthstudio.store import Pool
 
     pool = Pool(db_path(args))
+    pool.on_wait = _say_waiting
     if load_defaults:
         ensure_default_seeds(pool)
     return pool
+
+
+def _say_waiting() -> None:
+    from synthstudio.store.connection import WAIT_MESSAGE
+
+    console_err.print(WAIT_MESSAGE)
 
 
 def load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -47,21 +55,44 @@ def load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def run_command(func: Callable[[argparse.Namespace], int | None],
                 args: argparse.Namespace) -> int:
-    """Run a command; a SynthError becomes one red sentence (and its hint), exit 1."""
+    """Run a command; a SynthError becomes one red sentence (and its hint), exit 1. So do
+    a SQLite failure of the pool (disk full, read-only, damaged) and a failed file write."""
+    import sqlite3
+
     try:
         return int(func(args) or 0)
     except SynthError as err:
-        from synthstudio.sanitize import inert
-
-        console_err.print(f"[bold red]error:[/] {escape(inert(err.message))}", soft_wrap=True)
-        if err.hint:
-            console_err.print(f"[dim]{escape(inert(err.hint))}[/]", soft_wrap=True)
-        return 1
+        return _report(err)
     except KeyboardInterrupt:
         console_err.print("interrupted; everything accepted so far is saved.")
         return 130
     except BrokenPipeError:
         return 0
+    except sqlite3.Error as exc:
+        from synthstudio.store.failures import storage_error
+
+        return _report(storage_error(exc, db_path(args)))
+    except OSError as exc:
+        return _report(file_error(exc))
+
+
+def file_error(exc: OSError) -> SynthError:
+    """One sentence for a failed file operation (a full disk, a folder without rights)."""
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return SynthError(f"The disk is full: cannot write{where}.",
+                          "Free some space, then run it again; the pool is unchanged.")
+    reason = exc.strerror or str(exc)
+    return SynthError(f"Cannot use{where or ' a file'}: {reason}.")
+
+
+def _report(err: SynthError) -> int:
+    from synthstudio.sanitize import inert
+
+    console_err.print(f"[bold red]error:[/] {escape(inert(err.message))}", soft_wrap=True)
+    if err.hint:
+        console_err.print(f"[dim]{escape(inert(err.hint))}[/]", soft_wrap=True)
+    return 1
 
 
 def add_max_field(p: argparse.ArgumentParser) -> None:

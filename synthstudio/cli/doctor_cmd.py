@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
                 inert(f"{c.details['model']}: {', '.join(caps)}") + "\n", style="dim")
         if c.details.get("note"):
             out.append("    note: " + c.details["note"] + "\n", style="dim")
+        if c.details.get("concurrency_note") and (c.ok or c.needed):
+            out.append("    concurrency: " + c.details["concurrency_note"] + "\n",
+                       style="dim")
         for fix in c.fixes:
             out.append("    fix: ", style="yellow").append(inert(fix) + "\n")
     console.print(out, end="")

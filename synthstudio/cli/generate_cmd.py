@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console, console_err, load_settings, open_pool
@@ -36,6 +44,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="do not download a configured model that Ollama lacks")
     p.add_argument("--max-requests", type=int,
                    help="give up after this many generation steps")
+    p.add_argument("--concurrency", type=int, metavar="N",
+                   help="requests in flight at once (default from config, else 1 embedded, "
+                        "4 Ollama, 8 OpenAI-compatible)")
     p.set_defaults(func=cmd_generate)
 
 
@@ -43,7 +54,7 @@ def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def
     settings = load_settings(args)
     for attr, field in (("backend", "backend"), ("model", "model"), ("host", "ollama_host"),
                         ("base_url", "openai_base_url"), ("temperature", "temperature"),
-                        ("seed", "seed")):
+                        ("seed", "seed"), ("concurrency", "concurrency")):
         value = getattr(args, attr, None)
         if value is not None:
             setattr(settings, field, value)
@@ -53,23 +64,28 @@ def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def
 def cmd_generate(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise InputError("must be at least 1", field="--count")
+    if args.concurrency is not None and not 1 <= args.concurrency <= 1024:
+        raise InputError("must be between 1 and 1024", field="--concurrency")
     settings = settings_from_args(args)
     return asyncio.run(_generate(args, settings))
 
 
 async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
     from synthstudio.backends.ollama import OllamaBackend
+    from synthstudio.backends.openai_compat import OpenAIBackend
     from synthstudio.backends.select import open_backend
     from synthstudio.engine import Engine
-    from synthstudio.events import CandidateReady, Status
+    from synthstudio.events import CandidateReady, Status, Throughput
     from synthstudio.recipes import make_recipe
 
     backend, why = await open_backend(settings)
     pool = None
     try:
-        # a server that is down at the start is one sentence, not minutes of retries
+        # a server that is down or silent at the start is one sentence, not hours of retries
+        if isinstance(backend, OpenAIBackend):
+            await backend.check()
         if isinstance(backend, OllamaBackend):
-            await backend.version(timeout=settings.connect_timeout)
+            await backend.version()
             if settings.model and not args.no_pull:
                 from synthstudio.cli.models_cmd import ensure_model_pulled
 
@@ -91,11 +107,21 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
         raise
     console.print(f"[dim]{escape(why)}[/]")
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
-                        console=console, transient=False)
+                        TextColumn("{task.fields[flow]}"), TimeElapsedColumn(),
+                        TextColumn("ETA"), TimeRemainingColumn(),
+                        TextColumn("{task.fields[info]}"), console=console, transient=False)
     engine: Engine | None = None
+    flow = Throughput()
+    shown = [0.0]
 
-    def on_event(event: object) -> None:
+    def on_event(event: Any) -> None:
+        if flow.see(event):
+            now = flow.clock()
+            if now - shown[0] >= 0.25:  # the bar redraws 10 times a second anyway
+                shown[0] = now
+                in_flight = engine.in_flight if engine is not None else 0
+                progress.update(task, flow=f"{in_flight} in flight · {flow.rate:.0f} tok/s")
+            return
         if isinstance(event, CandidateReady):
             c = event.candidate
             if c.status == "rejected":
@@ -114,7 +140,7 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
                         max_steps=args.max_requests, resume_run=resume_run)
         with progress:
             task = progress.add_task(f"{recipe_name} · {backend.name}:{backend.model}",
-                                     total=engine.target, info="")
+                                     total=engine.target, info="", flow="")
             if resume_run:
                 done = pool.run_counts(int(resume_run["id"]))
                 progress.update(task, completed=done["proposed"] + done["accepted"])

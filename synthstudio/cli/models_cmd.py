@@ -93,7 +93,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
         backend = OllamaBackend(settings.ollama_host or None, args.model,
                                 connect_timeout=settings.connect_timeout)
         try:
-            await backend.version(timeout=settings.connect_timeout)
+            await backend.version(timeout=settings.check_timeout)
             await pull_with_progress(backend, args.model)
         finally:
             await backend.aclose()

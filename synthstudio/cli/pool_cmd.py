@@ -30,15 +30,32 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ls.add_argument("--limit", type=int, default=50)
     ls.set_defaults(func=cmd_list)
     sh = psub.add_parser("show", parents=[common], help="one candidate with its provenance")
-    sh.add_argument("id", type=int)
+    sh.add_argument("id", type=candidate_id)
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(func=cmd_show)
     for action in ("accept", "reject"):
         a = psub.add_parser(action, parents=[common], help=f"{action} candidates by id")
-        a.add_argument("ids", type=int, nargs="+")
+        a.add_argument("ids", type=candidate_id, nargs="+")
         if action == "reject":
             a.add_argument("--reason", default="")
         a.set_defaults(func=cmd_decide, action=action)
+
+
+#: the largest id SQLite can store (a signed 64-bit integer)
+MAX_ID = 2**63 - 1
+
+
+def candidate_id(text: str) -> int:
+    """A candidate id from the command line: a whole number SQLite can hold."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a candidate id (a whole number)") from None
+    if not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a candidate id (ids run from 1 to {MAX_ID})")
+    return value
 
 
 #: what JSON leaves raw but a terminal would obey: DEL, C1 controls (U+009B is CSI),

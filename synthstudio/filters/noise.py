@@ -134,20 +134,22 @@ def _loops(tokens: list[str], starts: list[int], covered: bytearray) -> int:
     return most
 
 
-def _repetition(text: str) -> tuple[float, str]:
-    tokens = _TOKEN.findall(text.lower())
-    cjk = len(_IS_CJK.findall(text))  # each CJK character is a token
+def _gram_size(tokens: list[str], cjk: int) -> int:
     n = 3 if len(tokens) < 50 else 5
-    if cjk * 2 > len(tokens):
-        n *= 2
+    return n * 2 if cjk * 2 > len(tokens) else n
+
+
+def _looped(tokens: list[str], n: int) -> tuple[int, int, str]:
+    """Tokens inside back-to-back loops of n-grams, the most repeats of one loop and its
+    unit (0, 0, "" when nothing loops)."""
     # an n-gram seen MIN_REPEATS times in a loop needs n + MIN_REPEATS - 2 repeated tokens
     if len(tokens) < n + MIN_REPEATS - 1 or (
             len(tokens) - len(set(tokens)) < n + MIN_REPEATS - 2):
-        return 0.0, ""
+        return 0, 0, ""
     grams = list(zip(*(tokens[i:] for i in range(n)), strict=False))
     counts = Counter(grams)
     if counts.most_common(1)[0][1] < MIN_REPEATS:
-        return 0.0, ""
+        return 0, 0, ""
     starts: dict[tuple[str, ...], list[int]] = {}
     for i, g in enumerate(grams):
         if counts[g] >= MIN_REPEATS:
@@ -158,11 +160,48 @@ def _repetition(text: str) -> tuple[float, str]:
         most = _loops(tokens, where, covered)
         if most > worst:
             worst, unit = most, " ".join(g)
-    share = sum(covered) / len(tokens)
+    return sum(covered), worst, unit
+
+
+def _repetition(text: str) -> tuple[float, str]:
+    tokens = _TOKEN.findall(text.lower())
+    cjk = len(_IS_CJK.findall(text))  # each CJK character is a token
+    covered, worst, unit = _looped(tokens, _gram_size(tokens, cjk))
     if not worst:
         return 0.0, ""
+    share = covered / len(tokens)
     detail = f"'{unit}' x{worst} back to back"
     return (max(share, 1.0) if worst >= MAX_LOOP else share), detail
+
+
+def repetition_doomed(text: str, max_tokens: int, threshold: float | None = None) -> str:
+    """Why a reply that begins with ``text`` will fail ``repetition`` whatever follows
+    within ``max_tokens`` model tokens ("" while it still may pass).
+
+    More text does not undo a loop already made: a unit repeated MAX_LOOP times back to
+    back fails the reply outright (score 1), and the tokens inside loops are a lower
+    bound for the whole reply's; the whole reply has at most ``max_tokens`` words (a word
+    is at least one model token), twice that many when CJK characters dominate (a model
+    token holds at most two of them, counted one by one here). Once even that many tokens
+    would leave the share above the threshold, the reply is certain to fail. Needs 50
+    tokens, so that the n-gram size is the one the whole reply is checked with.
+    """
+    limit = NOISE_FILTERS["repetition"].threshold if threshold is None else threshold
+    tokens = _TOKEN.findall(text.lower())
+    if len(tokens) < 50:
+        return ""
+    n = _gram_size(tokens, len(_IS_CJK.findall(text)))
+    covered, worst, unit = _looped(tokens, n)
+    if not worst:
+        return ""
+    if worst >= MAX_LOOP and limit < 1.0:
+        return (f"'{unit}' x{worst} back to back in repeated {n}-grams (a loop of "
+                f"{MAX_LOOP} fails the reply): above {limit:g} whatever follows")
+    most = max(len(tokens), max_tokens * (2 if n == 10 else 1))
+    if covered / most <= limit:
+        return ""
+    return (f"{covered} of at most {most} tokens are in repeated {n}-grams "
+            f"('{unit}' x{worst} back to back): above {limit:g} whatever follows")
 
 
 # -- mojibake -----------------------------------------------------------------------------

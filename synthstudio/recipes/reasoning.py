@@ -72,6 +72,8 @@ class Reasoning:
         self.problems: list[dict[str, Any]] = []
         #: problem id -> samples stored so far (any status)
         self.sampled: Counter[int] = Counter()
+        #: problem id -> samples being asked for by steps in flight (parallel steps spread)
+        self.asking: Counter[int] = Counter()
 
     # -- pool state -------------------------------------------------------------------
 
@@ -107,11 +109,20 @@ class Reasoning:
     # -- one step ---------------------------------------------------------------------
 
     def choose(self, ctx: Context) -> dict[str, Any]:
-        low = min(self.sampled[int(p["id"])] for p in self.problems)
-        return ctx.rng.choice([p for p in self.problems if self.sampled[int(p["id"])] == low])
+        def n(p: dict[str, Any]) -> int:
+            return self.sampled[int(p["id"])] + self.asking[int(p["id"])]
+
+        low = min(n(p) for p in self.problems)
+        return ctx.rng.choice([p for p in self.problems if n(p) == low])
 
     async def step(self, ctx: Context) -> list[Candidate]:
-        return await self.sample_problem(ctx, self.choose(ctx))
+        problem = self.choose(ctx)
+        pid, k = int(problem["id"]), reasoning_settings(ctx.settings).samples
+        self.asking[pid] += k
+        try:
+            return await self.sample_problem(ctx, problem)
+        finally:
+            self.asking[pid] -= k
 
     async def sample_problem(self, ctx: Context, problem: dict[str, Any]) -> list[Candidate]:
         """``samples`` answers to one problem, each checked; stops early on cancel."""

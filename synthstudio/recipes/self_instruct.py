@@ -8,6 +8,7 @@ generate instances output-first (classification) or input-first (otherwise).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from synthstudio import prompts
@@ -70,6 +71,9 @@ class SelfInstruct:
         self.machine: list[tuple[int, str]] = []
         #: the engine's thread, the studio's pool thread and prepare() all reach the index
         self.guard = StateGuard()
+        #: keys of instructions that passed in steps still running (shared by parallel
+        #: steps, so two of them cannot both keep near-duplicates)
+        self._pending_ids = itertools.count()
 
     # -- pool state -------------------------------------------------------------------
 
@@ -188,7 +192,7 @@ class SelfInstruct:
                 cand.scores = self.instruction_filters(ctx, text)
                 if cand.passed:
                     # later instructions of this reply are compared with this one too
-                    pending.append(f"pending:{len(pending)}")
+                    pending.append(f"pending:{next(self._pending_ids)}")
                     self.guard.apply(self._pend, pending[-1], text)
                     await self._complete(ctx, cand)
                 if ctx.cancel.is_set():

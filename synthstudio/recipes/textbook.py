@@ -13,14 +13,16 @@ topic in one style for every audience, so the studio can show them side by side.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from synthstudio import prompts
 from synthstudio.choices import AUDIENCES, STYLES
 from synthstudio.errors import InputError
-from synthstudio.filters.noise import run_noise_filters
+from synthstudio.filters.noise import repetition_doomed, run_noise_filters
+from synthstudio.filters.task_cues import asks_for
 from synthstudio.filters.textbook import near_dup_filter, text_filters
 from synthstudio.recipe_settings import TextbookSettings
 from synthstudio.recipes.context import Context
@@ -102,6 +104,8 @@ class Textbook:
     def __init__(self) -> None:
         self.topics: list[dict[str, Any]] = []
         self.counts: Counter[tuple[int, str, str]] = Counter()
+        #: texts being written by steps in flight (parallel steps pick other combinations)
+        self.writing: Counter[tuple[int, str, str]] = Counter()
         self.index = MinHashIndex()
         #: the engine's thread, the studio's pool thread and prepare() all reach the state
         self.guard = StateGuard()
@@ -166,9 +170,7 @@ class Textbook:
 
     def combo_counts(self, cfg: TextbookSettings) -> dict[Combo, int]:
         out: dict[Combo, int] = {(a, s): 0 for a in cfg.audiences for s in cfg.styles}
-        with self.guard.lock:
-            counted = list(self.counts.items())
-        for (_, a, s), n in counted:
+        for (_, a, s), n in self._counted_now().items():
             if (a, s) in out:
                 out[(a, s)] += n
         return out
@@ -182,8 +184,7 @@ class Textbook:
 
     def choose_topic(self, ctx: Context, combos: list[Combo]) -> dict[str, Any]:
         """Fewest texts for ``combos``, then fewest texts overall, then at random."""
-        with self.guard.lock:
-            counts = Counter(self.counts)
+        counts = self._counted_now()
         totals: Counter[int] = Counter()
         for (t, _, _), n in counts.items():
             totals[t] += n
@@ -202,10 +203,29 @@ class Textbook:
         if cfg.mode == "all_audiences":
             style = self._least_covered_style(ctx, cfg)
             topic = self.choose_topic(ctx, [(a, style) for a in cfg.audiences])
-            return await self.same_topic_all_audiences(ctx, topic, style, cfg.audiences)
+            keys = [(int(topic["id"]), a, style) for a in cfg.audiences]
+            with self._writing(keys):
+                return await self.same_topic_all_audiences(ctx, topic, style, cfg.audiences)
         topic, audience, style = self.choose(ctx, cfg)
-        cand = await self.write(ctx, topic, audience, style)
+        with self._writing([(int(topic["id"]), audience, style)]):
+            cand = await self.write(ctx, topic, audience, style)
         return [cand] if cand is not None else []
+
+    @contextlib.contextmanager
+    def _writing(self, keys: Sequence[tuple[int, str, str]]) -> Iterator[None]:
+        """Count texts being written by steps in flight, so parallel steps spread out."""
+        self.writing.update(keys)
+        try:
+            yield
+        finally:
+            self.writing.subtract(keys)
+
+    def _counted_now(self) -> Counter[tuple[int, str, str]]:
+        """Texts stored plus texts being written, per (topic, audience, style) (a copy:
+        the pool thread changes ``counts`` under the guard's lock)."""
+        with self.guard.lock:
+            counts = Counter(self.counts)
+        return counts + self.writing if self.writing.total() else counts
 
     def _least_covered_style(self, ctx: Context, cfg: TextbookSettings) -> str:
         combos = self.combo_counts(cfg)
@@ -245,7 +265,9 @@ class Textbook:
         if cfg.temperature is not None:
             overrides["temperature"] = cfg.temperature
         options = ctx.options(**overrides)
-        comp, record = await ctx.ask(f"textbook:{audience}:{style}", prompt, options)
+        task = f"{topic['topic']}\n{topic.get('field') or ''}"
+        comp, record = await ctx.ask(f"textbook:{audience}:{style}", prompt, options,
+                                     watch=self.watch(cfg, task))
         if comp.cancelled:
             return None
         text = comp.content.strip()
@@ -259,15 +281,32 @@ class Textbook:
                         "model": ctx.backend.model, "options": options.as_dict(),
                         "template": template_name(audience, style), "requests": [record]},
         )
-        cand.scores = self.filters(text, style, cfg,
-                                   task=f"{topic['topic']}\n{topic.get('field') or ''}")
+        cand.scores = self.filters(text, style, cfg, task=task)
         if comp.truncated and cfg.reject_truncated:
             cand.scores.append(FilterResult("complete", False, "length", "stop",
                                             "cut at the token limit"))
         failed = cand.failed_filters
+        stopped = comp.final.done_reason if comp.final else ""
+        if stopped.startswith("stopped:"):  # a loop caught mid-stream: that is the reason
+            why = "stopped mid-stream: " + stopped.removeprefix("stopped:")
+            rep = next((r for r in cand.scores if r.name == "repetition"), None)
+            if rep is None:
+                cand.scores.append(FilterResult("repetition", False, detail=why))
+            else:
+                rep.passed, rep.detail = False, why
+            failed = ["repetition"]
         if failed:
             cand.status, cand.reason = REJECTED, f"filter:{failed[0]}"
         return cand
+
+    @staticmethod
+    def watch(cfg: TextbookSettings, task: str = "") -> Callable[[str], str] | None:
+        """Stops a reply as soon as the repetition filter is certain to reject it (never
+        when the topic asks for repetition: the filter passes it then)."""
+        if "repetition" in cfg.noise_disable or asks_for(task, "repetition"):
+            return None
+        threshold = cfg.noise_thresholds.get("repetition")
+        return lambda text: repetition_doomed(text, cfg.max_tokens, threshold)
 
     def filters(self, text: str, style: str, cfg: TextbookSettings,
                 task: str = "") -> list[FilterResult]:

@@ -7,12 +7,13 @@ studio and a headless ``generate`` share one file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +22,14 @@ from typing import Any
 import platformdirs
 
 from synthstudio.errors import StoreError
+from synthstudio.store.failures import storage_error
 from synthstudio.store.schema import migrate
 
 BUSY_TIMEOUT_MS = 30_000
+#: a write that has waited this long for another process's lock calls ``Pool.on_wait``
+WAIT_NOTICE_S = 1.0
+#: what a person is told then (the CLI prints it on stderr; the studio in its status bar)
+WAIT_MESSAGE = "waiting for another synthstudio process to finish writing…"
 
 
 def default_db_path() -> Path:
@@ -83,6 +89,11 @@ class PoolBase:
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)  # re-reads the version under the write lock: safe across processes
         except sqlite3.DatabaseError as exc:
+            mapped = storage_error(exc, self.path)
+            # disk full, read-only, damaged: say so, with the way on (not for a file that
+            # is no pool at all: that is more likely the wrong path)
+            if mapped.hint and "not a database" not in str(exc):
+                raise mapped from exc
             raise StoreError(
                 f"Cannot open the pool {self.path}: {exc}.",
                 "Check the path, or choose another pool with --db PATH.",
@@ -92,6 +103,9 @@ class PoolBase:
         self.conn = conn
         self._lock = threading.RLock()
         self._depth = 0
+        #: called once, from a timer thread, when a write has waited WAIT_NOTICE_S for
+        #: another process's lock (it must not block; in the studio: post a message)
+        self.on_wait: Callable[[], object] | None = None
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -127,35 +141,60 @@ class PoolBase:
                 finally:
                     self._depth -= 1
                 return
-            self._begin()
+            try:
+                self._begin()
+            except sqlite3.Error as exc:
+                raise storage_error(exc, self.path) from exc
             self._depth = 1
             try:
                 yield self.conn
-            except BaseException:
                 self._depth = 0
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                self._depth = 0
+                # SQLite may have rolled back already (disk full, a failed COMMIT): a second
+                # ROLLBACK would fail and hide the first error
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise storage_error(exc, self.path) from exc
                 raise
-            self._depth = 0
-            self.conn.execute("COMMIT")
 
     def _begin(self) -> None:
-        # busy_timeout covers most waits; retry covers the rare SQLITE_BUSY on BEGIN
-        for attempt in range(50):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                time.sleep(min(0.05 * (attempt + 1), 1.0))
+        # busy_timeout covers most waits; retry covers the rare SQLITE_BUSY on BEGIN. The
+        # wait happens inside SQLite (the GIL released), so a timer says that it is waiting
+        notice = None
+        if self.on_wait is not None:
+            notice = threading.Timer(WAIT_NOTICE_S, self.on_wait)
+            notice.daemon = True
+            notice.start()
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        try:
+            for attempt in range(50):
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(min(0.05 * (attempt + 1), 1.0))
+        finally:
+            if notice is not None:
+                notice.cancel()
         raise StoreError(f"The pool {self.path} stayed locked by another process.",
                          "Close the other synthstudio, then try again.")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
-            cur = self.conn.execute(sql, tuple(params))
-            cols = [d[0] for d in cur.description or ()]
-            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+            try:
+                cur = self.conn.execute(sql, tuple(params))
+                cols = [d[0] for d in cur.description or ()]
+                return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+            except sqlite3.Error as exc:
+                raise storage_error(exc, self.path) from exc
 
     def integrity_check(self) -> str:
         return str(self.query("PRAGMA integrity_check")[0]["integrity_check"])

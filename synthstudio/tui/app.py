@@ -24,6 +24,7 @@ from synthstudio.config import Settings, default_config_path, save_settings
 from synthstudio.curation import Curator
 from synthstudio.errors import SynthError
 from synthstudio.store import Pool
+from synthstudio.store.connection import WAIT_MESSAGE
 from synthstudio.tui import bindings
 from synthstudio.tui.commands import StudioCommands
 from synthstudio.tui.control import RunControl
@@ -87,6 +88,12 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.notify(f"Unknown binding ids in the config's [keys]: "
                         f"{', '.join(self.unknown_keys)}. See ? for the ids.",
                         severity="warning")
+        loop = asyncio.get_running_loop()
+        # a write waiting for another process's lock: say so (the wait is on the pool or
+        # the engine thread; the hook runs in a timer thread and only hands the notice to
+        # the loop, never waiting for it)
+        self.pool.on_wait = lambda: loop.call_soon_threadsafe(
+            lambda: self.notify(WAIT_MESSAGE, severity="warning", timeout=4))
         self.offer_resume()  # first on the pool thread: g waits for it
         self.start_pool_sync()
         self.show_counts()

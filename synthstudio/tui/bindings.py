@@ -76,6 +76,10 @@ EDITOR: list[BindingType] = [
 
 GENERATION: list[BindingType] = [
     Binding("h", "toggle_thinking", "Thinking", id="toggle-thinking", show=False),
+    Binding("greater_than_sign", "app.follow_stream(1)", "Next request in flight",
+            id="stream-next", show=False),
+    Binding("less_than_sign", "app.follow_stream(-1)", "Previous request in flight",
+            id="stream-previous", show=False),
 ]
 
 POOL: list[BindingType] = [

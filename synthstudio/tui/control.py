@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from typing import Any
 
 from textual.worker import Worker, WorkerState
@@ -45,6 +46,10 @@ from synthstudio.tui.messages import (
 from synthstudio.tui.pool_sync import PoolSync
 from synthstudio.tui.screens.prompt import PromptScreen
 from synthstudio.tui.stream_feed import StreamFeed
+from synthstudio.tui.streams import Streams
+
+#: how long quitting waits for a stopped run to end by itself before cancelling it
+STOP_WAIT_S = 5.0
 
 #: backend error kinds that mean the model server cannot be reached right now
 UNREACHABLE_KINDS = frozenset({"unreachable", "timeout", "busy"})
@@ -52,14 +57,15 @@ UNREACHABLE_KINDS = frozenset({"unreachable", "timeout", "busy"})
 
 class RunControl(PoolSync):
     _run_future: concurrent.futures.Future[None] | None
-    _feed: StreamFeed
+    _feeds: dict[int, StreamFeed]
 
     def init_run_control(self) -> None:
         self.engine = None
         self._run_future = None
         #: what the person asked for last (the engine hears it a moment later)
         self.run_paused = False
-        self._feed = StreamFeed()
+        #: request id -> its feed, while it streams (the engine's thread only)
+        self._feeds: dict[int, StreamFeed] = {}
         #: extra keyword arguments for each Engine the studio starts (tests shorten backoff)
         self.engine_kwargs: dict[str, Any] = {}
         self.resume_run = None
@@ -150,6 +156,9 @@ class RunControl(PoolSync):
         self.push_screen(ChooseRunScreen(run, made, self.settings.recipe), answer)
 
     def on_run_started(self, event: RunStarted) -> None:
+        if self.ui_ready():
+            self.generation.draw()
+            self.streams.clear()  # request ids start again with each run
         self.engine = event.engine
         self.recipe = event.recipe
         self.curator.recipe = event.recipe
@@ -192,10 +201,15 @@ class RunControl(PoolSync):
         except SynthError as err:
             self.post_message(RunEnded("failed", err.full()))
             return
+        self._feeds.clear()  # request ids start again with each run
         engine = Engine(self.pool, backend, recipe, settings, target=settings.count,
                         emit=self.sink, resume_run=resume, **self.engine_kwargs)
         self.post_message(RunStarted(engine, recipe))
         try:
+            # a server that accepts and never answers: one sentence within check_timeout
+            check = getattr(engine.ctx.backend, "check", None)
+            if check is not None:
+                await check()
             summary = await engine.run()
         except SynthError as err:
             self.post_message(RunEnded("failed", err.full()))
@@ -209,16 +223,21 @@ class RunControl(PoolSync):
         self.post_message(RunEnded(summary.status, summary.message, summary))
 
     async def stop_engine(self) -> None:
-        """Stop the run now (used on quit): the engine marks the run stopped."""
+        """Stop the run now (used on quit): the engine cancels its requests, waits for
+        them (the embedded model's threads too) and marks the run stopped. Only a run
+        that does not end within a few seconds is cancelled outright."""
         future, engine = self._run_future, self.engine
+        if future is None or future.done():
+            return
+        done = asyncio.wrap_future(future)
         if engine is not None:
             self.engine_thread.call(engine.stop)
-        if future is not None and not future.done():
+            with contextlib.suppress(BaseException):  # slow or failed: cancel it below
+                await asyncio.wait_for(asyncio.shield(done), timeout=STOP_WAIT_S)
+        if not future.done():
             self.engine_thread.loop.call_soon_threadsafe(future.cancel)
-            try:
-                await asyncio.wait_for(asyncio.wrap_future(future), timeout=10)
-            except BaseException:  # noqa: BLE001 - cancelled, failed or slow: it is over
-                pass
+            with contextlib.suppress(BaseException):  # cancelled, failed or slow: it is over
+                await asyncio.wait_for(done, timeout=10)
 
     def action_pause(self) -> None:
         engine = self.engine
@@ -236,26 +255,31 @@ class RunControl(PoolSync):
             self._show_paused()
 
     def in_flight(self) -> bool:
-        """True while a request streams (the engine pauses only once it ends)."""
-        buf = self.generation.buffer
-        return bool(buf.started) and buf.ended is None
+        """True while a request streams (a pause takes effect once they all end)."""
+        return self.streams.streaming > 0
 
     def _show_paused(self) -> None:
-        if self.in_flight():
-            self.generation.set_state("pausing after this request")
-            self.status.update_right(state="pausing after this request")
+        n = self.streams.streaming
+        if n:
+            state = ("pausing after this request" if n == 1
+                     else f"pausing after the {n} requests in flight")
+            self.generation.set_state(state)
+            self.status.update_right(state=state)
         else:
             self.generation.set_state("paused (space resumes)")
             self.status.update_right(state="paused")
 
     def action_cancel_request(self) -> None:
-        """Stop the request in flight and pause, so its partial text stays in view."""
+        """Stop the request in view (its step) and pause, so its partial text stays in
+        view; other requests in flight finish."""
         if self.engine is None or not self.running or not self.in_flight():
             self.notify("No request is in flight: nothing to cancel.")
             return
+        streams = self.streams
+        step_id = streams.steps.get(streams.focus) if streams.focus is not None else None
         self.run_paused = True
         self.engine_thread.call(self.engine.pause)
-        self.engine_thread.call(self.engine.cancel_request)
+        self.engine_thread.call(self.engine.cancel_request, step_id)
         self.status.update_right(state="paused")
         self.notify("Cancelled the request in flight; its partial text is kept. "
                     "The run is paused: space goes on, x stops it.")
@@ -273,20 +297,31 @@ class RunControl(PoolSync):
     # -- events from the engine -----------------------------------------------------------
 
     def sink(self, event: Any) -> None:
-        """The engine's event callback (on the engine's thread: only feeds and posts)."""
+        """The engine's event callback (on the engine's thread: only feeds and posts).
+
+        Each request in flight has its own feed; the Generation pane follows one of them
+        and shows a line for each of the others (``tui/streams.py``)."""
         if isinstance(event, StreamChunk):
-            if self._feed.put(event.chunk):
+            feed = self._feeds.get(event.request_id)
+            if feed is not None and feed.put(event.chunk):
                 self.post_message(TokensStreamed(event.step))
         elif isinstance(event, RequestStarted):
-            self._feed = StreamFeed(event.step)
+            feed = self._feeds[event.request_id] = StreamFeed(event.step)
             self.post_message(RequestBegan(event.step, event.messages, event.model,
-                                           event.backend, self._feed))
+                                           event.backend, feed, event.step_id,
+                                           event.request_id))
         elif isinstance(event, RequestFinished):
-            self.post_message(RequestEnded(event.step, event.completion))
+            self._feeds.pop(event.request_id, None)
+            self.post_message(RequestEnded(event.step, event.completion, event.request_id))
         elif isinstance(event, CandidateReady):
             self.post_message(CandidateArrived(event.candidate))
         elif isinstance(event, Status):
             self.post_message(EngineStatus(event.text, event.level, event.kind))
+
+    @property
+    def streams(self) -> Streams:
+        """The requests in flight (kept by the Generation pane)."""
+        return self.generation.streams
 
     def on_request_began(self, event: RequestBegan) -> None:
         if not self.ui_ready():
@@ -298,6 +333,11 @@ class RunControl(PoolSync):
     def on_tokens_streamed(self, event: TokensStreamed) -> None:
         if self.ui_ready():
             self.generation.on_tokens_streamed(event)
+
+    def action_follow_stream(self, delta: int) -> None:
+        """Show another request in flight in full (``<`` / ``>`` in the Generation pane)."""
+        if not self.generation.follow(delta):
+            self.notify("Only one request is in flight.")
 
     def on_candidate_arrived(self, event: CandidateArrived) -> None:
         if not self.ui_ready():
@@ -328,12 +368,18 @@ class RunControl(PoolSync):
         if not self.ui_ready():
             return
         gen = self.generation
+        done = gen.streams.buffers.get(event.request_id)
         gen.on_request_ended(event)
         self.status.set_connected()
-        rate = gen.buffer.rate
+        # the status bar counts every stream: this one's rate plus those still going
+        rate = (done.rate if done is not None else None) or 0.0
+        rate += gen.streams.rate or 0.0
         if rate:
             self.status.update_right(rate=rate)
         if self.engine is not None and self.run_paused:
+            if self.in_flight():  # others still stream: the pause waits for them
+                self._show_paused()
+                return
             cancelled = event.completion.cancelled
             gen.set_state("paused, request cancelled (space resumes)" if cancelled
                           else "paused (space resumes)")

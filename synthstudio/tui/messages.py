@@ -31,11 +31,15 @@ class RequestBegan(Message):
     backend: str
     #: where this request's chunks wait for the pane
     feed: Any = None
+    #: the engine step it belongs to and its id in the run (several stream at once)
+    step_id: int = 0
+    request_id: int = 0
 
 
 @dataclass
 class TokensStreamed(Message):
-    """More text arrived for the request in flight (take it from the request's feed)."""
+    """More text arrived for a request in flight (take it from the requests' feeds: one
+    notice stands for all of them)."""
 
     step: str
 
@@ -47,6 +51,7 @@ class TokensStreamed(Message):
 class RequestEnded(Message):
     step: str
     completion: Completion
+    request_id: int = 0
 
 
 @dataclass

@@ -1,16 +1,17 @@
-"""Pane 2: the request in flight, token by token, and the queue of candidates to review.
+"""Pane 2: the requests in flight, token by token, and the queue of candidates to review.
 
 The engine's thread gathers each request's chunks in its :class:`StreamFeed` and tells
-the pane (one :class:`TokensStreamed` at a time); at most every ``REDRAW_S`` the pane
-takes what arrived, keeps it in its :class:`StreamBuffer` and appends it to the
-:class:`StreamView` (only the new text is wrapped and drawn). When the request ends the
-full reply is shown once. Thinking is kept apart in a collapsible. All text is inert.
+the pane (one :class:`TokensStreamed` at a time, whichever request it was); at most every
+``REDRAW_S`` the pane takes what every feed gathered into its request's
+:class:`StreamBuffer` (:class:`~synthstudio.tui.streams.Streams`). The request the person
+follows is appended to the :class:`StreamView` (only the new text is wrapped and drawn);
+each other request in flight is one line (step, tokens, tok/s), and ``<`` / ``>`` follow
+another one (its text so far is shown once, then appended to). When the followed request
+ends its full reply is shown once. Thinking is kept apart in a collapsible. All text is
+inert.
 """
 
 from __future__ import annotations
-
-import time
-from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,7 +20,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, OptionList, Static
 
-from synthstudio.backends.base import Chunk, Completion, ContentDelta, Final, ThinkingDelta
+from synthstudio.backends.base import ContentDelta, ThinkingDelta
 from synthstudio.records import PROPOSED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.messages import (
@@ -30,72 +31,13 @@ from synthstudio.tui.messages import (
 )
 from synthstudio.tui.panes import Pane
 from synthstudio.tui.record_list import RecordList
-from synthstudio.tui.stream_feed import StreamFeed
 from synthstudio.tui.stream_view import FollowChanged, StreamView
+from synthstudio.tui.streams import StreamBuffer, Streams
 from synthstudio.tui.text import candidate_line, safe
 
+__all__ = ["GenerationPane", "StreamBuffer"]
+
 REDRAW_S = 0.25
-
-
-@dataclass
-class StreamBuffer:
-    """What the request in flight has produced so far."""
-
-    step: str = ""
-    messages: list[dict[str, str]] = field(default_factory=list)
-    content: list[str] = field(default_factory=list)
-    thinking: list[str] = field(default_factory=list)
-    chunks: int = 0
-    started: float = 0.0
-    ended: float | None = None
-    final: Final | None = None
-    cancelled: bool = False
-
-    def begin(self, step: str, messages: list[dict[str, str]]) -> None:
-        self.step, self.messages = step, list(messages)
-        self.content, self.thinking = [], []
-        self.chunks, self.started, self.ended = 0, time.monotonic(), None
-        self.final, self.cancelled = None, False
-
-    def feed(self, chunk: Chunk) -> None:
-        if isinstance(chunk, ContentDelta):
-            self.content.append(chunk.text)
-            self.chunks += 1
-        elif isinstance(chunk, ThinkingDelta):
-            self.thinking.append(chunk.text)
-            self.chunks += 1
-        elif isinstance(chunk, Final):
-            self.final = chunk
-
-    def end(self, completion: Completion) -> None:
-        self.ended = time.monotonic()
-        self.cancelled = completion.cancelled
-        self.final = completion.final or self.final
-        self.content = [completion.content]
-        self.thinking = [completion.thinking] if completion.thinking else []
-
-    @property
-    def text(self) -> str:
-        return "".join(self.content)
-
-    @property
-    def thinking_text(self) -> str:
-        return "".join(self.thinking)
-
-    @property
-    def elapsed(self) -> float:
-        if not self.started:
-            return 0.0
-        return (self.ended or time.monotonic()) - self.started
-
-    @property
-    def rate(self) -> float | None:
-        """Tokens per second: the backend's figure when done, else chunks per second."""
-        if self.final is not None and self.final.tokens_per_second:
-            return self.final.tokens_per_second
-        if self.chunks and self.elapsed > 0:
-            return self.chunks / self.elapsed
-        return None
 
 
 class GenerationPane(Pane):
@@ -104,11 +46,12 @@ class GenerationPane(Pane):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.buffer = StreamBuffer()
+        #: the requests in flight (and the last one followed, while no other started)
+        self.streams = Streams()
+        self._idle = StreamBuffer()
         self.model = ""
         self.backend = ""
         self.state = "idle"
-        self.feed: StreamFeed | None = None
         self._redraw: Timer | None = None
         self._ticker: Timer | None = None
         self._filtered = False
@@ -116,6 +59,7 @@ class GenerationPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="gen-header")
+        yield Static(id="gen-others")
         yield Static(id="gen-note")
         with Collapsible(title="thinking", id="gen-thinking", collapsed=True):
             yield StreamView(id="thinking-text")
@@ -125,6 +69,7 @@ class GenerationPane(Pane):
     def on_mount(self) -> None:
         self.query_one("#gen-thinking").display = False
         self.query_one("#gen-note").display = False
+        self.query_one("#gen-others").display = False
         self._title()
         self.show_header()
 
@@ -179,19 +124,28 @@ class GenerationPane(Pane):
 
     # -- the stream ---------------------------------------------------------------------
 
+    @property
+    def buffer(self) -> StreamBuffer:
+        """The followed request's buffer (an empty one before the first request)."""
+        return self.streams.focused or self._idle
+
     def on_request_began(self, event: RequestBegan) -> None:
-        """A new request: a new feed, an empty view."""
+        """A new request: followed (a new, empty view) unless the one followed still
+        streams; then it is one more line under the header."""
         event.stop()
-        self.draw()  # whatever the last request left in its feed
-        self.feed = event.feed
-        self.buffer.begin(event.step, event.messages)
+        self.draw()  # whatever earlier requests left in their feeds
         self.model, self.backend = event.model or self.model, event.backend or self.backend
+        if not self.streams.begin(event.request_id, event.step_id, event.step,
+                                  event.messages, event.feed):
+            self.show_others()
+            return
         self.state = "streaming"
         self.stream.clear()
         self.thinking.clear()
         self._thinking_box(0)
         if self._ticker is None:
-            self._ticker = self.set_interval(1.0, self.show_header)
+            self._ticker = self.set_interval(1.0, self._tick)
+        self.show_others()
         self.show_header()
 
     def on_tokens_streamed(self, event: TokensStreamed) -> None:
@@ -201,49 +155,93 @@ class GenerationPane(Pane):
 
     def on_request_ended(self, event: RequestEnded) -> None:
         self.draw()
-        self.buffer.end(event.completion)
+        if not self.streams.end(event.request_id, event.completion):
+            self.show_others()  # one of the others: its line goes
+            return
         cancelled = event.completion.cancelled
         self.state = "cancelled: partial text kept" if cancelled else "done"
-        if self._ticker is not None:
+        if self._ticker is not None and not self.streams.streaming:
             self._ticker.stop()
             self._ticker = None
-        # the full reply once (a backend may have moved inline thinking out of it)
-        if self.stream.text != self.buffer.text:
-            self.stream.set_text(self.buffer.text)
-        thinking = self.buffer.thinking_text
+        self._show_ended()
+        self.show_others()
+        self.show_header()
+
+    def _show_ended(self) -> None:
+        """The followed request's full reply once (a backend may have moved inline
+        thinking out of it)."""
+        buf = self.buffer
+        if self.stream.text != buf.text:
+            self.stream.set_text(buf.text)
+        thinking = buf.thinking_text
         if self.thinking.text != thinking:
             self.thinking.set_text(thinking)
         self._thinking_box(len(thinking))
+
+    def follow(self, delta: int) -> bool:
+        """Follow the next (``delta`` 1) or previous (-1) request in flight: its text so
+        far is shown once, then appended to as it streams. False with one request."""
+        if len(self.streams.buffers) < 2:
+            return False
+        self.draw()
+        buf = self.streams.move(delta)
+        if buf is None:
+            return False
+        if buf.ended is not None:
+            self.state = "cancelled: partial text kept" if buf.cancelled else "done"
+            self._show_ended()
+        else:
+            self.state = "streaming"
+            self.stream.set_text(buf.text)
+            self.thinking.set_text(buf.thinking_text)
+            self._thinking_box(len(buf.thinking_text))
+        self.show_others()
+        self.show_header()
+        return True
+
+    def _tick(self) -> None:
+        self.show_others()
         self.show_header()
 
     def draw(self) -> None:
-        """Append what the feed gathered since the last batch."""
+        """Take what every feed gathered since the last batch; append the followed
+        request's part to the view."""
         if self._redraw is not None:
             self._redraw.stop()
             self._redraw = None
-        if self.feed is None:
+        taken = self.streams.take()
+        if not taken:
             return
-        chunks = self.feed.take()
-        if not chunks:
-            return
-        content: list[str] = []
-        thinking: list[str] = []
-        for chunk in chunks:
-            self.buffer.feed(chunk)
-            if isinstance(chunk, ContentDelta):
-                content.append(chunk.text)
-            elif isinstance(chunk, ThinkingDelta):
-                thinking.append(chunk.text)
-        if thinking:
-            self.thinking.append("".join(thinking))
-            self._thinking_box(sum(len(t) for t in self.buffer.thinking))
-        if content:
-            self.stream.append("".join(content))
+        chunks = taken.get(self.streams.focus) if self.streams.focus is not None else None
+        if chunks:
+            content: list[str] = []
+            thinking: list[str] = []
+            for chunk in chunks:
+                if isinstance(chunk, ContentDelta):
+                    content.append(chunk.text)
+                elif isinstance(chunk, ThinkingDelta):
+                    thinking.append(chunk.text)
+            if thinking:
+                self.thinking.append("".join(thinking))
+                self._thinking_box(sum(len(t) for t in self.buffer.thinking))
+            if content:
+                self.stream.append("".join(content))
+        if len(taken) > 1 or not chunks:
+            self.show_others()
 
     def _thinking_box(self, chars: int) -> None:
         box = self.query_one("#gen-thinking", Collapsible)
         box.display = chars > 0
         box.title = f"thinking ({chars} chars, h)"
+
+    def show_others(self) -> None:
+        """The other requests in flight, one line each (none at concurrency 1)."""
+        lines = self.streams.others()
+        box = self.query_one("#gen-others", Static)
+        box.display = bool(lines)
+        if lines:
+            box.update(safe("\n".join(f"  ↳ {line}" for line in lines)
+                            + "\n  (< > follow another)"))
 
     def action_toggle_thinking(self) -> None:
         self.draw()  # what the feed holds counts too

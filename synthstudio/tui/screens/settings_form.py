@@ -27,12 +27,17 @@ def whole(text: str, name: str, low: int, high: int) -> int:
 
 
 def apply_general(settings: Settings, recipe: str, backend: str, model: str,
-                  temperature: str, count: str) -> Settings:
-    return settings.model_copy(update={
+                  temperature: str, count: str, concurrency: str | None = None) -> Settings:
+    """``concurrency`` empty: the backend's default; None: left as it is."""
+    update: dict[str, object] = {
         "recipe": recipe, "backend": backend, "model": model.strip(),
         "temperature": number(temperature, "Temperature", 0.0, 2.0),
         "count": whole(count, "Items per run", 1, 100_000),
-    })
+    }
+    if concurrency is not None:
+        update["concurrency"] = (whole(concurrency, "Requests in flight", 1, 1024)
+                                 if concurrency.strip() else None)
+    return settings.model_copy(update=update)
 
 
 def apply_self_instruct(settings: Settings, rouge: str, blacklist: str,
@@ -53,10 +58,10 @@ def apply_self_instruct(settings: Settings, rouge: str, blacklist: str,
 
 
 def apply_form(settings: Settings, form: dict[str, str]) -> Settings:
-    """The general fields and the Self-Instruct ones from one dict (token limits are
-    optional keys)."""
+    """The general fields and the Self-Instruct ones from one dict (token limits and the
+    requests in flight are optional keys)."""
     new = apply_general(settings, form["recipe"], form["backend"], form["model"],
-                        form["temperature"], form["count"])
+                        form["temperature"], form["count"], form.get("concurrency"))
     return apply_self_instruct(new, form["rouge"], form["blacklist"],
                                form.get("request_tokens"), form.get("instance_tokens"))
 

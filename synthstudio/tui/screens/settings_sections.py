@@ -71,11 +71,14 @@ class GeneralSection(SettingsSection):
         yield from field("Temperature", Input(str(s.temperature), id="set-temperature",
                                               compact=True))
         yield from field("Items per run", Input(str(s.count), id="set-count", compact=True))
+        yield from field("Requests in flight", Input(
+            str(s.concurrency or ""), id="set-concurrency", compact=True,
+            placeholder="backend default: 1 embedded, 4 Ollama, 8 OpenAI"))
 
     def apply(self, settings: Settings) -> Settings:
         return apply_general(settings, self.choice("recipe"), self.choice("backend"),
                              self.text("model"), self.text("temperature"),
-                             self.text("count"))
+                             self.text("count"), self.text("concurrency"))
 
 
 class SelfInstructSection(SettingsSection):
