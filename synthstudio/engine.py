@@ -81,7 +81,8 @@ class Engine:
             listener(event)
 
     def pause(self) -> None:
-        """Start no new steps; the steps in flight finish."""
+        """Start no new steps and send no new request: the requests in flight finish,
+        their steps wait for :meth:`resume` before their next request."""
         self._running.clear()
 
     def resume(self) -> None:
