@@ -20,7 +20,8 @@ INTRO = ("Walk the queue with a (accept), r (reject), e (edit, then accept), s (
 
 def display_keys(keys: str) -> str:
     names = {"question_mark": "?", "slash": "/", "left_square_bracket": "[",
-             "right_square_bracket": "]", "space": "space"}
+             "right_square_bracket": "]", "space": "space", "less_than_sign": "<",
+             "greater_than_sign": ">"}
     return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
