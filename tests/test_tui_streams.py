@@ -71,3 +71,28 @@ async def test_studio_shows_every_stream_and_moves_between_them(tmp_path, pool) 
                        and gen.stream.text == gen.buffer.text)
         await wait_for(pilot, lambda: app.engine is None, timeout=30)
     assert pool.counts()["proposed"] == 8
+
+
+async def test_pause_with_several_requests_in_flight_waits_for_them_all(tmp_path, pool):
+    """space with three requests streaming: the header says the pause waits for them,
+    and "paused" comes only when the last of them ends (issue 12 with concurrency)."""
+    fill(pool, candidates=False)
+    settings = Settings(concurrency=3)
+    app = make_app(tmp_path, pool, count=8, delay=0.05, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.streams.streaming >= 2)
+        await pilot.press("space")
+        n = app.streams.streaming
+        if n > 1:
+            assert app.status.state == f"pausing after the {n} requests in flight"
+        else:  # one ended between the two lines above
+            assert app.status.state == "pausing after this request"
+        await wait_for(pilot, lambda: app.streams.streaming == 0, timeout=30)
+        await pilot.pause(0.1)
+        assert app.status.state == "paused"
+        assert app.generation.state.startswith("paused")
+        await pilot.pause(0.3)
+        assert app.streams.streaming == 0  # nothing new while paused
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not app.running, timeout=30)
