@@ -8,6 +8,11 @@ is a dict lookup and a change to one record redraws one option, not the whole li
 Every record is one line (long ones are cut with an ellipsis): ``OptionList`` measures
 the height of every option again after each removal, which costs tens of milliseconds
 per key on a queue of 2,000; a list of one-line options needs no measuring.
+
+``OptionList`` also forgets every option's drawing when one is removed, because each
+drawing carries the option's position (for the mouse), and a removal shifts the rest.
+Here a drawing carries the option's id instead, so it stays right after a removal and
+an accept redraws only what changed, not every row in view.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
+from textual import events
+from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Size, Spacing
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -38,6 +48,50 @@ class RecordList(OptionList, Generic[R]):
         self._label = label
         self.records: dict[str, R] = {}
         self._made: dict[str, tuple[R, Option]] = {}
+        self._drawn: LRUCache[tuple[Option, Style, Spacing, int], tuple[Visual, list[Strip]]]
+        self._drawn = LRUCache(maxsize=2048)
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        """The option's drawing, kept across removals (see the module's docstring)."""
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        visual = self._get_visual(option)  # a new one when the prompt was replaced
+        key = (option, style, padding, width)
+        kept = self._drawn.get(key)
+        if kept is not None and kept[0] is visual:
+            return kept[1]
+        shown: Visual = Padding(visual, padding) if padding else visual
+        meta = {"option_id": option.id}
+        strips = [strip.extend_cell_length(width, style.rich_style).apply_meta(meta)
+                  for strip in shown.to_strips(self, shown, width, None, style)]
+        self._drawn[key] = (visual, strips)
+        return strips
+
+    def _clear_caches(self) -> None:
+        """After a change of options: one line per option, so the line table only has to
+        follow their number (``OptionList`` rebuilds it whole, once per key press)."""
+        cache = self._line_cache
+        count = len(self._options)
+        for index in range(count, len(cache.lines)):
+            cache.index_to_line.pop(index, None)
+            cache.heights.pop(index, None)
+        del cache.lines[count:]
+        self.refresh()
+
+    def _index_at(self, meta: dict[str, object]) -> int | None:
+        key = meta.get("option_id")
+        if isinstance(key, str) and key in self.records:
+            return self.get_option_index(key)
+        return None
+
+    async def _on_click(self, event: events.Click) -> None:
+        index = self._index_at(event.style.meta)
+        if index is not None and not self._options[index].disabled:
+            self.highlighted = index
+            self.action_select()
+
+    def _on_mouse_move(self, event: events.MouseMove) -> None:
+        self._mouse_hovering_over = self._index_at(event.style.meta)
 
     def _update_lines(self) -> None:
         """One line per option: nothing to measure (see the module's docstring)."""
@@ -105,6 +159,25 @@ class RecordList(OptionList, Generic[R]):
         if self.records.pop(key, None) is not None:
             self.remove_option(key)
         self.highlight(focus)
+
+    def prepend(self, record: R, limit: int) -> None:
+        """Put ``record`` first (moving it if it is shown) and keep at most ``limit``;
+        the highlight stays on the record it was on."""
+        keep = self.current_key()
+        key = self.option_id(record)
+        if self.records.pop(key, None) is not None:
+            self.remove_option(key)
+        option = self._option(key, record)
+        self._options.insert(0, option)
+        self._id_to_option[key] = option
+        self._option_to_index = {o: i for i, o in enumerate(self._options)}
+        self.records = {key: record, **self.records}
+        for extra in list(self.records)[limit:]:
+            del self.records[extra]
+            self.remove_option(extra)
+        self._clear_caches()
+        self._update_lines()
+        self.highlight(keep)
 
     def append(self, record: R) -> None:
         key = self.option_id(record)

@@ -113,8 +113,7 @@ class PoolPane(Pane):
         if self.search:
             self.reload(focus_id=c.id)
             return
-        items = [c, *(x for x in self.items if x.id != c.id)][:LIST_LIMIT]
-        self.listing.show(items, focus=self.listing.current_key())
+        self.listing.prepend(c, LIST_LIMIT)
         self._subtitle()
 
     def left(self, c: Candidate, focus: Candidate | None = None) -> None:

@@ -1,0 +1,82 @@
+"""RecordList keeps its drawings and its line table across removals: what it shows, where a
+click lands and what is highlighted must stay right after every change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import App, ComposeResult
+
+from synthstudio.tui.record_list import RecordList
+
+
+@dataclass
+class Item:
+    id: int
+    text: str
+
+
+class ListApp(App[None]):
+    CSS = "RecordList { border: none; padding: 0; }"
+
+    def compose(self) -> ComposeResult:
+        yield RecordList[Item](key=lambda r: r.id, label=lambda r: r.text, id="list")
+
+    @property
+    def listing(self) -> RecordList[Item]:
+        return self.query_one(RecordList)
+
+
+def rows(app: ListApp, n: int) -> list[str]:
+    """The first ``n`` rows as drawn on screen."""
+    return [app.listing.render_line(y).text.rstrip() for y in range(n)]
+
+
+async def test_rows_and_clicks_follow_a_removal() -> None:
+    app = ListApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        items = [Item(i, f"item {i}") for i in range(30)]
+        app.listing.show(items)
+        await pilot.pause()
+        assert rows(app, 3) == ["item 0", "item 1", "item 2"]
+        app.listing.drop(items[1], focus=2)
+        await pilot.pause()
+        assert rows(app, 3) == ["item 0", "item 2", "item 3"]
+        assert len(app.listing._line_cache.lines) == 29
+        # a click on the second row picks the record drawn there, not the one that was
+        await pilot.click(RecordList, offset=(2, 1))
+        assert app.listing.current() is items[2]
+        await pilot.click(RecordList, offset=(2, 2))
+        assert app.listing.current() is items[3]
+
+
+async def test_a_changed_label_is_drawn_anew() -> None:
+    app = ListApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        items = [Item(i, f"item {i}") for i in range(5)]
+        app.listing.show(items)
+        await pilot.pause()
+        assert rows(app, 1) == ["item 0"]
+        app.listing.update(Item(0, "changed"))
+        await pilot.pause()
+        assert rows(app, 1) == ["changed"]
+
+
+async def test_prepend_moves_to_the_top_keeps_the_limit_and_the_highlight() -> None:
+    app = ListApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        items = [Item(i, f"item {i}") for i in range(5)]
+        app.listing.show(items, focus=3)
+        await pilot.pause()
+        app.listing.prepend(Item(9, "new"), limit=5)
+        await pilot.pause()
+        assert list(app.listing.records) == ["9", "0", "1", "2", "3"]
+        assert rows(app, 5) == ["new", "item 0", "item 1", "item 2", "item 3"]
+        assert app.listing.current_key() == "3"
+        app.listing.prepend(items[2], limit=5)  # already shown: moves up, no duplicate
+        await pilot.pause()
+        assert list(app.listing.records) == ["2", "9", "0", "1", "3"]
+        assert rows(app, 5) == ["item 2", "new", "item 0", "item 1", "item 3"]
+        assert app.listing.current_key() == "3"
+        await pilot.click(RecordList, offset=(2, 1))
+        assert app.listing.current_key() == "9"
