@@ -50,9 +50,11 @@ STATUSES = ["accepted"] * 6 + ["rejected"] * 3 + ["proposed"] * 1
 
 CAND_SQL = (
     "INSERT INTO candidates (id, run_id, recipe, status, reason, instruction, "
-    "is_classification, text, thinking, answer, meta, scores, prompt, raw_output, "
-    "provenance, created_at, decided_at) VALUES (?,NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "is_classification, text, thinking, answer, meta, scores, created_at, decided_at) "
+    "VALUES (?,NULL,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+PROV_SQL = ("INSERT INTO candidate_provenance (candidate_id, prompt, raw_output, provenance) "
+            "VALUES (?,?,?,?)")
 AM = "automerge"
 INST_SQL = "INSERT INTO instances (candidate_id, idx, input, output) VALUES (?,?,?,?)"
 
@@ -73,11 +75,12 @@ def _texts(rng: random.Random, k: int, lo: int, hi: int) -> list[str]:
 class _Template:
     """One prebuilt row without id and timestamps; rows are drawn from a bank of these."""
 
-    __slots__ = ("row", "instances", "status", "delay")
+    __slots__ = ("row", "prov", "instances", "status", "delay")
 
-    def __init__(self, row: tuple[Any, ...], instances: list[tuple[int, str, str]],
-                 status: str, delay: int) -> None:
-        self.row, self.instances, self.status, self.delay = row, instances, status, delay
+    def __init__(self, row: tuple[Any, ...], prov: tuple[str, str, str],
+                 instances: list[tuple[int, str, str]], status: str, delay: int) -> None:
+        self.row, self.prov, self.instances = row, prov, instances
+        self.status, self.delay = status, delay
 
 
 def _template(rng: random.Random, bodies: list[str], shorts: list[str]) -> _Template:
@@ -130,8 +133,9 @@ def _template(rng: random.Random, bodies: list[str], shorts: list[str]) -> _Temp
                           "stats": {"eval_count": rng.randint(50, 400),
                                     "total_duration_ms": rng.randint(300, 5000)}}]}
     row = (recipe, status, reason, instruction, is_cls, text, thinking, answer, _dumps(meta),
-           _dumps(scores), _dumps(prompt), out, _dumps(prov))
-    return _Template(row, instances, status, rng.randint(1, 600))
+           _dumps(scores))
+    return _Template(row, (_dumps(prompt), out, _dumps(prov)), instances, status,
+                     rng.randint(1, 600))
 
 
 class _Clock:
@@ -153,6 +157,7 @@ class _Clock:
 
 def _rows(n: int, first: int, total: int, start_id: int, rng: random.Random,
           bank: list[_Template], inst_out: list[tuple[int, int, str, str]],
+          prov_out: list[tuple[int, str, str, str]],
           clock: _Clock) -> Iterator[tuple[Any, ...]]:
     """Rows ``first .. first + n`` of ``total`` (timestamps spread over seven days)."""
     span_ms = 7 * 86_400_000
@@ -166,6 +171,7 @@ def _rows(n: int, first: int, total: int, start_id: int, rng: random.Random,
         decided = None if t.status == "proposed" else clock.at(ms + t.delay * 1000)
         for idx, inp, out in t.instances:
             inst_out.append((cid, idx, inp, out))
+        prov_out.append((cid, *t.prov))
         yield (cid, *t.row, created, decided)
 
 
@@ -198,8 +204,11 @@ def make_pool(path: str | Path, n: int, seed: int = 0, *, chunk: int = 50_000,
         while done < n:
             k = min(chunk, n - done)
             inst: list[tuple[int, int, str, str]] = []
-            conn.executemany(CAND_SQL, _rows(k, done, n, start + 1, rng, bank, inst, clock))
+            prov: list[tuple[int, str, str, str]] = []
+            conn.executemany(CAND_SQL, _rows(k, done, n, start + 1, rng, bank, inst, prov,
+                                             clock))
             conn.executemany(INST_SQL, inst)
+            conn.executemany(PROV_SQL, prov)
             done += k
         if trigger:
             conn.execute(trigger[0])

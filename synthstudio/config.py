@@ -6,14 +6,16 @@ the studio writes back what a person changes in its settings screen.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from pydantic import BaseModel, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from synthstudio.choices import BackendName, RecipeName
 from synthstudio.errors import ConfigError
@@ -22,6 +24,11 @@ from synthstudio.recipe_settings import ReasoningSettings, SelfInstructSettings,
 
 #: how many items the studio asks a run for when the config sets none
 DEFAULT_COUNT = 10
+#: every setting can also come from ``SYNTHSTUDIO_<NAME>`` (``__`` between nested names)
+ENV_PREFIX = "SYNTHSTUDIO_"
+#: the table of recipe settings in config files written before typed settings
+LEGACY_TABLE = "recipes"
+
 
 class CheckSettings(BaseModel):
     """Which filters ``synthstudio check`` and ``synthstudio import`` run on a record."""
@@ -36,7 +43,7 @@ class CheckSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything a person can set; each field can also come from ``SYNTHSTUDIO_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="SYNTHSTUDIO_", env_nested_delimiter="__",
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__",
                                       extra="ignore")
 
     backend: BackendName = "auto"
@@ -122,6 +129,15 @@ class Settings(BaseSettings):
         # the environment overrides the config file (passed in as init values)
         return env_settings, init_settings
 
+    def override(self, field: str, value: Any, flag: str) -> None:
+        """Set ``field`` from a command-line ``flag`` under the same rules as the config file;
+        a bad value raises ConfigError naming the flag."""
+        try:
+            self.__pydantic_validator__.validate_assignment(self, field, value)
+        except ValidationError as exc:
+            raise ConfigError(exc.errors()[0]["msg"], field=flag,
+                              hint="Give a value the config file would accept.") from exc
+
     @property
     def blacklist(self) -> list[str]:
         return [*self.self_instruct.blacklist, *self.self_instruct.extra_blacklist]
@@ -143,8 +159,10 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("synthstudio")) / "config.toml"
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Read the config file (if any) and the environment; bad values raise ConfigError."""
+def load_settings(path: Path | None = None, *, warnings: list[str] | None = None) -> Settings:
+    """Read the config file (if any) and the environment; bad values raise ConfigError
+    naming the file and field, or the environment variable. Keys the settings do not know
+    are ignored, with a sentence each (naming the closest known key) added to ``warnings``."""
     path = path or default_config_path()
     data: dict[str, Any] = {}
     if path.exists():
@@ -155,13 +173,85 @@ def load_settings(path: Path | None = None) -> Settings:
                               hint="Fix the file or delete it to start from defaults.") from exc
         except OSError as exc:
             raise ConfigError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
+        if warnings is not None:
+            warnings.extend(unknown_keys(data, path))
     try:
         return Settings(**data)
+    except SettingsError as exc:
+        match = re.search(r'field "(\w+)"', str(exc))
+        names = env_names(match.group(1) if match else "")
+        raise ConfigError(
+            "not valid JSON (this setting holds a table or a list)",
+            path=f"environment variable {', '.join(names) or 'SYNTHSTUDIO_*'}",
+            hint='Give it as JSON, e.g. SYNTHSTUDIO_KEYS=\'{"accept": "a,enter"}\', '
+                 "or unset it and set the value in the config file.") from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
+        var = env_var_for(tuple(str(p) for p in err["loc"]))
+        if var:
+            error = ConfigError(err["msg"], path=f"environment variable {var}",
+                                hint="Fix the value or unset the variable.")
+            error.field = field
+            raise error from exc
         raise ConfigError(err["msg"], path=str(path), field=field,
                           hint="Fix the value or remove it to use the default.") from exc
+
+
+def _environ() -> dict[str, str]:
+    return {k.upper(): k for k in os.environ}
+
+
+def env_names(field: str) -> list[str]:
+    """The set ``SYNTHSTUDIO_*`` variables that feed ``field`` (itself or its sub-keys)."""
+    if not field:
+        return []
+    prefix = ENV_PREFIX + field.upper()
+    return sorted(v for k, v in _environ().items() if k == prefix or k.startswith(prefix + "__"))
+
+
+def env_var_for(loc: tuple[str, ...]) -> str:
+    """The environment variable that set the value at ``loc``, or "" (the file set it)."""
+    env = _environ()
+    for depth in range(len(loc), 0, -1):
+        name = ENV_PREFIX + "__".join(loc[:depth]).upper()
+        if name in env:
+            return env[name]
+    return ""
+
+
+def _tables() -> dict[str, type[BaseModel]]:
+    """The settings that are tables of their own in the config file, by name."""
+    return {name: info.annotation for name, info in Settings.model_fields.items()
+            if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)}
+
+
+def unknown_keys(data: dict[str, Any], path: Path) -> list[str]:
+    """A sentence for each key of the config file that no setting has (typos, mostly)."""
+    out: list[str] = []
+
+    def walk(values: dict[str, Any], model: type[BaseModel], where: str) -> None:
+        fields = model.model_fields
+        for key, value in values.items():
+            info = fields.get(key)
+            if info is None:
+                if model is Settings and key == LEGACY_TABLE:
+                    continue
+                known = {name: where + name for name in fields}
+                if model is Settings:  # a table's key written at the top level
+                    for table, sub in _tables().items():
+                        for name in sub.model_fields:
+                            known.setdefault(name, f"{table}.{name}")
+                close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+                hint = f"; did you mean '{known[close[0]]}'?" if close else ""
+                out.append(f"{path}: unknown setting '{where}{key}' is ignored{hint}")
+                continue
+            nested = _tables().get(key) if model is Settings else None
+            if isinstance(value, dict) and nested is not None:
+                walk(value, nested, f"{where}{key}.")
+
+    walk(data, Settings, "")
+    return out
 
 
 def _changed(value: BaseModel, default: BaseModel) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from synthstudio.recipes.base import Recipe
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, ItemStatus
 from synthstudio.store import Pool
 
 QUEUE_LIMIT = 2000
@@ -41,9 +41,9 @@ class Decision:
     on the same candidate does not change this one), and the candidate itself."""
 
     candidate: Candidate
-    old_status: str
+    old_status: ItemStatus
     old_reason: str
-    status: str
+    status: ItemStatus
     reason: str
     #: an edit: store the whole candidate (text, instances), not only its status
     edited: bool = False
@@ -51,7 +51,7 @@ class Decision:
     @staticmethod
     def of(c: Candidate, status: str, reason: str) -> Decision:
         """``c`` going from its status now to ``status``."""
-        return Decision(c, c.status, c.reason, status, reason)
+        return Decision(c, c.status, c.reason, ItemStatus(status), reason)
 
 
 class Curator:
@@ -124,7 +124,7 @@ class Curator:
         if c.id is None:
             raise ValueError("the candidate is not stored")
         done = Decision.of(c, status, reason)
-        c.status, c.reason = status, reason
+        c.status, c.reason = ItemStatus(status), reason
         if self.wants(c):
             if self.index_of(c) is None:
                 self.queue.append(c)

@@ -25,7 +25,7 @@ from synthstudio.errors import BackendError, SynthError
 from synthstudio.events import CandidateReady, EventSink, Status
 from synthstudio.recipes.base import Recipe
 from synthstudio.recipes.context import Context
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, Run
 from synthstudio.store import Pool
 
 #: a run stops after this many consecutive steps failed (each after its own retries)
@@ -49,14 +49,14 @@ class Engine:
 
     def __init__(self, pool: Pool, backend: Backend, recipe: Recipe, settings: Settings,
                  *, target: int, auto_accept: bool = False, emit: EventSink | None = None,
-                 max_steps: int | None = None, resume_run: dict[str, Any] | None = None,
+                 max_steps: int | None = None, resume_run: Run | None = None,
                  seed: int | None = None, backoff_base_s: float | None = None,
                  concurrency: int | None = None) -> None:
         self.pool = pool
         self.recipe = recipe
         self.auto_accept = auto_accept
         # a resumed run keeps its own target (known before run(), e.g. for a progress bar)
-        self.target = int((resume_run or {}).get("target") or target)
+        self.target = (resume_run.target if resume_run else 0) or target
         self._listeners: list[EventSink] = [emit] if emit else []
         seed = settings.seed if seed is None else seed
         self.concurrency = max(1, concurrency or concurrency_for(settings, backend.name))
@@ -116,18 +116,17 @@ class Engine:
         ctx = self.ctx
         backend = ctx.backend
         if self._resume:
-            run_id = int(self._resume["id"])
+            run_id = self._resume.id
             counts = self.pool.run_counts(run_id)
-            self.recipe.restore(self._resume.get("state") or {})
-            state = (self._resume.get("state") or {}).get("engine", {})
+            self.recipe.restore(self._resume.state)
+            state = self._resume.state.get("engine", {})
             if "rng" in state:
                 ctx.rng.setstate(_tuple_state(state["rng"]))
             summary = RunSummary(run_id, produced=counts[PROPOSED] + counts[ACCEPTED],
                                  accepted=counts[ACCEPTED], rejected=counts[REJECTED],
                                  requests=int(state.get("steps", 0)))
-            self.target = int(self._resume.get("target") or self.target)
-            with self.pool.transaction() as conn:
-                conn.execute("UPDATE runs SET status = 'running' WHERE id = ?", (run_id,))
+            self.target = self._resume.target or self.target
+            self.pool.reopen_run(run_id)
         else:
             settings = ctx.settings.model_dump(mode="json")
             options = {"temperature": ctx.settings.temperature, "top_p": ctx.settings.top_p,

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-PROPOSED = "proposed"
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-STATUSES = (PROPOSED, ACCEPTED, REJECTED)
+
+class ItemStatus(StrEnum):
+    """Where a candidate stands: made and waiting, kept for training, or turned down."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class RunStatus(StrEnum):
+    """How a run stands or ended (``runs.status``; a run summary may also say failed)."""
+
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    #: gave up: too many steps for the items wanted
+    EXHAUSTED = "exhausted"
+    FAILED = "failed"
+
+
+PROPOSED = ItemStatus.PROPOSED
+ACCEPTED = ItemStatus.ACCEPTED
+REJECTED = ItemStatus.REJECTED
+STATUSES: tuple[str, ...] = tuple(ItemStatus)
+#: runs that did not reach their target and can be resumed
+UNFINISHED_RUNS: tuple[RunStatus, ...] = (RunStatus.RUNNING, RunStatus.STOPPED)
 
 
 @dataclass(slots=True)
@@ -99,7 +122,7 @@ class Candidate:
     thinking: str = ""
     answer: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
-    status: str = PROPOSED
+    status: ItemStatus = PROPOSED
     reason: str = ""
     scores: list[FilterResult] = field(default_factory=list)
     #: the exact prompt of the main request (messages as dicts)
@@ -127,3 +150,61 @@ class Candidate:
             return self.instruction
         topic = self.meta.get("topic", "")
         return f"{topic} ({self.meta.get('audience', '')}, {self.meta.get('style', '')})"
+
+
+@dataclass(slots=True)
+class Run:
+    """One generation run: what was asked, how far it got, and its state for resume."""
+
+    id: int
+    recipe: str
+    backend: str = ""
+    model: str = ""
+    #: sampling options sent to the model (temperature, top_p, seed)
+    options: dict[str, Any] = field(default_factory=dict)
+    #: the whole settings of the run, as JSON data
+    settings: dict[str, Any] = field(default_factory=dict)
+    #: the recipe's and the engine's state, for resume (recipe-specific JSON)
+    state: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    target: int = 0
+    status: RunStatus = RunStatus.RUNNING
+    started_at: str = ""
+    updated_at: str = ""
+    ended_at: str = ""
+    pid: int | None = None
+
+
+@dataclass(slots=True)
+class Topic:
+    """A textbook topic: what to write about, with an optional source extract."""
+
+    topic: str
+    field: str = ""
+    extract: str = ""
+    source: str = "user"
+    id: int | None = None
+    created_at: str = ""
+
+
+@dataclass(slots=True)
+class Problem:
+    """A reasoning problem with its reference answer."""
+
+    problem: str
+    answer: str = ""
+    key: str = ""
+    kind: str = ""
+    source: str = "user"
+    id: int | None = None
+    created_at: str = ""
+
+
+@dataclass(slots=True)
+class TextbookText:
+    """One stored textbook text of a topic and style (the audiences view)."""
+
+    id: int
+    status: ItemStatus
+    audience: str
+    text: str

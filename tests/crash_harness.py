@@ -367,7 +367,11 @@ def check_pool(db: Path) -> PoolCheck:
                 "prompt", "meta", "raw_output"]
         inst = dict(conn.execute("SELECT candidate_id, count(*) FROM instances "
                                  "WHERE candidate_id IS NOT NULL GROUP BY candidate_id"))
-        for row in conn.execute(f"SELECT {', '.join(cols)} FROM candidates"):
+        # prompt, raw output and provenance live beside the item (schema 4)
+        side = ("provenance", "prompt", "raw_output")
+        select = ", ".join(f"p.{c}" if c in side else f"c.{c}" for c in cols)
+        for row in conn.execute(f"SELECT {select} FROM candidates AS c LEFT JOIN "
+                                "candidate_provenance AS p ON p.candidate_id = c.id"):
             c = dict(zip(cols, row, strict=True))
             out.status[c["id"]] = c["status"]
             out.run_of[c["id"]] = c["run_id"]

@@ -1,8 +1,9 @@
-"""The core never imports textual; only synthstudio.tui does."""
+"""The core never imports textual; only synthstudio.tui does; only the store runs SQL."""
 
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,27 @@ def test_tests_and_benchmarks_read_nothing_outside_the_repository():
     assert offenders == []
     assert (ROOT / "tests" / "data" / "self_instruct_seed_tasks.jsonl").is_file()
     assert "Apache" in (ROOT / "tests" / "data" / "README.md").read_text(encoding="utf-8")
+SQL = re.compile(r"\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+"
+                 r"(TABLE|INDEX|TRIGGER|VIRTUAL)|DROP\s+(TABLE|INDEX)|PRAGMA\s)|"
+                 r"\.execute(many|script)?\(")
+
+
+def test_no_sql_outside_the_store() -> None:
+    """The store owns its SQL: everything else asks it through methods."""
+    root = Path(synthstudio.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.is_relative_to(root / "store"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if SQL.search(line):
+                found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert not found, "SQL outside synthstudio/store:\n" + "\n".join(found)
+
+
+def test_the_sql_scan_finds_sql() -> None:
+    """The scan above would see a query (so its silence means something)."""
+    assert SQL.search('pool.query("SELECT id FROM candidates")')
+    assert SQL.search('conn.execute("UPDATE runs SET status = ?")')
+    assert SQL.search("conn.executemany(sql, rows)")
+    assert not SQL.search("self.query(InstanceRow)")

@@ -152,8 +152,8 @@ async def test_server_going_bad_for_good_keeps_what_was_accepted(
     assert summary.accepted >= 1
     assert_nothing_lost(seeded, summary)
     run = seeded.get_run(summary.run_id)
-    assert run is not None and run["status"] == "stopped"  # resumable
-    assert seeded.last_unfinished_run()["id"] == summary.run_id  # type: ignore[index]
+    assert run is not None and run.status == "stopped"  # resumable
+    assert seeded.last_unfinished_run().id == summary.run_id  # type: ignore[union-attr]
 
 
 async def test_model_missing_is_not_retried(seeded: Pool, ol: SelfInstructStandin) -> None:

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import synthstudio.datasets.export as ex
-import synthstudio.datasets.export_sql as exsql
+import synthstudio.store.export_query as exsql
 from synthstudio.cli import main
 from synthstudio.datasets.export import candidate_rows, export, export_rows, parse_when
 from synthstudio.errors import InputError
-from synthstudio.records import Candidate, FilterResult, Instance
+from synthstudio.records import Candidate, FilterResult, Instance, ItemStatus
 from synthstudio.store import Pool
 
 THINK = "<think>\n{}\n</think>\n\n{}"
@@ -220,7 +220,7 @@ def _exploding(real):
 
 def test_failure_mid_write_leaves_nothing(pool, tmp_path, monkeypatch):
     monkeypatch.setattr(exsql, "BATCH", 2)
-    monkeypatch.setattr(ex, "read_batches", _exploding(exsql.read_batches))
+    monkeypatch.setattr(exsql, "read_batches", _exploding(exsql.read_batches))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(Boom):
@@ -234,7 +234,7 @@ def test_failure_keeps_existing_target(pool, tmp_path, monkeypatch):
     target = out_dir / "a.jsonl"
     target.write_text("old content\n", encoding="utf-8")
     monkeypatch.setattr(exsql, "BATCH", 2)
-    monkeypatch.setattr(ex, "read_batches", _exploding(exsql.read_batches))
+    monkeypatch.setattr(exsql, "read_batches", _exploding(exsql.read_batches))
     with pytest.raises(Boom):
         export(pool, "alpaca", target)
     assert target.read_text(encoding="utf-8") == "old content\n"
@@ -272,8 +272,8 @@ def test_cli_export(pool, tmp_path, capsys):
 
 _text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
 _ws = st.sampled_from(["", " ", "\n", "\t ", "\u3000"])
-# SQLite's json_extract cuts a string at NUL: meta and provenance values (the filter
-# results' details are exported in the provenance) have none
+# SQLite's text functions cut a meta value at NUL (export_query's docstring): meta values
+# have none; provenance strings (model, filter details) may
 _plain = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
                  max_size=30)
 _meta_val = st.one_of(st.none(), _plain, st.sampled_from(["  ", "essay", "Outline."]))
@@ -296,8 +296,9 @@ def candidates(draw) -> Candidate:
     else:
         c.thinking = draw(_ws) + draw(_text) + draw(_ws)
         c.answer = draw(_text)
-    c.provenance = {"model": draw(_plain), "options": {"seed": draw(st.integers(0, 9))}}
-    c.scores = [FilterResult("rouge_l", draw(st.booleans()), 0.5, 0.7, draw(_plain))]
+    c.provenance = {"model": draw(_text), "options": {"seed": draw(st.integers(0, 9))}}
+    c.scores = [FilterResult("rouge_l", draw(st.booleans()), 0.5, 0.7, draw(_text)),
+                FilterResult(draw(_text), True, draw(_text), draw(_text), "\x00")]
     return c
 
 
@@ -321,3 +322,23 @@ def test_sql_rendering_matches_python(tmp_path, c, fmt, style, system, prov):
         assert got == expected
     finally:
         p.close()
+
+
+def test_summary_counts_lines_and_items_of_every_recipe(tmp_path):
+    """Lines and items by recipe, counted from small per-row kinds: instanced items give a
+    line per instance, and a recipe without a number (here "custom") is counted by name."""
+    with Pool(tmp_path / "p.db") as p:
+        three = [Instance(f"in {i}", f"out {i}") for i in range(3)]
+        for c in (Candidate(recipe="self-instruct", instruction="Do it.", instances=three),
+                  Candidate(recipe="textbook", text="A text.", meta={"topic": "t"}),
+                  Candidate(recipe="reasoning", instruction="2+2?", answer="4"),
+                  Candidate(recipe="custom", instruction="Go.", instances=three[:2]),
+                  Candidate(recipe="self-instruct", instruction="Again.", instances=three[:1])):
+            c.status = ItemStatus.ACCEPTED
+            p.add_candidate(c)
+        s = ex.export(p, "alpaca", tmp_path / "out.jsonl")
+    assert s.rows == 8 and s.by_recipe == {"self-instruct": 4, "textbook": 1, "reasoning": 1,
+                                           "custom": 2}
+    assert s.items_by_recipe == {"self-instruct": 2, "textbook": 1, "reasoning": 1,
+                                 "custom": 1}
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 8

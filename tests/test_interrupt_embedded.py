@@ -69,7 +69,7 @@ async def test_studio_quit_mid_stream_leaves_no_llama_cpp_thread(tmp_path: Path)
     has, and the run is marked stopped."""
     from synthstudio.backends.embedded import EmbeddedBackend
     from synthstudio.datasets.seeds import ensure_default_seeds
-    from tests.test_tui_kit import make_app, wait_for
+    from tests.tui_kit import make_app, wait_for
 
     backend = EmbeddedBackend()
     with Pool(tmp_path / "pool.db") as pool:

@@ -65,7 +65,7 @@ def test_cli_says_it_waits_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 async def test_studio_says_it_waits(tmp_path: Path, pool: Pool) -> None:
-    from tests.test_tui_kit import make_app, wait_for
+    from tests.tui_kit import make_app, wait_for
 
     app = make_app(tmp_path, pool)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -153,7 +153,7 @@ def test_engine_auto_accept_stores_provenance(pool):
     assert c.instances and c.scores and c.prompt and c.raw_output and c.created_at
     assert c.decided_at
     run = pool.get_run(summary.run_id)
-    assert run["status"] == "finished" and run["counts"]["accepted"] == 3
+    assert run is not None and run.status == "finished" and run.counts["accepted"] == 3
     assert sum(isinstance(e, CandidateReady) for e in events) >= 3
 
 
@@ -235,10 +235,10 @@ def test_resume_continues_the_run(pool):
     first = asyncio.run(partial())
     assert first.status == "stopped" and 2 <= first.accepted < 4
     run = pool.last_unfinished_run()
-    assert run and run["id"] == first.run_id
+    assert run and run.id == first.run_id
     resumed = Engine(pool, ScriptedBackend(default=reply), SelfInstruct(), Settings(),
                      target=99, auto_accept=True, resume_run=run)
     second = asyncio.run(resumed.run())
     assert second.run_id == first.run_id and second.accepted == 4
-    assert pool.get_run(first.run_id)["status"] == "finished"
+    assert pool.get_run(first.run_id).status == "finished"  # type: ignore[union-attr]
     assert pool.counts()["accepted"] == 4

@@ -153,7 +153,7 @@ async def test_a_refused_connection_with_steps_in_flight_starts_no_more(
 
 async def test_studio_run_against_a_silent_server_fails_in_seconds(
         silent: str, tmp_path: Any, pool: Pool) -> None:
-    from tests.test_tui_kit import fill, make_app, wait_for
+    from tests.tui_kit import fill, make_app, wait_for
 
     fill(pool, candidates=False)
     backend = OpenAIBackend(silent, model="m", check_timeout=0.5)

@@ -18,7 +18,7 @@ from synthstudio.tui.pool_thread import PoolThread
 from synthstudio.tui.stream_feed import StreamFeed
 from synthstudio.tui.tally import Tally
 from tests.fakes import ScriptedBackend
-from tests.test_tui_kit import fill
+from tests.tui_kit import fill
 
 
 def test_pool_thread_runs_in_order_and_a_newer_keyed_job_replaces_a_waiting_one():

@@ -6,7 +6,7 @@ from textual.widgets import DataTable, Static
 
 from synthstudio.filters.dataset import check_record
 from synthstudio.records import PROPOSED, Candidate
-from tests.test_tui_kit import make_app, wait_for
+from tests.tui_kit import make_app, wait_for
 
 SIZE = (120, 40)
 

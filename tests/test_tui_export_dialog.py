@@ -7,7 +7,7 @@ from textual.widgets import Input, Static
 
 from synthstudio.tui.screens.confirm import ConfirmScreen
 from synthstudio.tui.screens.export import ExportScreen
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, make_app, wait_for
 
 SIZE = (100, 30)
 

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 from synthstudio.datasets.export import export_rows
 from synthstudio.datasets.importer import import_file
 from synthstudio.records import ACCEPTED, REJECTED
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, make_app, wait_for
 
 ROWS = [{"instruction": "Give three tips for staying healthy.", "input": "",
          "output": "Eat well, sleep enough, move every day."},

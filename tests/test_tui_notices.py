@@ -7,7 +7,7 @@ from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from tests.fakes import ScriptedBackend
-from tests.test_tui_kit import fill, make_app, replies
+from tests.tui_kit import fill, make_app, replies
 
 WARNING = "not for real data"
 WHY = ("Ollama is not running at http://127.0.0.1:11434; using the embedded SmolLM2-135M "

@@ -9,7 +9,7 @@ from synthstudio.config import Settings, load_settings
 from synthstudio.records import REJECTED, Candidate
 from synthstudio.tui.screens.audiences import AudiencesScreen
 from synthstudio.tui.screens.settings import SettingsScreen
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, make_app, wait_for
 
 SIZE = (100, 30)
 

@@ -11,7 +11,7 @@ from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.audiences import MISSING, AudiencesScreen
 from synthstudio.tui.screens.coverage import CoverageScreen
 from tests.fakes import Reply, ScriptedBackend
-from tests.test_tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (120, 36)
 THINKING = ("Two plus two means adding two to two: counting up from two gives three, "

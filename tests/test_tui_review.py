@@ -9,7 +9,7 @@ from synthstudio.tui.screens.confirm import AskScreen
 from synthstudio.tui.screens.edit import EditScreen
 from synthstudio.tui.screens.prompt import PromptScreen
 from tests.fakes import Reply
-from tests.test_tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -187,5 +187,5 @@ async def test_quit_during_generation_stops_the_run_and_keeps_accepted(tmp_path,
         await wait_for(pilot, lambda: app.generation.buffer.chunks > 0)
         await pilot.press("q")
         await settled(pilot)
-    assert pool.get_run(1)["status"] == "stopped"
+    assert pool.get_run(1).status == "stopped"
     assert len(by_status(pool, ACCEPTED)) == 3

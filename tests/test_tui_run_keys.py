@@ -11,7 +11,7 @@ from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.help import HelpScreen
 from tests.fakes import Reply, ScriptedBackend
-from tests.test_tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 #: a reply long enough (several seconds) that keys land while it streams
@@ -88,8 +88,8 @@ async def test_g_asks_between_the_unfinished_run_and_the_chosen_recipe(tmp_path,
         assert "running self-instruct" in app.generation.border_title
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running)
-    assert pool.get_run(old)["status"] == "stopped"
-    assert pool.get_run(old + 1)["recipe"] == "self-instruct"
+    assert pool.get_run(old).status == "stopped"
+    assert pool.get_run(old + 1).recipe == "self-instruct"
 
 
 async def test_g_resumes_a_paused_run_and_the_header_follows_settings(tmp_path, pool):
@@ -182,8 +182,8 @@ async def test_g_after_a_stop_asks_again(tmp_path, pool):
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running)
         await settled(pilot)
-        assert pool.get_run(stopped)["status"] == "stopped"
-        assert app.resume_run is not None and app.resume_run["id"] == stopped
+        assert pool.get_run(stopped).status == "stopped"
+        assert app.resume_run is not None and app.resume_run.id == stopped
         assert "g: self-instruct" in app.generation.border_title
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, ChooseRunScreen))

@@ -6,7 +6,7 @@ from textual.widgets import DataTable, OptionList, Static
 
 from synthstudio.tui.screens.report import ReportScreen
 from synthstudio.tui.screens.rows import RowsScreen
-from tests.test_tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (120, 40)
 TOPICS = [{"topic": "How plants turn light into food", "field": "science", "extract": ""},

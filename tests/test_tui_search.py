@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList
 
 from synthstudio.tui.screens.settings import SettingsScreen
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, make_app, wait_for
 
 SIZE = (100, 30)
 

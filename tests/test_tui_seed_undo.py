@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import OptionList
 
 from synthstudio.records import SeedTask
-from tests.test_tui_kit import fill, make_app, settled
+from tests.tui_kit import fill, make_app, settled
 
 SIZE = (100, 30)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from synthstudio.tui.screens.confirm import ConfirmScreen
-from tests.test_tui_kit import SEEDS, fill, make_app, settled, wait_for
+from tests.tui_kit import SEEDS, fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 

@@ -13,7 +13,7 @@ from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.settings import SettingsScreen
-from tests.test_tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -132,13 +132,13 @@ async def test_resume_of_an_unfinished_run(tmp_path, pool):
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        assert app.resume_run is not None and app.resume_run["id"] == run_id
+        assert app.resume_run is not None and app.resume_run.id == run_id
         await pilot.press("g")  # asks: resume run #1 or start self-instruct?
         await wait_for(pilot, lambda: isinstance(app.screen, ChooseRunScreen))
         await pilot.press("r")
-        await wait_for(pilot, lambda: pool.get_run(run_id)["status"] == "finished")
+        await wait_for(pilot, lambda: pool.get_run(run_id).status == "finished")
         await wait_for(pilot, lambda: not app.running)
-        assert pool.get_run(run_id)["status"] == "finished"
+        assert pool.get_run(run_id).status == "finished"
         assert pool.run_counts(run_id)["proposed"] == 4
         # the queue shows the pending proposed candidates, old and new
         assert len(app.curator.queue) == 2 + 4

@@ -10,7 +10,7 @@ from synthstudio.records import REJECTED, Candidate
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.prompt import PromptScreen
 from synthstudio.tui.screens.rows import RowsScreen
-from tests.test_tui_kit import fill, make_app, settled
+from tests.tui_kit import fill, make_app, settled
 
 SIZE = (100, 30)
 REASONS = ["filter:repetition", "filter:keyboard_mash", "filter:html", "filter:too_short",

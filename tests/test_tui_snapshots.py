@@ -12,7 +12,7 @@ import pytest_textual_snapshot
 
 from synthstudio.config import Settings
 from synthstudio.store import Pool
-from tests.test_tui_kit import fill, make_app, settled
+from tests.tui_kit import fill, make_app, settled
 
 # pytest-textual-snapshot 1.0 names its extension ``_file_extension``, which syrupy 7 no
 # longer reads, so the files would be saved as ``.raw``; keep them ``.svg``.

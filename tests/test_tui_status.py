@@ -6,7 +6,7 @@ from textual.widgets import Static
 
 from synthstudio.errors import BackendError
 from tests.fakes import ScriptedBackend
-from tests.test_tui_kit import fill, make_app, replies, settled, wait_for
+from tests.tui_kit import fill, make_app, replies, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -25,9 +25,35 @@ async def test_status_bar_shows_a_lost_server_and_its_return(tmp_path, pool):
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await wait_for(pilot, lambda: left(app).startswith("●"))
+        # every line the bar shows, in order: the red one may last less than a poll
+        shown: list[str] = []
+        update = app.status._left
+
+        def record(content):  # type: ignore[no-untyped-def]
+            update(content)
+            shown.append(left(app))
+
+        app.status._left = record  # type: ignore[method-assign]
         await pilot.press("g")
-        await wait_for(pilot, lambda: left(app).startswith("✗"))
-        assert "not running" in left(app)
-        await wait_for(pilot, lambda: left(app).startswith("●"))
         await wait_for(pilot, lambda: not app.running, timeout=20)
+        down = [i for i, line in enumerate(shown) if line.startswith("✗")]
+        assert down and "not running" in shown[down[0]]
+        assert any(line.startswith("●") for line in shown[down[0]:])
+        assert left(app).startswith("●")
     assert pool.counts()["proposed"] == 1
+
+
+async def test_a_reconnection_is_never_overwritten_by_a_late_disconnection(tmp_path, pool):
+    """The engine says "unreachable" then the next request goes through, faster than the
+    app handles its queue: the bar must end connected (the order of the engine's events)."""
+    from synthstudio.backends.base import Completion
+    from synthstudio.events import RequestFinished, Status
+
+    fill(pool, candidates=False)
+    app = make_app(tmp_path, pool, backend=ScriptedBackend(default=replies()), count=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: left(app).startswith("●"))
+        app.sink(Status("Ollama is not running.", "warning", "unreachable"))
+        app.sink(RequestFinished("instructions", Completion(content="x")))
+        await pilot.pause(0.2)  # every queued message handled
+        assert left(app).startswith("●")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from tests.fakes import Reply
-from tests.test_tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (100, 30)
 LONG = "".join(f"Paragraph {i}: the model keeps writing about bridges and rivers.\n"

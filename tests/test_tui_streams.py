@@ -9,7 +9,7 @@ from synthstudio.backends.base import Completion, ContentDelta
 from synthstudio.config import Settings
 from synthstudio.tui.stream_feed import StreamFeed
 from synthstudio.tui.streams import Streams
-from tests.test_tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, make_app, wait_for
 
 SIZE = (160, 48)
 

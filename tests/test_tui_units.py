@@ -14,7 +14,7 @@ from synthstudio.tui.panes.generation import StreamBuffer
 from synthstudio.tui.panes.scores import nearest, reasoning, verdict
 from synthstudio.tui.screens.settings import apply_form
 from synthstudio.tui.text import candidate_line, highlight_overlap, safe
-from tests.test_tui_kit import fill
+from tests.tui_kit import fill
 
 
 class Recorder:
@@ -89,7 +89,7 @@ def test_scores_views():
     assert text.index("Thinking") < text.index("two and two") < text.index("Answer")
     assert "reference: 4" in text
     assert "✗ rejected: filter:accuracy" in verdict(c).plain
-    from tests.test_tui_kit import rouge
+    from tests.tui_kit import rouge
 
     c.scores = [rouge(0.8, [("What is 3+3?", 0.8)])]
     assert "0.800  What is 3+3?" in nearest(c).plain

@@ -40,10 +40,11 @@ class Report:
     backend: str  # the configured backend name
     selected: str  # what the configured backend resolves to, as a sentence
     config: str = ""  # the config file and whether it exists
+    usable: bool = True  # the configured backend opened (doctor exits 1 when not)
 
     def as_dict(self) -> dict[str, Any]:
         return {"backend": self.backend, "selected": self.selected, "config": self.config,
-                "checks": [asdict(c) for c in self.checks]}
+                "checks": [asdict(c) for c in self.checks], "usable": self.usable}
 
 
 async def check_ollama(settings: Settings) -> Check:
@@ -176,6 +177,7 @@ async def diagnose(settings: Settings, run_embedded: bool = True, config: str = 
     """Check all three backends (concurrently) and what the configured one resolves to."""
     ol, oa, em = await asyncio.gather(check_ollama(settings), check_openai(settings),
                                       check_embedded(settings, run_embedded))
+    usable = True
     for check in (ol, oa, em):
         check.details["concurrency"] = concurrency_for(settings, check.backend)
         check.details["concurrency_note"] = concurrency_note(settings, check.backend)
@@ -183,5 +185,8 @@ async def diagnose(settings: Settings, run_embedded: bool = True, config: str = 
         backend, selected = await open_backend(settings)
         await backend.aclose()
     except BackendError as err:
-        selected = err.full()
-    return Report([ol, oa, em], settings.backend, selected, config)
+        selected, usable = err.full(), False
+    checks = [ol, oa, em]
+    if any(c.backend == settings.backend and not c.ok for c in checks):
+        usable = False  # e.g. the server answers but lacks the model
+    return Report(checks, settings.backend, selected, config, usable)

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from synthstudio.errors import SynthError
+from synthstudio.errors import InputError, SynthError
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -21,6 +21,9 @@ def db_path(args: argparse.Namespace) -> Path:
     from synthstudio.store import default_db_path
 
     given = getattr(args, "db", None)
+    if given is not None and not given.strip():
+        raise InputError("is empty", field="--db",
+                         hint="Give a pool file, or leave out --db for the default pool.")
     return Path(given).expanduser() if given else default_db_path()
 
 
@@ -47,10 +50,22 @@ def _say_waiting() -> None:
     console_err.print(WAIT_MESSAGE)
 
 
-def load_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def load_settings(args: argparse.Namespace,  # type: ignore[no-untyped-def]
+                  warnings: list[str] | None = None):
+    """The settings of the config file and environment; unknown keys in the file are warned
+    about on stderr, or added to ``warnings`` when the caller shows them itself."""
     from synthstudio.config import load_settings as _load
 
-    return _load(config_path(args))
+    shown: list[str] = [] if warnings is None else warnings
+    try:
+        return _load(config_path(args), warnings=shown)
+    finally:  # a typo may be why a value is missing: warn before any error, too
+        if warnings is None:
+            from synthstudio.sanitize import inert
+
+            for line in shown:
+                console_err.print(f"[yellow]warning:[/] {escape(inert(line))}",
+                                  soft_wrap=True)
 
 
 def run_command(func: Callable[[argparse.Namespace], int | None],

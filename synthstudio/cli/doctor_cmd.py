@@ -38,14 +38,14 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(args)
     except ConfigError as err:
         config_problem = err.full()
-        settings = Settings()
+        settings = Settings.model_construct()  # the defaults, not the broken environment
     where = f"{path}" + ("" if path.exists() else " (not created yet: defaults in use)")
     report = asyncio.run(diagnose(settings, run_embedded=not args.quick, config=where))
     if args.json:
         data = report.as_dict()
         data["config_problem"] = config_problem
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return 0
+        return 0 if report.usable else 1
     out = Text()
     out.append("config   ", style="bold").append(inert(where) + "\n")
     if config_problem:
@@ -74,4 +74,4 @@ def run(args: argparse.Namespace) -> int:
         for fix in c.fixes:
             out.append("    fix: ", style="yellow").append(inert(fix) + "\n")
     console.print(out, end="")
-    return 0
+    return 0 if report.usable else 1

@@ -8,7 +8,7 @@ from pathlib import Path
 from synthstudio.cli.common import console as console_out
 from synthstudio.cli.common import console_err, open_pool
 from synthstudio.errors import InputError
-from synthstudio.records import STATUSES
+from synthstudio.records import ACCEPTED, STATUSES
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--format", "-f", dest="fmt", required=True, choices=FORMATS)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the JSONL file to write (replaced atomically; -: standard output)")
-    p.add_argument("--status", default="accepted", choices=[*STATUSES, "all"],
+    p.add_argument("--status", default=ACCEPTED, choices=[*STATUSES, "all"],
                    help="which items (default: accepted)")
     p.add_argument("--recipe", help="only items of this recipe")
     p.add_argument("--since", metavar="DATE", help="created on or after (YYYY-MM-DD or ISO)")

@@ -19,6 +19,7 @@ from rich.progress import (
 from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console, console_err, load_settings, open_pool
 from synthstudio.errors import InputError
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 from synthstudio.sanitize import inert
 
 
@@ -50,20 +51,30 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_generate)
 
 
-def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    settings = load_settings(args)
-    for attr, field in (("backend", "backend"), ("model", "model"), ("host", "ollama_host"),
-                        ("base_url", "openai_base_url"), ("temperature", "temperature"),
-                        ("seed", "seed"), ("concurrency", "concurrency")):
+#: command-line options that set a setting: (argparse dest, setting, flag)
+OVERRIDES = (("backend", "backend", "--backend"), ("model", "model", "--model"),
+             ("host", "ollama_host", "--host"), ("base_url", "openai_base_url", "--base-url"),
+             ("temperature", "temperature", "--temperature"), ("seed", "seed", "--seed"),
+             ("concurrency", "concurrency", "--concurrency"))
+
+
+def settings_from_args(args: argparse.Namespace,  # type: ignore[no-untyped-def]
+                       warnings: list[str] | None = None):
+    """The config's settings with the command line's options over them, each validated by
+    the config's rules (a bad value names its flag)."""
+    settings = load_settings(args, warnings)
+    for attr, field, flag in OVERRIDES:
         value = getattr(args, attr, None)
         if value is not None:
-            setattr(settings, field, value)
+            settings.override(field, value, flag)
     return settings
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise InputError("must be at least 1", field="--count")
+    if args.max_requests is not None and args.max_requests < 1:
+        raise InputError("must be at least 1", field="--max-requests")
     if args.concurrency is not None and not 1 <= args.concurrency <= 1024:
         raise InputError("must be between 1 and 1024", field="--concurrency")
     settings = settings_from_args(args)
@@ -97,7 +108,7 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
             if resume_run is None:
                 console.print("No stopped or killed run to resume; starting a new one.")
             else:
-                args.recipe = resume_run["recipe"]
+                args.recipe = resume_run.recipe
         recipe_name = args.recipe or settings.recipe
         recipe = make_recipe(recipe_name)
     except BaseException:
@@ -124,10 +135,10 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
             return
         if isinstance(event, CandidateReady):
             c = event.candidate
-            if c.status == "rejected":
+            if c.status == REJECTED:
                 progress.update(task, info=f"rejected: {c.reason}")
                 return
-            word = "accepted" if c.status == "accepted" else "proposed"
+            word = str(c.status)
             progress.console.print(f"{word} #{c.id}: {escape(inert(c.title[:100]))}")
             progress.update(task, advance=1, info="")
         elif isinstance(event, Status):
@@ -142,8 +153,8 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
             task = progress.add_task(f"{recipe_name} · {backend.name}:{backend.model}",
                                      total=engine.target, info="", flow="")
             if resume_run:
-                done = pool.run_counts(int(resume_run["id"]))
-                progress.update(task, completed=done["proposed"] + done["accepted"])
+                done = pool.run_counts(resume_run.id)
+                progress.update(task, completed=done[PROPOSED] + done[ACCEPTED])
             summary = await engine.run()
     finally:
         await backend.aclose()
@@ -152,8 +163,8 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
     console.print(
         f"Run {summary.run_id}: {summary.produced} passed the filters "
         f"({summary.accepted} accepted), {summary.rejected} filtered out, "
-        f"{summary.requests} steps. Pool: {counts['accepted']} accepted, "
-        f"{counts['proposed']} proposed, {counts['rejected']} rejected.")
+        f"{summary.requests} steps. Pool: {counts[ACCEPTED]} accepted, "
+        f"{counts[PROPOSED]} proposed, {counts[REJECTED]} rejected.")
     if summary.status == "failed":  # an error: on stderr, like every other command's
         console_err.print(f"[bold red]error:[/] {escape(inert(summary.message))}",
                           soft_wrap=True)

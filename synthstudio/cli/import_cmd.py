@@ -14,6 +14,7 @@ from synthstudio.cli.common import (
     load_settings,
     open_pool,
 )
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 
 SKIPPED_SHOWN = 20
 
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--format", dest="fmt", default="auto", choices=CHOICES,
                    help="the record format (default: auto, by each record's keys)")
-    p.add_argument("--status", default="proposed", choices=["proposed", "accepted"],
+    p.add_argument("--status", default=PROPOSED, choices=[PROPOSED, ACCEPTED],
                    help="proposed (default): everything waits for review; accepted: "
                         "records that pass every filter are accepted, the rest proposed")
     p.add_argument("--skip-bad", action="store_true",
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                   f"{s.imported - s.accepted:,} proposed, {s.flagged:,} flagged by a filter"
                   + (f", {len(s.skipped):,} skipped" if s.skipped else "") + ".",
                   soft_wrap=True)
-    console.print(f"The pool now has {counts['accepted']:,} accepted, "
-                  f"{counts['proposed']:,} proposed, {counts['rejected']:,} rejected. "
+    console.print(f"The pool now has {counts[ACCEPTED]:,} accepted, "
+                  f"{counts[PROPOSED]:,} proposed, {counts[REJECTED]:,} rejected. "
                   "Review them in the studio (synthstudio), or export.", soft_wrap=True)
     return 0

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from synthstudio.cli.common import console, open_pool
 from synthstudio.errors import InputError
-from synthstudio.records import STATUSES
+from synthstudio.records import ACCEPTED, REJECTED, STATUSES
 from synthstudio.sanitize import inert
 
 
@@ -75,17 +75,10 @@ def _shown(value: object) -> str:
 
 
 def stats(pool) -> dict:  # type: ignore[no-untyped-def]
-    by_recipe: dict[str, dict[str, int]] = {}
-    for r in pool.query("SELECT recipe, status, count(*) AS n FROM candidates "
-                        "GROUP BY recipe, status ORDER BY recipe"):
-        by_recipe.setdefault(r["recipe"], dict.fromkeys(STATUSES, 0))[r["status"]] = r["n"]
-    instances = pool.query(
-        "SELECT count(*) AS n FROM instances i JOIN candidates c ON c.id = i.candidate_id "
-        "WHERE c.status = 'accepted'")[0]["n"]
     return {"db": str(pool.path), "seeds": pool.count_seeds(), "counts": pool.counts(),
-            "by_recipe": by_recipe, "rejected_by_reason": pool.rejection_reasons(),
-            "accepted_instances": instances,
-            "runs": pool.query("SELECT count(*) AS n FROM runs")[0]["n"]}
+            "by_recipe": pool.counts_by_recipe(),
+            "rejected_by_reason": pool.rejection_reasons(),
+            "accepted_instances": pool.count_accepted_instances(), "runs": pool.count_runs()}
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -167,8 +160,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_decide(args: argparse.Namespace) -> int:
     from synthstudio.curation import Curator, user_reason
 
-    status = "accepted" if args.action == "accept" else "rejected"
-    reason = "" if status == "accepted" else user_reason(args.reason or "")
+    status = ACCEPTED if args.action == "accept" else REJECTED
+    reason = "" if status == ACCEPTED else user_reason(args.reason or "")
     with open_pool(args) as pool:
         found = []
         for cid in args.ids:

@@ -55,22 +55,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 cmd_import = import_command("problems", "problem", parse_problem)
 
 
-def _sample_counts(pool: Any) -> dict[int, tuple[int, int]]:
-    """problem id -> (samples, correct samples) of the reasoning recipe."""
-    out: dict[int, tuple[int, int]] = {}
-    for r in pool.query(
-            "SELECT json_extract(meta, '$.problem_id') AS pid, count(*) AS n, "
-            "sum(CASE WHEN json_extract(meta, '$.correct') THEN 1 ELSE 0 END) AS ok "
-            "FROM candidates WHERE recipe = 'reasoning' GROUP BY 1"):
-        if r["pid"] is not None:
-            out[int(r["pid"])] = (int(r["n"]), int(r["ok"] or 0))
-    return out
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
-        rows = pool.list_rows("problems")
-        counts = _sample_counts(pool)
+        rows = pool.problems()
+        counts = pool.problem_samples()
     table = Table(expand=True)
     table.add_column("#", justify="right", style="dim")
     table.add_column("id", style="dim")
@@ -79,10 +67,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     table.add_column("answer")
     table.add_column("samples", justify="right")
     for r in rows:
-        n, ok = counts.get(r["id"], (0, 0))
-        table.add_row(str(r["id"]), escape(inert(r["key"] or "")),
-                      escape(inert(r["kind"] or "")), escape(inert(short(r["problem"]))),
-                      escape(inert(short(r["answer"], 20))), f"{ok}/{n}" if n else "")
+        n, ok = counts.get(r.id or 0, (0, 0))
+        table.add_row(str(r.id), escape(inert(r.key)), escape(inert(r.kind)),
+                      escape(inert(short(r.problem))), escape(inert(short(r.answer, 20))),
+                      f"{ok}/{n}" if n else "")
     console.print(table)
     console.print(f"{len(rows)} problems.")
     return 0
@@ -90,9 +78,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
-        rows = [{"id": r["key"] or f"problem_{r['id']}", "problem": r["problem"],
-                 "answer": r["answer"], "kind": r["kind"] or ""}
-                for r in pool.list_rows("problems")]
+        rows = [{"id": r.key or f"problem_{r.id}", "problem": r.problem, "answer": r.answer,
+                 "kind": r.kind} for r in pool.problems()]
     n = write_jsonl(rows, args.output)
     if not is_stdout(args.output):
         console.print(f"Wrote {n} problems to {escape(str(args.output))}.")

@@ -11,14 +11,14 @@ import html
 from typing import TYPE_CHECKING
 
 from synthstudio.cli.common import console, open_pool
-from synthstudio.records import STATUSES
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, STATUSES
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from synthstudio.datasets.report import Histogram, ReportData
 
-COLORS = {"accepted": "#2e9e5b", "rejected": "#d0533f", "proposed": "#d9a21b",
+COLORS = {ACCEPTED: "#2e9e5b", REJECTED: "#d0533f", PROPOSED: "#d9a21b",
           "items": "#3f7fd0", "outputs": "#8a5cc7"}
 
 

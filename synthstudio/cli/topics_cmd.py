@@ -144,7 +144,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from synthstudio.recipes.textbook import topic_coverage
 
     with open_pool(args) as pool:
-        rows = pool.list_rows("topics")
+        rows = pool.topics()
         cov = topic_coverage(pool)
     table = Table(expand=True)
     table.add_column("#", justify="right", style="dim")
@@ -153,19 +153,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     table.add_column("extract", justify="right")
     table.add_column("texts", justify="right")
     for r in rows:
-        table.add_row(str(r["id"]), escape(inert(short(r["topic"]))),
-                      escape(inert(r["field"] or "")),
-                      str(len(r["extract"] or "")) if r["extract"] else "",
-                      str(sum(cov.get(r["id"], {}).values())))
+        table.add_row(str(r.id), escape(inert(short(r.topic))), escape(inert(r.field)),
+                      str(len(r.extract)) if r.extract else "",
+                      str(sum(cov.get(r.id or 0, {}).values())))
     console.print(table)
-    console.print(f"{len(rows)} topics, {sum(1 for r in rows if r['extract'])} with an extract.")
+    console.print(f"{len(rows)} topics, {sum(1 for r in rows if r.extract)} with an extract.")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
-        rows = [{"topic": r["topic"], "field": r["field"] or "", "extract": r["extract"] or ""}
-                for r in pool.list_rows("topics")]
+        rows = [{"topic": r.topic, "field": r.field, "extract": r.extract}
+                for r in pool.topics()]
     n = write_jsonl(rows, args.output)
     if not is_stdout(args.output):
         console.print(f"Wrote {n} topics to {escape(str(args.output))}.")

@@ -25,7 +25,7 @@ skipped and counted. ``with_provenance`` adds a ``"provenance"`` object to every
 key with one JSON type in every line (filter results as :func:`export_score`), so the file
 loads as Arrow columns (``datasets`` 2.16 and later).
 
-Lines are rendered inside SQLite (:mod:`synthstudio.datasets.export_sql`), in id order, a batch of
+Lines are rendered inside SQLite (:mod:`synthstudio.store.export_query`), in id order, a batch of
 ids at a time on reader threads, so memory stays bounded and a 1M-item pool streams fast;
 :func:`candidate_rows` is the same mapping in Python for one item (previews, tests).
 Writing is atomic (:func:`synthstudio.fileio.atomic_writer`): a temporary file beside the
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,18 +44,27 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
-from synthstudio.datasets.export_sql import WS, Row, T, as_is, build_query, filters, read_batches
-from synthstudio.errors import InputError, StoreError
+from synthstudio.errors import InputError
 from synthstudio.fileio import atomic_writer, to_terminal
-from synthstudio.records import STATUSES, Candidate, FilterResult
+from synthstudio.records import ACCEPTED, STATUSES, Candidate, FilterResult
 from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
+from synthstudio.store.export_query import (
+    LEAN_RECIPES,
+    WS,
+    LeanRow,
+    T,
+    as_is,
+    build_query,
+    count_by_recipe,
+    export_batches,
+)
 
 FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
 REASONING_STYLES = ("think", "field")
 #: formats that take only one recipe
 ONLY_RECIPE = {"self-instruct": "self-instruct", "textbook": "textbook"}
-_LINE, _RECIPE, _ID_RECIPE = itemgetter(2), itemgetter(1), itemgetter(0, 1)
+_LINE, _KIND = itemgetter(0), itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -75,7 +83,7 @@ class ExportSummary:
         return sum(self.items_by_recipe.values())
 
 
-# -- one item to training rows (the reference; export_sql renders the same in SQL) ------
+# -- one item to training rows (the reference; export_query renders the same in SQL) ----
 
 def textbook_prompt(meta: dict[str, Any], fallback: str = "") -> str:
     """``Write a {style} about {topic} for {audience}.``, leaving out what is missing."""
@@ -222,29 +230,20 @@ def _check(fmt: str, status: str | None, recipe: str | None, style: str) -> str 
 
 def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
              since: str | None, until: str | None, with_provenance: bool,
-             reasoning_style: str, system: str,
-             post: Callable[[list[Row]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
+             reasoning_style: str, system: str, lean: bool = False,
+             post: Callable[[list[Any]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
     """Check the options now (an ``InputError`` before any file is touched), then stream
-    ``post(rows)`` for batches of ``(candidate id, recipe, JSON line)`` rows, in id order."""
+    ``post(rows)`` for batches of ``(candidate id, recipe, JSON line)`` rows (or
+    :data:`LeanRow` with ``lean``), in id order."""
     recipe = _check(fmt, status, recipe, reasoning_style)
     sql, params = build_query(fmt, style=reasoning_style, system=system,
                               with_provenance=with_provenance,
                               status=None if status == "all" else status, recipe=recipe,
-                              since=since, until=until)
-    if str(pool.path) == ":memory:":  # no second connection possible: read in place
-        whole = {**params, "lo": -1, "hi": 1 << 62}
-        return iter([post(pool.conn.execute(sql, whole).fetchall())])
-
-    def guarded() -> Iterator[T]:
-        try:
-            yield from read_batches(pool.path, sql, params, post=post)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Cannot read the pool {pool.path}: {exc}.") from exc
-
-    return guarded()
+                              since=since, until=until, lean=lean)
+    return export_batches(pool, sql, params, post=post)
 
 
-def export_lines(pool: Pool, fmt: str, *, status: str | None = "accepted",
+def export_lines(pool: Pool, fmt: str, *, status: str | None = ACCEPTED,
                  recipe: str | None = None, since: str | None = None,
                  until: str | None = None, with_provenance: bool = False,
                  reasoning_style: str = "think", system: str = "",
@@ -261,27 +260,30 @@ def export_rows(pool: Pool, fmt: str, **options: Any) -> Iterator[dict[str, Any]
     return (json.loads(line) for _id, _rec, line in export_lines(pool, fmt, **options))
 
 
-def _matching(pool: Pool, status: str | None, recipe: str | None, since: str | None,
-              until: str | None) -> Counter[str]:
-    where, params = filters(status, recipe, since, until)
-    sql = "SELECT recipe, count(*) AS n FROM candidates"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return Counter(dict(pool.conn.execute(sql + " GROUP BY recipe", params).fetchall()))
-
-
 # -- writing -------------------------------------------------------------------------
 
-def _encoded(batch: list[Row]) -> tuple[bytes, int, Counter[str], Counter[str]]:
+def _encoded(batch: list[LeanRow]) -> tuple[bytes, int, Counter[str], Counter[str]]:
     """A batch as UTF-8 lines, with its lines and items by recipe."""
     if not batch:
         return b"", 0, Counter(), Counter()
     data = b"\n".join(map(_LINE, batch)) + b"\n"
-    return (data, len(batch), Counter(map(_RECIPE, batch)),
-            Counter(map(_RECIPE, set(map(_ID_RECIPE, batch)))))
+    lines: Counter[str] = Counter()
+    items: Counter[str] = Counter()
+    for kind, n in Counter(map(_KIND, batch)).items():
+        recipe, first = divmod(kind, 2)
+        if recipe < len(LEAN_RECIPES):
+            lines[LEAN_RECIPES[recipe]] += n
+            if first:
+                items[LEAN_RECIPES[recipe]] += n
+        else:  # a recipe without a number: named on each row (rare)
+            for _line, k, name in batch:
+                if k == kind and name is not None:
+                    lines[name] += 1
+                    items[name] += first
+    return data, len(batch), lines, items
 
 
-def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "accepted",
+def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEPTED,
            recipe: str | None = None, since: str | None = None, until: str | None = None,
            with_provenance: bool = False, reasoning_style: str = "think",
            system: str = "") -> ExportSummary:
@@ -297,7 +299,7 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "acce
     rows = 0
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
-                       system=system, post=_encoded)
+                       system=system, lean=True, post=_encoded)
     with atomic_writer(path) as fh:
         # bytes encoded on the reader threads go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
@@ -310,6 +312,6 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = "acce
             by_recipe.update(lines_by_recipe)
             items.update(items_by_recipe)
     st = None if status == "all" else status
-    skipped = _matching(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until) - items
+    skipped = count_by_recipe(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until) - items
     return ExportSummary(rows=rows, by_recipe=dict(by_recipe), path=Path(path),
                          items_by_recipe=dict(items), skipped=dict(skipped))

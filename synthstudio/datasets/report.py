@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import bisect
 import re
-import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from synthstudio.records import STATUSES
 from synthstudio.store import Pool
+from synthstudio.store.report_query import ReportSnapshot, snapshot
 
 LENGTH_EDGES = (0, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000)
 ROUGE_BINS = 10
@@ -147,79 +145,42 @@ def _length_labels() -> list[str]:
     return [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:], strict=False)] + [f"{edges[-1]}+"]
 
 
-@contextmanager
-def _snapshot(pool: Pool) -> Iterator[sqlite3.Connection]:
-    if str(pool.path) == ":memory:":
-        yield pool.conn
-        return
-    conn = sqlite3.connect(str(pool.path), timeout=30, isolation_level=None)
-    try:
-        conn.execute("BEGIN")
-        yield conn
-    finally:
-        conn.close()
-
-
 def build_report(pool: Pool, recipe: str | None = None, *, status: str | None = None,
                  top_verbs: int = 20, top_objects: int = 4) -> ReportData:
     """Everything the report shows. Counts cover every item (of ``recipe``); the
     histograms and the verb view cover items of ``status`` (all when ``None``), and the
     ROUGE-L histogram is split by status."""
-    where, params = _where("", recipe, None)
-    with _snapshot(pool) as conn:
+    with snapshot(pool) as snap:
         by_recipe: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-        for rec, st, n in conn.execute(
-                f"SELECT recipe, status, count(*) FROM candidates {where} "
-                "GROUP BY recipe, status", params):
+        for rec, st, n in snap.counts(recipe):
             by_recipe[rec][st] = n
         by_status = dict.fromkeys(STATUSES, 0)
         for counts in by_recipe.values():
             for st, n in counts.items():
                 by_status[st] = by_status.get(st, 0) + n
-        reasons = conn.execute(
-            "SELECT coalesce(nullif(reason, ''), '(no reason)'), count(*) AS n FROM candidates "
-            f"{where} {'AND' if where else 'WHERE'} status = 'rejected' GROUP BY 1 "
-            "ORDER BY n DESC, 1", params).fetchall()
+        reasons = snap.rejection_reasons(recipe)
         days: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
-        for day, st, n in conn.execute(
-                f"SELECT substr(created_at, 1, 10) AS d, status, count(*) FROM candidates "
-                f"{where} GROUP BY d, status ORDER BY d", params):
+        for day, st, n in snap.by_day(recipe):
             days[day or "?"][st] = n
-        rouge = _rouge(conn, where, params)
-        inst_h, out_h, verbs, coverage = _stream(conn, recipe, status, top_verbs,
+        rouge = _rouge(snap, recipe)
+        inst_h, out_h, verbs, coverage = _stream(snap, recipe, status, top_verbs,
                                                  top_objects)
     return ReportData(
         recipe=recipe, total=sum(by_status.values()), by_status=by_status,
-        by_recipe=dict(sorted(by_recipe.items())), reasons=[tuple(r) for r in reasons],
+        by_recipe=dict(sorted(by_recipe.items())), reasons=reasons,
         by_day=sorted(days.items()), rouge=rouge, instruction_words=inst_h,
         output_words=out_h, verbs=verbs, verb_coverage=coverage)
 
 
-def _where(prefix: str, recipe: str | None, status: str | None) -> tuple[str, list[str]]:
-    clauses, params = [], []
-    for col, val in (("recipe", recipe), ("status", status)):
-        if val:
-            clauses.append(f"{prefix}{col} = ?")
-            params.append(val)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _rouge(conn: sqlite3.Connection, where: str, params: list[str]) -> Histogram:
+def _rouge(snap: ReportSnapshot, recipe: str | None) -> Histogram:
     series = {st: [0] * ROUGE_BINS for st in STATUSES}
-    sql = (
-        f"SELECT c.status, max(0, min({ROUGE_BINS - 1}, "
-        f"CAST(json_extract(j.value, '$.value') * {ROUGE_BINS} AS INTEGER))) AS bin, count(*) "
-        "FROM (SELECT status, CASE WHEN json_valid(scores) THEN scores ELSE '[]' END AS s "
-        f"FROM candidates {where}) AS c, json_each(c.s) AS j "
-        "WHERE json_extract(j.value, '$.name') = 'rouge_l' "
-        "AND json_type(j.value, '$.value') IN ('real', 'integer') GROUP BY c.status, bin")
-    for st, b, n in conn.execute(sql, params):
+    for st, b, n in snap.score_bins(recipe, "rouge_l", ROUGE_BINS):
         series.setdefault(st, [0] * ROUGE_BINS)[b] += n
     labels = [f"{i / ROUGE_BINS:.1f}" for i in range(ROUGE_BINS)]
     return Histogram("ROUGE-L to the nearest pool instruction", labels, series)
 
 
-def _stream(conn: sqlite3.Connection, recipe: str | None, status: str | None,
+def _stream(snap: ReportSnapshot, recipe: str | None, status: str | None,
             top_verbs: int, top_objects: int) -> tuple[Histogram, Histogram,
                                        list[tuple[str, int, list[tuple[str, int]]]], float]:
     labels = _length_labels()
@@ -229,12 +190,7 @@ def _stream(conn: sqlite3.Connection, recipe: str | None, status: str | None,
     verbs: Counter[str] = Counter()
     objects: dict[str, Counter[str]] = defaultdict(Counter)
     si = si_parsed = 0
-    where, params = _where("", recipe, status)
-    cur = conn.execute(
-        "SELECT recipe, instruction, CASE recipe WHEN 'textbook' THEN text "
-        "WHEN 'reasoning' THEN coalesce(thinking, '') || ' ' || coalesce(answer, '') END "
-        f"FROM candidates {where}", params)
-    while rows := cur.fetchmany(5000):
+    for rows in snap.texts(recipe, status):
         for rec, instruction, output in rows:
             inst[bin_of(edges, word_count(instruction or "")) - 1] += 1
             if output is not None:
@@ -247,11 +203,8 @@ def _stream(conn: sqlite3.Connection, recipe: str | None, status: str | None,
                     verbs[vo[0]] += 1
                     if vo[1]:
                         objects[vo[0]][vo[1]] += 1
-    join_where, params = _where("c.", recipe, status)
-    cur = conn.execute("SELECT i.output FROM instances AS i JOIN candidates AS c "
-                       f"ON c.id = i.candidate_id {join_where}", params)
-    while rows := cur.fetchmany(5000):
-        for (output,) in rows:
+    for outputs in snap.instance_outputs(recipe, status):
+        for (output,) in outputs:
             out[bin_of(edges, word_count(output or "")) - 1] += 1
     top = [(v, n, objects[v].most_common(top_objects)) for v, n in verbs.most_common(top_verbs)]
     return (Histogram("Instruction length (words)", labels, {"items": inst}),

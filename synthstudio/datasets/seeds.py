@@ -171,20 +171,18 @@ def read_shipped(name: str) -> list[dict[str, Any]]:
 
 def ensure_default_seeds(pool: Pool) -> bool:
     """On first start of an empty pool, load the shipped seeds, topics and problems."""
-    fresh = not pool.query("SELECT 1 FROM seeds LIMIT 1") and not pool.query(
-        "SELECT 1 FROM runs LIMIT 1") and not pool.query("SELECT 1 FROM candidates LIMIT 1")
-    if not fresh:
+    if not pool.is_empty():
         return False
     folder = seeds_dir()
     with pool.transaction():
         if (folder / DEFAULT_SEEDS).is_file():
             import_seed_file(pool, folder / DEFAULT_SEEDS, source="default")
-        if not pool.list_rows("topics"):
+        if not pool.topics():
             rows = [{"topic": r.get("topic", ""), "field": r.get("field", ""),
                      "extract": r.get("extract", "")}
                     for r in read_shipped(DEFAULT_TOPICS) if r.get("topic")]
             pool.add_rows("topics", rows, "default")
-        if not pool.list_rows("problems"):
+        if not pool.problems():
             rows = [{"key": str(r.get("id", "")), "problem": r.get("problem", ""),
                      "answer": str(r.get("answer", "")), "kind": r.get("kind", "")}
                     for r in read_shipped(DEFAULT_PROBLEMS) if r.get("problem")]

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import itertools
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.base import (
@@ -31,7 +32,31 @@ from synthstudio.backends.collect import UNREACHABLE_ATTEMPTS, collect
 from synthstudio.config import Settings
 from synthstudio.errors import BackendError
 from synthstudio.events import EventSink, RequestFinished, RequestStarted, Status, StreamChunk
-from synthstudio.store import Pool
+from synthstudio.records import Problem, SeedTask, Topic
+from synthstudio.store.recipe_queries import CoverageKey
+
+
+class RecipeStore(Protocol):
+    """What a recipe may read of the pool (a :class:`~synthstudio.store.Pool` is one).
+
+    Recipes only read: the engine stores what they make.
+    """
+
+    def list_seeds(self, search: str = "") -> list[SeedTask]: ...
+
+    def instructions(self, statuses: tuple[str, ...] = ...,
+                     recipe: str = ...) -> list[tuple[int, str]]: ...
+
+    def topics(self) -> list[Topic]: ...
+
+    def problems(self) -> list[Problem]: ...
+
+    def textbook_coverage(self) -> Counter[CoverageKey]: ...
+
+    def textbook_texts(self) -> Iterator[tuple[int, str]]: ...
+
+    def problem_samples(self) -> dict[int, tuple[int, int]]: ...
+
 
 #: a watcher looks at the text streamed so far and says why it is certain to fail ("" if not)
 Watch = Callable[[str], str]
@@ -49,7 +74,7 @@ def _set_event() -> asyncio.Event:
 class Context:
     """Everything a recipe step needs; built by the engine (one per step, see :meth:`child`)."""
 
-    pool: Pool
+    pool: RecipeStore
     backend: Backend
     settings: Settings
     rng: random.Random

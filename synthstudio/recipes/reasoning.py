@@ -27,7 +27,7 @@ from synthstudio.filters.reasoning import (
 )
 from synthstudio.recipe_settings import ReasoningSettings
 from synthstudio.recipes.context import Context
-from synthstudio.records import REJECTED, Candidate, FilterResult
+from synthstudio.records import REJECTED, Candidate, FilterResult, Problem
 
 NAME = "reasoning"
 TEMPLATE = "reasoning"
@@ -69,7 +69,7 @@ class Reasoning:
     name = NAME
 
     def __init__(self) -> None:
-        self.problems: list[dict[str, Any]] = []
+        self.problems: list[Problem] = []
         #: problem id -> samples stored so far (any status)
         self.sampled: Counter[int] = Counter()
         #: problem id -> samples being asked for by steps in flight (parallel steps spread)
@@ -81,17 +81,11 @@ class Reasoning:
         reasoning_settings(ctx.settings)  # report a bad config before any request
         import math_verify  # noqa: F401  (slow first import: here, off the event loop)
 
-        self.problems = [p for p in ctx.pool.list_rows("problems")
-                         if (p.get("problem") or "").strip()]
+        self.problems = [p for p in ctx.pool.problems() if p.problem.strip()]
         if not self.problems:
             raise InputError("the pool has no problems for the reasoning recipe",
                              hint="Import some with `synthstudio problems import FILE`.")
-        self.sampled = Counter()
-        for r in ctx.pool.query(
-                "SELECT json_extract(meta, '$.problem_id') AS pid, count(*) AS n "
-                "FROM candidates WHERE recipe = ? GROUP BY 1", [NAME]):
-            if r["pid"] is not None:
-                self.sampled[int(r["pid"])] = r["n"]
+        self.sampled = Counter({pid: n for pid, (n, _ok) in ctx.pool.problem_samples().items()})
 
     def on_stored(self, cand: Candidate) -> None:
         if cand.recipe == NAME and cand.meta.get("problem_id") is not None:
@@ -108,32 +102,32 @@ class Reasoning:
 
     # -- one step ---------------------------------------------------------------------
 
-    def choose(self, ctx: Context) -> dict[str, Any]:
-        def n(p: dict[str, Any]) -> int:
-            return self.sampled[int(p["id"])] + self.asking[int(p["id"])]
+    def choose(self, ctx: Context) -> Problem:
+        def n(p: Problem) -> int:
+            return self.sampled[int(p.id or 0)] + self.asking[int(p.id or 0)]
 
         low = min(n(p) for p in self.problems)
         return ctx.rng.choice([p for p in self.problems if n(p) == low])
 
     async def step(self, ctx: Context) -> list[Candidate]:
         problem = self.choose(ctx)
-        pid, k = int(problem["id"]), reasoning_settings(ctx.settings).samples
+        pid, k = int(problem.id or 0), reasoning_settings(ctx.settings).samples
         self.asking[pid] += k
         try:
             return await self.sample_problem(ctx, problem)
         finally:
             self.asking[pid] -= k
 
-    async def sample_problem(self, ctx: Context, problem: dict[str, Any]) -> list[Candidate]:
+    async def sample_problem(self, ctx: Context, problem: Problem) -> list[Candidate]:
         """``samples`` answers to one problem, each checked; stops early on cancel."""
         cfg = reasoning_settings(ctx.settings)
         think = cfg.think if cfg.think is not None else ctx.settings.think
-        prompt = render_prompt(problem["problem"])
-        first = self.sampled[int(problem["id"])]
+        prompt = render_prompt(problem.problem)
+        first = self.sampled[int(problem.id or 0)]
         seeds: set[int | None] = set()
         out: list[Candidate] = []
         # the step names the problem, so the studio's header says what is being solved
-        about = " ".join(str(problem["problem"]).split())
+        about = " ".join(problem.problem.split())
         about = about if len(about) <= 60 else about[:59] + "…"
         for k in range(cfg.samples):
             overrides: dict[str, Any] = {"num_predict": cfg.max_tokens}
@@ -154,20 +148,19 @@ class Reasoning:
                 break
         return out
 
-    def _candidate(self, ctx: Context, problem: dict[str, Any], cfg: ReasoningSettings,
+    def _candidate(self, ctx: Context, problem: Problem, cfg: ReasoningSettings,
                    content: str, thinking: str, truncated: bool, sample: int,
                    options: dict[str, Any], record: dict[str, Any],
                    think: bool | None) -> Candidate:
-        reference = str(problem.get("answer") or "")
-        kind = str(problem.get("kind") or "")
-        thought, answer, results = check_sample(content, thinking, problem["problem"],
+        reference, kind = problem.answer, problem.kind
+        thought, answer, results = check_sample(content, thinking, problem.problem,
                                                 reference, kind, cfg, truncated)
         correct = bool(results[1].extra.get("correct"))
         cand = Candidate(
-            recipe=NAME, instruction=problem["problem"], thinking=thought, answer=answer,
+            recipe=NAME, instruction=problem.problem, thinking=thought, answer=answer,
             text=export_text(thought, answer),
-            meta={"reference": reference, "problem_id": int(problem["id"]),
-                  "problem_key": problem.get("key") or "", "kind": kind, "sample": sample,
+            meta={"reference": reference, "problem_id": int(problem.id or 0),
+                  "problem_key": problem.key, "kind": kind, "sample": sample,
                   "correct": correct},
             scores=results, prompt=record["prompt"], raw_output=content,
             provenance={"recipe": NAME, "backend": ctx.backend.name,

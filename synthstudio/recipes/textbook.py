@@ -25,11 +25,10 @@ from synthstudio.filters.noise import repetition_doomed, run_noise_filters
 from synthstudio.filters.task_cues import asks_for
 from synthstudio.filters.textbook import near_dup_filter, text_filters
 from synthstudio.recipe_settings import TextbookSettings
-from synthstudio.recipes.context import Context
+from synthstudio.recipes.context import Context, RecipeStore
 from synthstudio.recipes.guard import StateGuard
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
+from synthstudio.records import REJECTED, Candidate, FilterResult, Topic
 from synthstudio.similarity.minhash import MinHashIndex
-from synthstudio.store import Pool
 
 NAME = "textbook"
 AUDIENCE_LABELS = {"young_children": "young children", "high_school": "high school students",
@@ -58,32 +57,25 @@ def render_prompt(topic: str, extract: str, audience: str, style: str) -> str:
 # -- coverage (derived from the pool) ---------------------------------------------------
 
 
-def _counted(pool: Pool) -> list[dict[str, Any]]:
-    return pool.query(
-        "SELECT json_extract(meta, '$.topic_id') AS topic_id, "
-        "json_extract(meta, '$.audience') AS audience, json_extract(meta, '$.style') AS style, "
-        "count(*) AS n FROM candidates WHERE recipe = ? AND status IN (?, ?) "
-        "GROUP BY 1, 2, 3", [NAME, ACCEPTED, PROPOSED])
-
-
-def coverage(pool: Pool) -> dict[Combo, int]:
+def coverage(pool: RecipeStore) -> dict[Combo, int]:
     """Accepted + proposed textbook texts per (audience, style); every combination listed."""
     out: dict[Combo, int] = {(a, s): 0 for a in AUDIENCES for s in STYLES}
-    for r in _counted(pool):
-        key = (r["audience"], r["style"])
+    for (_, audience, style), n in pool.textbook_coverage().items():
+        key = (str(audience), str(style))
         if key in out:
-            out[key] += r["n"]
+            out[key] += n
     return out
 
 
-def topic_coverage(pool: Pool) -> dict[int, dict[Combo, int]]:
+def topic_coverage(pool: RecipeStore) -> dict[int, dict[Combo, int]]:
     """Per topic id: accepted + proposed texts per (audience, style) (only non-zero)."""
     out: dict[int, dict[Combo, int]] = {}
-    for r in _counted(pool):
-        if r["topic_id"] is None:
+    for (topic_id, audience, style), n in pool.textbook_coverage().items():
+        if topic_id is None:
             continue
-        per = out.setdefault(int(r["topic_id"]), {})
-        per[(r["audience"], r["style"])] = per.get((r["audience"], r["style"]), 0) + r["n"]
+        per = out.setdefault(topic_id, {})
+        combo = (str(audience), str(style))
+        per[combo] = per.get(combo, 0) + n
     return out
 
 
@@ -102,7 +94,7 @@ class Textbook:
     name = NAME
 
     def __init__(self) -> None:
-        self.topics: list[dict[str, Any]] = []
+        self.topics: list[Topic] = []
         self.counts: Counter[tuple[int, str, str]] = Counter()
         #: texts being written by steps in flight (parallel steps pick other combinations)
         self.writing: Counter[tuple[int, str, str]] = Counter()
@@ -117,21 +109,19 @@ class Textbook:
     def prepare(self, ctx: Context) -> None:
         cfg = textbook_settings(ctx.settings)
         with self.guard.rebuilding():
-            topics = [t for t in ctx.pool.list_rows("topics") if (t.get("topic") or "").strip()]
+            topics = [t for t in ctx.pool.topics() if t.topic.strip()]
             if not topics:
                 raise InputError("the pool has no topics for the textbook recipe",
                                  hint="Import some with `synthstudio topics import FILE`.")
             counts: Counter[tuple[int, str, str]] = Counter()
-            for r in _counted(ctx.pool):
-                if r["topic_id"] is not None:
-                    counts[(int(r["topic_id"]), r["audience"], r["style"])] += r["n"]
+            for (topic_id, audience, style), n in ctx.pool.textbook_coverage().items():
+                if topic_id is not None:
+                    counts[(topic_id, str(audience), str(style))] += n
             index = MinHashIndex(cfg.near_dup_threshold, cfg.num_perm)
             ids: set[int] = set()
-            for row in ctx.pool.query(
-                    "SELECT id, text FROM candidates WHERE recipe = ? AND status IN (?, ?) "
-                    "ORDER BY id", [NAME, ACCEPTED, PROPOSED]):
-                index.add(_dup_key(row["id"]), row["text"] or "")
-                ids.add(int(row["id"]))
+            for cid, text in ctx.pool.textbook_texts():
+                index.add(_dup_key(cid), text)
+                ids.add(cid)
 
             def swap() -> None:
                 self.topics, self.counts, self.index, self._counted = topics, counts, index, ids
@@ -175,22 +165,22 @@ class Textbook:
                 out[(a, s)] += n
         return out
 
-    def choose(self, ctx: Context, cfg: TextbookSettings) -> tuple[dict[str, Any], str, str]:
+    def choose(self, ctx: Context, cfg: TextbookSettings) -> tuple[Topic, str, str]:
         """The least-covered (audience, style), then its least-covered topic."""
         combos = self.combo_counts(cfg)
         low = min(combos.values())
         audience, style = ctx.rng.choice(sorted(c for c, n in combos.items() if n == low))
         return self.choose_topic(ctx, [(audience, style)]), audience, style
 
-    def choose_topic(self, ctx: Context, combos: list[Combo]) -> dict[str, Any]:
+    def choose_topic(self, ctx: Context, combos: list[Combo]) -> Topic:
         """Fewest texts for ``combos``, then fewest texts overall, then at random."""
         counts = self._counted_now()
         totals: Counter[int] = Counter()
         for (t, _, _), n in counts.items():
             totals[t] += n
 
-        def key(t: dict[str, Any]) -> tuple[int, int]:
-            tid = int(t["id"])
+        def key(t: Topic) -> tuple[int, int]:
+            tid = int(t.id or 0)
             return sum(counts[(tid, a, s)] for a, s in combos), totals[tid]
 
         best = min(key(t) for t in self.topics)
@@ -203,11 +193,11 @@ class Textbook:
         if cfg.mode == "all_audiences":
             style = self._least_covered_style(ctx, cfg)
             topic = self.choose_topic(ctx, [(a, style) for a in cfg.audiences])
-            keys = [(int(topic["id"]), a, style) for a in cfg.audiences]
+            keys = [(int(topic.id or 0), a, style) for a in cfg.audiences]
             with self._writing(keys):
                 return await self.same_topic_all_audiences(ctx, topic, style, cfg.audiences)
         topic, audience, style = self.choose(ctx, cfg)
-        with self._writing([(int(topic["id"]), audience, style)]):
+        with self._writing([(int(topic.id or 0), audience, style)]):
             cand = await self.write(ctx, topic, audience, style)
         return [cand] if cand is not None else []
 
@@ -233,7 +223,7 @@ class Textbook:
         low = min(per_style.values())
         return str(ctx.rng.choice(sorted(s for s, n in per_style.items() if n == low)))
 
-    async def same_topic_all_audiences(self, ctx: Context, topic: dict[str, Any], style: str,
+    async def same_topic_all_audiences(self, ctx: Context, topic: Topic, style: str,
                                        audiences: Sequence[str] = AUDIENCES,
                                        ) -> list[Candidate]:
         """One topic in one style for each audience (in the order given)."""
@@ -256,26 +246,26 @@ class Textbook:
         if key in self.index:
             self.index.remove(key)
 
-    async def write(self, ctx: Context, topic: dict[str, Any], audience: str,
+    async def write(self, ctx: Context, topic: Topic, audience: str,
                     style: str) -> Candidate | None:
         """Ask for one text and check it; None when the request was cancelled."""
         cfg = textbook_settings(ctx.settings)
-        prompt = render_prompt(topic["topic"], topic.get("extract") or "", audience, style)
+        prompt = render_prompt(topic.topic, topic.extract, audience, style)
         overrides: dict[str, Any] = {"num_predict": cfg.max_tokens}
         if cfg.temperature is not None:
             overrides["temperature"] = cfg.temperature
         options = ctx.options(**overrides)
-        task = f"{topic['topic']}\n{topic.get('field') or ''}"
+        task = f"{topic.topic}\n{topic.field}"
         comp, record = await ctx.ask(f"textbook:{audience}:{style}", prompt, options,
                                      watch=self.watch(cfg, task))
         if comp.cancelled:
             return None
         text = comp.content.strip()
-        label = f"{topic['topic']} — {AUDIENCE_LABELS[audience]} — {STYLE_LABELS[style]}"
+        label = f"{topic.topic} — {AUDIENCE_LABELS[audience]} — {STYLE_LABELS[style]}"
         cand = Candidate(
             recipe=NAME, instruction=label, text=text,
-            meta={"topic": topic["topic"], "audience": audience, "style": style,
-                  "topic_id": int(topic["id"]), "field": topic.get("field") or ""},
+            meta={"topic": topic.topic, "audience": audience, "style": style,
+                  "topic_id": int(topic.id or 0), "field": topic.field},
             prompt=record["prompt"], raw_output=comp.content,
             provenance={"recipe": NAME, "backend": ctx.backend.name,
                         "model": ctx.backend.model, "options": options.as_dict(),

@@ -1,4 +1,27 @@
-"""The SQLite pool: seeds, candidates, instances and runs."""
+"""The SQLite pool: seeds, candidates, instances, runs, topics and problems.
+
+The store owns every line of SQL in synthstudio (a test holds it to that); the rest asks
+it through :class:`Pool`'s methods and gets typed records (:mod:`synthstudio.records`):
+
+- candidates (:mod:`.pool`): ``add_candidate``, ``get_candidate``, ``candidates``,
+  ``iter_candidates``, ``set_status``, ``update_candidate``, ``counts``,
+  ``rejection_reasons``, ``instructions``;
+- seeds, topics, problems (:mod:`.seeds_store`): ``add_seeds``, ``list_seeds``,
+  ``get_seed``, ``update_seed``, ``delete_seed``, ``restore_seed``, ``topics``,
+  ``problems``, and ``add_rows``/``list_rows``/``update_row``/``delete_row`` for the
+  rows editor;
+- runs (:mod:`.runs_store`): ``start_run``, ``save_run_state``, ``finish_run``,
+  ``reopen_run``, ``get_run``, ``last_unfinished_run``, ``run_counts``;
+- aggregates (:mod:`.recipe_queries`): ``textbook_coverage``, ``textbook_texts``,
+  ``same_topic``, ``problem_samples``, ``counts_by_recipe``, ``count_accepted_instances``,
+  ``count_runs``, ``is_empty``;
+- the export (:mod:`.export_query`) and the report (:mod:`.report_query`) read through
+  their own connections, in id-range batches or one snapshot.
+
+Recipes see only :class:`synthstudio.recipes.context.RecipeStore`, the reads they need.
+Prompt, raw output and provenance live in ``candidate_provenance`` beside
+``candidates`` (schema 4), so scans of the items do not read them.
+"""
 
 from synthstudio.store.pool import Pool, default_db_path
 

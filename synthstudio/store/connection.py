@@ -101,7 +101,8 @@ class PoolBase:
         except OSError as exc:
             raise StoreError(f"Cannot create the pool {self.path}: {exc.strerror}.") from exc
         self.conn = conn
-        self._lock = threading.RLock()
+        #: serialises use of :attr:`conn` between threads
+        self.lock = threading.RLock()
         self._depth = 0
         #: called once, from a timer thread, when a write has waited WAIT_NOTICE_S for
         #: another process's lock (it must not block; in the studio: post a message)
@@ -121,7 +122,7 @@ class PoolBase:
         return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
-        with self._lock:
+        with self.lock:
             self.conn.close()
 
     def __enter__(self) -> PoolBase:
@@ -133,7 +134,7 @@ class PoolBase:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write; nested calls join the outer transaction."""
-        with self._lock:
+        with self.lock:
             if self._depth:
                 self._depth += 1
                 try:
@@ -188,7 +189,7 @@ class PoolBase:
                          "Close the other synthstudio, then try again.")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        with self._lock:
+        with self.lock:
             try:
                 cur = self.conn.execute(sql, tuple(params))
                 cols = [d[0] for d in cur.description or ()]

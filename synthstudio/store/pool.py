@@ -16,12 +16,29 @@ from synthstudio.records import (
     STATUSES,
     Candidate,
     FilterResult,
+    ItemStatus,
 )
 from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_path, now
+from synthstudio.store.recipe_queries import RecipeQueries
 from synthstudio.store.runs_store import RunStore
 from synthstudio.store.seeds_store import ROW_COLUMNS, SeedStore
 
 __all__ = ["Pool", "PoolBase", "ROW_COLUMNS", "default_db_path", "now"]
+
+
+#: a candidate's row with what produced it (kept in a side table, one row per candidate)
+_PROVENANCE_COLS = "p.prompt, p.raw_output, p.provenance"
+_PROVENANCE_JOIN = "LEFT JOIN candidate_provenance AS p ON p.candidate_id = c.id"
+_WITH_PROVENANCE = f"SELECT c.*, {_PROVENANCE_COLS} FROM candidates AS c {_PROVENANCE_JOIN}"
+
+
+def _status(value: str | None) -> ItemStatus:
+    """A stored status as the enum (a value this version does not know reads as proposed:
+    shown for review, never exported as accepted)."""
+    try:
+        return ItemStatus(value or "")
+    except ValueError:
+        return ItemStatus.PROPOSED
 
 
 def _fts_phrase(search: str) -> str:
@@ -29,31 +46,34 @@ def _fts_phrase(search: str) -> str:
     return '"' + search.replace('"', '""') + '"'
 
 
-class Pool(SeedStore, RunStore):
+class Pool(SeedStore, RunStore, RecipeQueries):
     """A connection to one pool file, with everything stored in it."""
 
     # -- candidates -----------------------------------------------------------------
 
     def add_candidate(self, c: Candidate) -> int:
-        """Insert a candidate with its instances in one transaction; set ``c.id``."""
+        """Insert a candidate with its instances and provenance in one transaction; set
+        ``c.id``."""
         c.created_at = c.created_at or now()
         if c.status != PROPOSED and not c.decided_at:
             c.decided_at = c.created_at
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO candidates (run_id, recipe, status, reason, instruction, "
-                "is_classification, text, thinking, answer, meta, scores, prompt, raw_output, "
-                "provenance, created_at, decided_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "is_classification, text, thinking, answer, meta, scores, created_at, "
+                "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     c.run_id, c.recipe, c.status, c.reason, c.instruction,
                     None if c.is_classification is None else int(c.is_classification),
                     c.text, c.thinking, c.answer, _dumps(c.meta),
-                    _dumps([s.as_dict() for s in c.scores]), _dumps(c.prompt), c.raw_output,
-                    _dumps(c.provenance), c.created_at, c.decided_at or None,
+                    _dumps([s.as_dict() for s in c.scores]), c.created_at,
+                    c.decided_at or None,
                 ),
             )
             c.id = int(cur.lastrowid or 0)
+            conn.execute("INSERT INTO candidate_provenance (candidate_id, prompt, raw_output, "
+                         "provenance) VALUES (?, ?, ?, ?)",
+                         (c.id, _dumps(c.prompt), c.raw_output, _dumps(c.provenance)))
             self._write_instances(conn, "candidate_id", c.id, c.instances)
         return c.id
 
@@ -63,13 +83,16 @@ class Pool(SeedStore, RunStore):
             return [self.add_candidate(c) for c in candidates]
 
     def delete_candidates(self, ids: list[int]) -> int:
-        """Remove candidates and their instances (an import taken back); how many went."""
+        """Remove candidates with their instances and provenance (an import taken back);
+        how many went."""
         gone = 0
         with self.transaction() as conn:
             for start in range(0, len(ids), 500):
                 part = ids[start:start + 500]
                 marks = ",".join("?" * len(part))
                 conn.execute(f"DELETE FROM instances WHERE candidate_id IN ({marks})", part)
+                conn.execute(f"DELETE FROM candidate_provenance WHERE candidate_id IN ({marks})",
+                             part)
                 gone += conn.execute(f"DELETE FROM candidates WHERE id IN ({marks})",
                                      part).rowcount
         return gone
@@ -103,7 +126,7 @@ class Pool(SeedStore, RunStore):
             self._write_instances(conn, "candidate_id", c.id, c.instances)
 
     def get_candidate(self, candidate_id: int) -> Candidate | None:
-        rows = self.query("SELECT * FROM candidates WHERE id = ?", [candidate_id])
+        rows = self.query(f"{_WITH_PROVENANCE} WHERE c.id = ?", [candidate_id])
         if not rows:
             return None
         return self._candidates_from_rows(rows)[0]
@@ -120,11 +143,12 @@ class Pool(SeedStore, RunStore):
                 instances=inst.get(r["id"], []),
                 is_classification=None if ic is None else bool(ic),
                 text=r["text"] or "", thinking=r["thinking"] or "", answer=r["answer"] or "",
-                meta=_loads(r["meta"], {}), status=r["status"], reason=r["reason"] or "",
+                meta=_loads(r["meta"], {}), status=_status(r["status"]),
+                reason=r["reason"] or "",
                 scores=[FilterResult.from_dict(d) for d in _loads(r["scores"], [])
                         if isinstance(d, dict)],
-                prompt=_loads(r["prompt"], []), raw_output=r["raw_output"] or "",
-                provenance=_loads(r["provenance"], {}), run_id=r["run_id"], id=r["id"],
+                prompt=_loads(r.get("prompt"), []), raw_output=r.get("raw_output") or "",
+                provenance=_loads(r.get("provenance"), {}), run_id=r["run_id"], id=r["id"],
                 created_at=r["created_at"] or "", decided_at=r["decided_at"] or "",
             ))
         return out
@@ -141,14 +165,15 @@ class Pool(SeedStore, RunStore):
             # walk the full-text matches in id order and stop at the page (the index hands
             # them out lazily; "id IN (matches)" first collected every match of a 1M pool)
             where, params = self._where(status, recipe, since, until, "", "c.")
-            sql = (f"SELECT c.* FROM candidates_fts JOIN candidates AS c "
-                   f"ON c.id = candidates_fts.rowid WHERE candidates_fts MATCH ? "
+            sql = (f"SELECT c.*, {_PROVENANCE_COLS} FROM candidates_fts JOIN candidates AS c "
+                   f"ON c.id = candidates_fts.rowid {_PROVENANCE_JOIN} "
+                   f"WHERE candidates_fts MATCH ? "
                    f"{where.replace('WHERE', 'AND', 1)} "
                    f"ORDER BY candidates_fts.rowid {order}{page}")
             params = [_fts_phrase(search), *params]
         else:
-            where, params = self._where(status, recipe, since, until, search)
-            sql = f"SELECT * FROM candidates {where} ORDER BY id {order}{page}"
+            where, params = self._where(status, recipe, since, until, search, "c.")
+            sql = f"{_WITH_PROVENANCE} {where} ORDER BY c.id {order}{page}"
         return self._candidates_from_rows(self.query(sql, params), with_instances)
 
     def iter_candidates(self, *, batch: int = 5000, **filters: Any) -> Iterator[Candidate]:
@@ -157,9 +182,9 @@ class Pool(SeedStore, RunStore):
         status, recipe = filters.get("status"), filters.get("recipe")
         since, until = filters.get("since"), filters.get("until")
         while True:
-            where, params = self._where(status, recipe, since, until, "")
-            where = (where + " AND" if where else "WHERE") + " id > ?"
-            rows = self.query(f"SELECT * FROM candidates {where} ORDER BY id LIMIT {batch}",
+            where, params = self._where(status, recipe, since, until, "", "c.")
+            where = (where + " AND" if where else "WHERE") + " c.id > ?"
+            rows = self.query(f"{_WITH_PROVENANCE} {where} ORDER BY c.id LIMIT {batch}",
                               [*params, last])
             if not rows:
                 return
@@ -185,11 +210,11 @@ class Pool(SeedStore, RunStore):
             params.append(until)
         if search:
             if len(search) >= 3:
-                clauses.append("id IN (SELECT rowid FROM candidates_fts WHERE "
+                clauses.append(f"{col}id IN (SELECT rowid FROM candidates_fts WHERE "
                                "candidates_fts MATCH ?)")
                 params.append(_fts_phrase(search))
             else:
-                clauses.append("(instruction LIKE ? OR text LIKE ?)")
+                clauses.append(f"({col}instruction LIKE ? OR {col}text LIKE ?)")
                 params += [f"%{search}%"] * 2
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -211,7 +236,7 @@ class Pool(SeedStore, RunStore):
     def tally(self) -> tuple[dict[str, int], dict[str, int], int]:
         """Counts, rejection reasons and the newest candidate id, read with no write of
         this process in between (so a live count can go on from them)."""
-        with self._lock:
+        with self.lock:
             last = self.query("SELECT max(id) AS m FROM candidates")[0]["m"] or 0
             return self.counts(), self.rejection_reasons(), int(last)
 

@@ -100,7 +100,49 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE INDEX idx_candidates_status_reason ON candidates (status, reason)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+#: what produced a candidate, read only to show or export it with its provenance: kept
+#: beside ``candidates`` (one row each, same id) so that scans of the items stay small
+PROVENANCE_COLUMNS = ("prompt", "raw_output", "provenance")
+#: the columns of ``candidates`` from schema 4 on
+CANDIDATE_COLUMNS = ("id", "run_id", "recipe", "status", "reason", "instruction",
+                     "is_classification", "text", "thinking", "answer", "meta", "scores",
+                     "created_at", "decided_at")
+_CANDIDATE_COLUMNS = (
+    '"id" INTEGER PRIMARY KEY, "run_id" INTEGER REFERENCES "runs"("id"), "recipe" TEXT, '
+    '"status" TEXT DEFAULT \'proposed\', "reason" TEXT DEFAULT \'\', "instruction" TEXT, '
+    '"is_classification" INTEGER, "text" TEXT, "thinking" TEXT, "answer" TEXT, "meta" TEXT, '
+    '"scores" TEXT, "created_at" TEXT, "decided_at" TEXT'
+)
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    """Prompt, raw output and provenance move to ``candidate_provenance``, byte for byte.
+
+    ``candidates`` is rebuilt (not ``DROP COLUMN``, which leaves every page as large as
+    before): a new table takes the remaining columns, the old one goes, the new one takes
+    its name, and its indexes and full-text triggers are made again. Ids do not change, so
+    the full-text index and the instances still point at the right rows.
+    """
+    conn = db.conn
+    conn.execute('CREATE TABLE "candidate_provenance" ("candidate_id" INTEGER PRIMARY KEY '
+                 'REFERENCES "candidates"("id"), "prompt" TEXT, "raw_output" TEXT, '
+                 '"provenance" TEXT)')
+    conn.execute("INSERT INTO candidate_provenance (candidate_id, prompt, raw_output, "
+                 "provenance) SELECT id, prompt, raw_output, provenance FROM candidates")
+    again = [sql for (sql,) in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'candidates' "
+        "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name")]
+    keep = ", ".join(CANDIDATE_COLUMNS)
+    conn.execute(f'CREATE TABLE "candidates_v4" ({_CANDIDATE_COLUMNS})')
+    conn.execute(f"INSERT INTO candidates_v4 ({keep}) SELECT {keep} FROM candidates "
+                 "ORDER BY id")
+    conn.execute("DROP TABLE candidates")
+    conn.execute("ALTER TABLE candidates_v4 RENAME TO candidates")
+    for sql in again:
+        conn.execute(sql)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -120,17 +162,28 @@ def migrate(conn: sqlite3.Connection) -> int:
     import sqlite_utils  # only when there is work to do: it imports pandas if present
 
     db = sqlite_utils.Database(conn)
-    while True:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # re-read under the write lock: another process may have migrated meanwhile
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current >= SCHEMA_VERSION:
+    # a migration may rebuild a table others point at: keys are checked once it is done
+    # (the pragma is a no-op inside a transaction, so it is switched here)
+    keys_on = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        while True:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # re-read under the write lock: another process may have migrated meanwhile
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                if current >= SCHEMA_VERSION:
+                    conn.execute("COMMIT")
+                    return int(found)
+                MIGRATIONS[current](db)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                if keys_on and broken:
+                    raise sqlite3.IntegrityError(f"migration {current + 1} left a row of "
+                                                 f"{broken[0]} without its {broken[2]} row")
+                conn.execute(f"PRAGMA user_version = {current + 1}")
                 conn.execute("COMMIT")
-                return int(found)
-            MIGRATIONS[current](db)
-            conn.execute(f"PRAGMA user_version = {current + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from synthstudio.records import Instance, SeedTask
+from synthstudio.records import Instance, Problem, SeedTask, Topic
 from synthstudio.store.connection import PoolBase, now
 
 #: the columns of topics and problems a person may edit (``update_row``)
@@ -161,6 +161,20 @@ class SeedStore(PoolBase):
         if table not in {"topics", "problems"}:
             raise ValueError(table)
         return self.query(f"SELECT * FROM {table} ORDER BY id")
+
+    def topics(self) -> list[Topic]:
+        """The textbook topics, in the order they were added."""
+        return [Topic(topic=r["topic"] or "", field=r["field"] or "",
+                      extract=r["extract"] or "", source=r["source"] or "", id=r["id"],
+                      created_at=r["created_at"] or "")
+                for r in self.query("SELECT * FROM topics ORDER BY id")]
+
+    def problems(self) -> list[Problem]:
+        """The reasoning problems, in the order they were added."""
+        return [Problem(problem=r["problem"] or "", answer=r["answer"] or "",
+                        key=r["key"] or "", kind=r["kind"] or "", source=r["source"] or "",
+                        id=r["id"], created_at=r["created_at"] or "")
+                for r in self.query("SELECT * FROM problems ORDER BY id")]
 
     def update_row(self, table: str, row_id: int, fields: dict[str, Any]) -> bool:
         """Set ``fields`` (editable columns only) on one topic or problem; True if found."""

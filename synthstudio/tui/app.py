@@ -52,7 +52,8 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
     ALLOW_IN_MAXIMIZED_VIEW = "Footer, StatusBar"
 
     def __init__(self, pool: Pool, settings: Settings, backend: Backend | None = None, *,
-                 config_path: Path | None = None, why: str = "") -> None:
+                 config_path: Path | None = None, why: str = "",
+                 config_warnings: list[str] | None = None) -> None:
         super().__init__()
         register_themes(self)
         self.pool = pool
@@ -60,6 +61,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.backend = backend
         self.backend_why = why
         self.config_path = config_path
+        self.config_warnings = list(config_warnings or [])
         self.remap, self.unknown_keys = bindings.keymap(settings.keys)
         #: made when a run starts (its index is built then, off the loop)
         self.recipe = None
@@ -88,6 +90,8 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
             self.notify(f"Unknown binding ids in the config's [keys]: "
                         f"{', '.join(self.unknown_keys)}. See ? for the ids.",
                         severity="warning")
+        for line in self.config_warnings:
+            self.notify(line, severity="warning")
         loop = asyncio.get_running_loop()
         # a write waiting for another process's lock: say so (the wait is on the pool or
         # the engine thread; the hook runs in a timer thread and only hands the notice to
@@ -262,10 +266,12 @@ def run_studio(args: argparse.Namespace) -> int:
     from synthstudio.cli.common import config_path, open_pool
     from synthstudio.cli.generate_cmd import settings_from_args
 
-    settings = settings_from_args(args)  # config, then --backend/--model/--host/--base-url
+    warnings: list[str] = []  # unknown config keys: notifications, not lines under the UI
+    settings = settings_from_args(args, warnings)  # config, then --backend/--model/...
     pool = open_pool(args)
     try:
-        app = SynthStudio(pool=pool, settings=settings, config_path=config_path(args))
+        app = SynthStudio(pool=pool, settings=settings, config_path=config_path(args),
+                          config_warnings=warnings)
         code = app.run()
     finally:
         pool.close()

@@ -7,7 +7,6 @@ run control, layout), each a subclass of it, so each can use the panes and the s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from textual.app import App
 
@@ -16,7 +15,7 @@ from synthstudio.config import Settings
 from synthstudio.curation import Curator
 from synthstudio.engine import Engine
 from synthstudio.recipes.base import Recipe
-from synthstudio.records import Candidate
+from synthstudio.records import Candidate, Run
 from synthstudio.store import Pool
 from synthstudio.tui.engine_thread import EngineThread
 from synthstudio.tui.panes.generation import GenerationPane
@@ -37,7 +36,7 @@ class StudioBase(App[int]):
     curator: Curator
     remap: dict[str, str]
     engine: Engine | None
-    resume_run: dict[str, Any] | None
+    resume_run: Run | None
     run_recipe: str
     focus_candidate: Candidate | None = None
     focus_source: str = "queue"

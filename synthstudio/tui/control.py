@@ -29,7 +29,7 @@ from synthstudio.events import (
     StreamChunk,
 )
 from synthstudio.recipes import make_recipe
-from synthstudio.records import ACCEPTED
+from synthstudio.records import ACCEPTED, PROPOSED, Run
 from synthstudio.tui.engine_thread import EngineThread
 from synthstudio.tui.messages import (
     CandidateArrived,
@@ -87,7 +87,7 @@ class RunControl(PoolSync):
 
         def job() -> None:
             run = pool.last_unfinished_run()
-            done = pool.run_counts(int(run["id"])) if run is not None else {}
+            done = pool.run_counts(run.id) if run is not None else {}
             self.post_message(ResumeFound(run, done))
 
         self.pool_thread.submit("look for a stopped run", job)
@@ -103,9 +103,9 @@ class RunControl(PoolSync):
         if run is None or self.running:
             return
         self.resume_run = run
-        made = event.counts.get("proposed", 0) + event.counts.get("accepted", 0)
-        self.notify(f"Run #{run['id']} ({run['recipe']}) stopped with {made} of "
-                    f"{run.get('target') or '?'} items. g asks whether to resume it or "
+        made = event.counts.get(PROPOSED, 0) + event.counts.get(ACCEPTED, 0)
+        self.notify(f"Run #{run.id} ({run.recipe}) stopped with {made} of "
+                    f"{run.target or '?'} items. g asks whether to resume it or "
                     f"start {self.settings.recipe}.", timeout=10)
 
     # -- start and stop -------------------------------------------------------------------
@@ -137,7 +137,7 @@ class RunControl(PoolSync):
         pool = self.pool
 
         def job() -> None:
-            self.post_message(RunChoiceWanted(run, pool.run_counts(int(run["id"]))))
+            self.post_message(RunChoiceWanted(run, pool.run_counts(run.id)))
 
         self.pool_thread.submit("count the unfinished run", job)
 
@@ -168,7 +168,7 @@ class RunControl(PoolSync):
     def action_new_run(self) -> None:
         self.start_run(None)
 
-    def start_run(self, resume: dict[str, Any] | None) -> None:
+    def start_run(self, resume: Run | None) -> None:
         if self.running:
             self.notify("A run is going: space pauses it, C cancels the request, "
                         "x stops the run.")
@@ -176,7 +176,7 @@ class RunControl(PoolSync):
         if self.backend is None:
             self.notify("No model is connected yet; see the status bar.", severity="error")
             return
-        name = str(resume["recipe"]) if resume else self.settings.recipe
+        name = resume.recipe if resume else self.settings.recipe
         self.resume_run = None
         self.run_paused = False
         self._run_serial += 1
@@ -192,7 +192,7 @@ class RunControl(PoolSync):
         if ended or not self.running:
             self.generation.set_recipe(f"g: {self.settings.recipe}")
 
-    async def _run(self, name: str, resume: dict[str, Any] | None, backend: Backend,
+    async def _run(self, name: str, resume: Run | None, backend: Backend,
                    settings: Settings) -> None:
         """Make the recipe and run the engine, on the engine's loop (the recipe's module
         and its index are loaded there); the start and the end are posted."""
@@ -361,6 +361,8 @@ class RunControl(PoolSync):
             return
         severity = {"error": "error", "warning": "warning"}.get(event.level, "information")
         self.notify(event.text, severity=severity)  # type: ignore[arg-type]
+        # posted by the engine's thread in its order, like RequestEnded (which sets the bar
+        # connected), so a reconnection that follows is never overtaken by this
         if event.kind in UNREACHABLE_KINDS:
             self.status.set_disconnected(event.text)
 

@@ -18,7 +18,7 @@ from typing import Any
 from textual.message import Message
 
 from synthstudio.backends.base import Completion
-from synthstudio.records import Candidate
+from synthstudio.records import Candidate, Run
 
 
 @dataclass
@@ -139,7 +139,7 @@ class PoolWriteFailed(Message):
 class ResumeFound(Message):
     """The last stopped or killed run (None if every run finished) and its counts."""
 
-    run: dict[str, Any] | None
+    run: Run | None
     counts: dict[str, int]
     #: True when looked for again after a run ended (nothing is said, g asks)
     quiet: bool = False
@@ -151,7 +151,7 @@ class ResumeFound(Message):
 class RunChoiceWanted(Message):
     """``g`` with an unfinished run in the pool: ask to resume it or start a new one."""
 
-    run: dict[str, Any]
+    run: Run
     counts: dict[str, int]
 
 

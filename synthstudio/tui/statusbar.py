@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 from synthstudio.tui.text import one_line
 
 EMBEDDED_FALLBACK = ("The embedded tiny model is in use: it is for trying the studio, "
@@ -77,6 +78,6 @@ class StatusBar(Horizontal):
         rate_text = f"{self.rate:.1f} tok/s" if self.rate else "– tok/s"
         self.query_one("#status-right", Static).update(Content.assemble(
             (self.state, "bold"), " · ",
-            (f"✓{c.get('accepted', 0)}", "$success"), " ",
-            (f"●{c.get('proposed', 0)}", "bold"), " ",
-            (f"✗{c.get('rejected', 0)}", "$error"), f" · {rate_text}"))
+            (f"✓{c.get(ACCEPTED, 0)}", "$success"), " ",
+            (f"●{c.get(PROPOSED, 0)}", "bold"), " ",
+            (f"✗{c.get(REJECTED, 0)}", "$error"), f" · {rate_text}"))

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
-from synthstudio.records import Candidate
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.debounce import Debouncer
 from synthstudio.tui.messages import CandidateFocused
@@ -38,9 +38,9 @@ def counts_line(tally: Tally) -> Content:
         return Content.styled("counting…", "dim")
     counts = tally.counts
     return Content.assemble(
-        (f"✓{counts['accepted']} accepted", "bold $success"), "  ",
-        (f"●{counts['proposed']} proposed", "bold"), "  ",
-        (f"✗{counts['rejected']} rejected", "bold $error"))
+        (f"✓{counts[ACCEPTED]} accepted", "bold $success"), "  ",
+        (f"●{counts[PROPOSED]} proposed", "bold"), "  ",
+        (f"✗{counts[REJECTED]} rejected", "bold $error"))
 
 
 def reasons_line(reasons: list[tuple[str, int]]) -> Content:

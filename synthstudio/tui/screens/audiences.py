@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from synthstudio.recipes.textbook import AUDIENCES, STYLE_LABELS
 from synthstudio.recipes.textbook import NAME as TEXTBOOK
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
+from synthstudio.records import ACCEPTED, REJECTED, Candidate
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.text import safe
@@ -54,17 +54,10 @@ def is_textbook(c: Candidate | None) -> bool:
 
 def same_topic(pool: Pool, c: Candidate) -> dict[str, Written]:
     """Per audience: the newest accepted or proposed text of ``c``'s topic and style."""
-    rows = pool.query(
-        "SELECT id, status, text, json_extract(meta, '$.audience') AS audience "
-        "FROM candidates WHERE recipe = ? AND status IN (?, ?) "
-        "AND json_extract(meta, '$.topic_id') = ? AND json_extract(meta, '$.style') = ? "
-        "ORDER BY id DESC",
-        [TEXTBOOK, ACCEPTED, PROPOSED, int(c.meta["topic_id"]), str(c.meta["style"])])
     out: dict[str, Written] = {}
-    for r in rows:
-        audience = str(r["audience"])
-        if audience in AUDIENCES and audience not in out:
-            out[audience] = Written(int(r["id"]), str(r["status"]), str(r["text"] or ""))
+    for r in pool.same_topic(int(c.meta["topic_id"]), str(c.meta["style"])):
+        if r.audience in AUDIENCES and r.audience not in out:
+            out[r.audience] = Written(r.id, r.status, r.text)
     own = str(c.meta.get("audience", ""))
     if own in AUDIENCES and own not in out and c.id is not None:
         out[own] = Written(c.id, c.status, c.text, c.reason or "")

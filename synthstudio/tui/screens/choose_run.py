@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from rich.text import Text
 from textual import on
@@ -11,15 +11,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from synthstudio.records import Run
 from synthstudio.tui import bindings
 
 RunChoice = Literal["resume", "new"]
 
 
-def run_question(run: dict[str, Any], made: int, recipe: str) -> str:
+def run_question(run: Run, made: int, recipe: str) -> str:
     """``Resume run #3 (textbook, 0 of 4) or start self-instruct?``"""
-    target = run.get("target") or "?"
-    return (f"Resume run #{run['id']} ({run['recipe']}, {made} of {target}) "
+    target = run.target or "?"
+    return (f"Resume run #{run.id} ({run.recipe}, {made} of {target}) "
             f"or start {recipe}?")
 
 
@@ -28,7 +29,7 @@ class ChooseRunScreen(ModalScreen["RunChoice | None"]):
 
     BINDINGS = bindings.CHOOSE_RUN
 
-    def __init__(self, run: dict[str, Any], made: int, recipe: str) -> None:
+    def __init__(self, run: Run, made: int, recipe: str) -> None:
         super().__init__(classes="dialog-screen")
         self.run = run
         self.question = run_question(run, made, recipe)
@@ -38,7 +39,7 @@ class ChooseRunScreen(ModalScreen["RunChoice | None"]):
         with Vertical(classes="dialog"):
             yield Static(Text(self.question), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"Resume #{self.run['id']} (r)", id="run-resume",
+                yield Button(f"Resume #{self.run.id} (r)", id="run-resume",
                              variant="primary", compact=True)
                 yield Button(f"Start {self.recipe} (n)", id="run-new", compact=True)
 

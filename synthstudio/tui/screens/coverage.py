@@ -44,7 +44,7 @@ class TopicRow:
 
 def topic_rows(pool: Pool) -> list[TopicRow]:
     """Every topic (listed or written about) with its texts per audience, fewest first."""
-    names = {int(t["id"]): str(t.get("topic") or "") for t in pool.list_rows("topics")}
+    names = {int(t.id or 0): t.topic for t in pool.topics()}
     per_topic = topic_coverage(pool)
     rows = []
     for tid in sorted(set(names) | set(per_topic)):

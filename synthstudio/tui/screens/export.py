@@ -14,11 +14,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from synthstudio.errors import SynthError
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 from synthstudio.tui import bindings
 from synthstudio.tui.screens.confirm import ConfirmScreen
 
 FALLBACK_FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
-STATUSES = ("accepted", "proposed", "rejected", "all")
+STATUSES = (ACCEPTED, PROPOSED, REJECTED, "all")
 
 
 def formats() -> tuple[str, ...]:
@@ -59,7 +60,7 @@ class ExportScreen(ModalScreen[str | None]):
             yield Select([(f, f) for f in formats()], value=formats()[0], allow_blank=False,
                          id="export-format", compact=True)
             yield Label("Items")
-            yield Select([(s, s) for s in STATUSES], value="accepted", allow_blank=False,
+            yield Select([(s, s) for s in STATUSES], value=ACCEPTED, allow_blank=False,
                          id="export-status", compact=True)
             yield Label("Path")
             yield Input(str(self.default_path), id="export-path", compact=True)

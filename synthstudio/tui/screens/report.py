@@ -19,14 +19,14 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from synthstudio.datasets.report import Histogram, ReportData, build_report
-from synthstudio.records import STATUSES
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, STATUSES
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.text import cell
 
 BAR_WIDTH = 40
 #: the colour of a histogram series (a status, or one series of items)
-SERIES_STYLE = {"accepted": "$success", "proposed": "$warning", "rejected": "$error"}
+SERIES_STYLE: dict[str, str] = {ACCEPTED: "$success", PROPOSED: "$warning", REJECTED: "$error"}
 PARTS = " ▏▎▍▌▋▊▉"
 
 

@@ -1,25 +1,37 @@
-"""SQL that renders export lines inside SQLite (``json_object``), for speed.
+"""The export's SQL: it renders export lines inside SQLite (``json_object``), for speed.
 
 Each query yields :data:`Row` tuples in id (then instance) order for one id range, and
-must give exactly the dicts that :func:`synthstudio.datasets.export.candidate_rows` gives for the
-same item (a property test holds the two to that), except that SQLite's ``json_extract``
-cuts a meta or provenance string value at a NUL character. Rendering JSON in C, as UTF-8
-bytes, leaves Python only joining and writing; :func:`read_batches` runs the queries on
-worker threads, each with its own connection, so SQLite works while the file is written.
+must give exactly the dicts that :func:`synthstudio.datasets.export.candidate_rows`
+gives for the same item (a property test holds the two to that), except that a meta
+value (style, topic, audience of a textbook item) is cut at a NUL character, as SQLite's
+text functions do. Strings inside the provenance (model, backend, filter names, values
+and details, which can quote model output) are copied as JSON (``->``), so a NUL in
+them is kept. Rendering JSON in C, as UTF-8 bytes, leaves Python only joining and
+writing; :func:`read_batches` runs the queries on worker threads, each with its own
+connection, so SQLite works while the file is written. A line with provenance joins
+``candidate_provenance`` (prompt, raw output, model); lines without it never read that
+table.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from synthstudio.errors import StoreError
+from synthstudio.store.connection import PoolBase
+
 #: (candidate id, recipe, the JSON line as UTF-8 bytes, straight from SQLite)
 Row = tuple[int, str, bytes]
+#: (the JSON line, kind, other recipe): kind is ``2 * index in LEAN_RECIPES + first``
+#: (``first`` 1 on an item's first line); other recipes are kind ``2 * len(LEAN_RECIPES)
+#: + first`` and named in the third column (None otherwise)
+LeanRow = tuple[bytes, int, str | None]
 T = TypeVar("T")
 #: ids per query; each query renders the lines of up to this many items
 BATCH = 5000
@@ -40,6 +52,13 @@ _INSTANCED = "c.recipe NOT IN ('textbook', 'reasoning')"
 
 def _meta(key: str) -> str:
     return f"CAST(json_extract(c.m, '$.{key}') AS TEXT)"
+
+
+def _text(doc: str, key: str) -> str:
+    """``doc``'s ``key`` as text: a JSON string copied whole (``json_extract`` would cut it
+    at a NUL), anything else cast to text, null when missing."""
+    return (f"CASE json_type({doc}, '$.{key}') WHEN 'text' THEN json({doc} -> '$.{key}') "
+            f"ELSE CAST(json_extract({doc}, '$.{key}') AS TEXT) END")
 
 
 def _trimmed(expr: str) -> str:
@@ -86,18 +105,18 @@ def _typed(key: str, kind: str) -> str:
     if kind == "number":
         return (f"CASE WHEN json_type(e.value, '$.{key}') IN ('integer', 'real') "
                 f"THEN json_extract(e.value, '$.{key}') * 1.0 END")
-    return (f"CASE json_type(e.value, '$.{key}') WHEN 'text' THEN json_extract(e.value, "
-            f"'$.{key}') WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE '' END")
+    return (f"CASE json_type(e.value, '$.{key}') WHEN 'text' THEN json(e.value -> '$.{key}') "
+            "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE '' END")
 
 
 #: the filter results as :func:`synthstudio.datasets.export.export_score` gives them
 _SCORES = (
     "json(coalesce((SELECT json_group_array(json_object("
-    "'name', coalesce(CAST(json_extract(e.value, '$.name') AS TEXT), ''), "
+    f"'name', coalesce({_text('e.value', 'name')}, ''), "
     "'passed', json(CASE WHEN json_extract(e.value, '$.passed') THEN 'true' ELSE 'false' END), "
     f"'score', {_typed('value', 'number')}, 'value', {_typed('value', 'text')}, "
     f"'threshold', {_typed('threshold', 'number')}, 'limit', {_typed('threshold', 'text')}, "
-    "'detail', coalesce(CAST(json_extract(e.value, '$.detail') AS TEXT), ''))) "
+    f"'detail', coalesce({_text('e.value', 'detail')}, ''))) "
     "FROM (SELECT value FROM json_each(c.sc) WHERE json_type(value) = 'object' "
     "ORDER BY key) AS e), '[]'))"
 )
@@ -105,8 +124,8 @@ _SCORES = (
 _PROVENANCE = (
     "json_object('candidate_id', c.id, 'recipe', c.recipe, 'status', c.status, "
     "'reason', coalesce(c.reason, ''), "
-    "'model', coalesce(json_extract(c.pv, '$.model'), ''), "
-    "'backend', coalesce(json_extract(c.pv, '$.backend'), ''), "
+    f"'model', coalesce({_text('c.pv', 'model')}, ''), "
+    f"'backend', coalesce({_text('c.pv', 'backend')}, ''), "
     "'options', json(coalesce(json_extract(c.pv, '$.options'), '{}')), "
     f"'scores', {_SCORES}, 'prompt', json(c.pr), "
     "'created_at', coalesce(c.created_at, ''), 'decided_at', coalesce(c.decided_at, ''))"
@@ -171,38 +190,86 @@ def filters(status: str | None = None, recipe: str | None = None, since: str | N
     return where, params
 
 
+#: recipes a :data:`LeanRow` names by number: kind ``2 * index + first``
+LEAN_RECIPES = ("self-instruct", "textbook", "reasoning")
+_OTHER_KIND = 2 * len(LEAN_RECIPES)
+
+
+def _lean_columns(per_instance: bool) -> str:
+    """The kind and other-recipe columns of a :data:`LeanRow`. Small integers and NULL cost
+    Python no allocation per row, unlike an id and a recipe string."""
+    known = ", ".join(f"'{r}'" for r in LEAN_RECIPES)
+    kind = ("(CASE c.recipe " + " ".join(f"WHEN '{r}' THEN {2 * n}"
+                                        for n, r in enumerate(LEAN_RECIPES))
+            + f" ELSE {_OTHER_KIND} END)")
+    # the first line of an item: its only line, or its first instance (idx counts from 0)
+    first = "(coalesce(i.idx, 0) = 0)" if per_instance else "1"
+    return f"{kind} + {first}, CASE WHEN c.recipe IN ({known}) THEN NULL ELSE c.recipe END"
+
+
 def build_query(fmt: str, *, style: str = "think", system: str = "",
                 with_provenance: bool = False, status: str | None = None,
                 recipe: str | None = None, since: str | None = None,
-                until: str | None = None) -> tuple[str, dict[str, Any]]:
+                until: str | None = None, lean: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
-    Rows are :data:`Row`."""
+    Rows are :data:`Row`, or :data:`LeanRow` with ``lean``."""
     expr, per_instance = row_expr(fmt, style, bool(system))
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
     expr = f"CAST({expr} AS BLOB)"  # bytes: no decoding to str and encoding back
     where, params = filters(status, recipe, since, until)
-    where[:0] = ["id > :lo", "id <= :hi"]
+    where[:0] = ["k.id > :lo", "k.id <= :hi"]
     if system:
         params["system"] = system
     # the (status, recipe) index walks in id order; otherwise scan the id range itself
-    table = "candidates" if status and recipe else "candidates NOT INDEXED"
-    # columns stored after the bulky raw_output and provenance cost a read of those
-    extra = (f", {_valid('scores', '[]')} AS sc, {_valid('prompt', '[]')} AS pr, "
-             f"{_valid('provenance', '{}')} AS pv, created_at, decided_at"
-             if with_provenance else "")
-    inner = (f"SELECT id, recipe, status, reason, instruction, is_classification, text, "
-             f"thinking, answer, {_valid('meta', '{}')} AS m{extra} "
-             f"FROM {table} WHERE {' AND '.join(where)}")
+    table = "candidates AS k" if status and recipe else "candidates AS k NOT INDEXED"
+    extra = join = ""
+    if with_provenance:  # what produced the item lives in its side table
+        extra = (f", {_valid('scores', '[]')} AS sc, {_valid('p.prompt', '[]')} AS pr, "
+                 f"{_valid('p.provenance', '{}')} AS pv, created_at, decided_at")
+        join = " LEFT JOIN candidate_provenance AS p ON p.candidate_id = k.id"
+    inner = (f"SELECT k.id AS id, recipe, status, reason, instruction, is_classification, "
+             f"text, thinking, answer, {_valid('meta', '{}')} AS m{extra} "
+             f"FROM {table}{join} WHERE {' AND '.join(where)}")
+    head = f"{expr}, {_lean_columns(per_instance)}" if lean else f"c.id, c.recipe, {expr}"
     if per_instance:
-        return (f"SELECT c.id, c.recipe, {expr} FROM ({inner}) AS c LEFT JOIN instances AS i "
+        return (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
                 f"ON i.candidate_id = c.id AND {_INSTANCED} "
                 f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY c.id, i.idx", params)
-    return f"SELECT c.id, c.recipe, {expr} FROM ({inner}) AS c ORDER BY c.id", params
+    return f"SELECT {head} FROM ({inner}) AS c ORDER BY c.id", params
 
 
 def as_is(rows: list[Row]) -> list[Row]:
     return rows
+
+
+def count_by_recipe(pool: PoolBase, status: str | None = None, recipe: str | None = None,
+                    since: str | None = None, until: str | None = None) -> Counter[str]:
+    """Items matching the export's filters, by recipe."""
+    where, params = filters(status, recipe, since, until)
+    sql = "SELECT recipe, count(*) AS n FROM candidates"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    with pool.lock:
+        return Counter(dict(pool.conn.execute(sql + " GROUP BY recipe", params).fetchall()))
+
+
+def export_batches(pool: PoolBase, sql: str, params: dict[str, Any], *,
+                   post: Callable[[list[Row]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
+    """``post(rows)`` for consecutive id ranges of ``pool``, in order (see
+    :func:`read_batches`); a pool in memory is read in one piece on its own connection."""
+    if str(pool.path) == ":memory:":  # no second connection possible: read in place
+        whole = {**params, "lo": -1, "hi": 1 << 62}
+        with pool.lock:
+            return iter([post(pool.conn.execute(sql, whole).fetchall())])
+
+    def guarded() -> Iterator[T]:
+        try:
+            yield from read_batches(pool.path, sql, params, post=post)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"Cannot read the pool {pool.path}: {exc}.") from exc
+
+    return guarded()
 
 
 def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | None = None,
