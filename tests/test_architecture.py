@@ -89,6 +89,8 @@ def test_tests_and_benchmarks_read_nothing_outside_the_repository():
     offenders = []
     for folder in ("tests", "benchmarks"):
         for path in (ROOT / folder).rglob("*.py"):
+            if path.relative_to(ROOT / folder).parts[0] == "data":
+                continue  # what the benchmarks build (git ignores it), not their code
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 if outside.search(line) and "outside = re.compile" not in line:
                     offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")

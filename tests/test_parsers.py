@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthstudio.parsers import (
+from synthstudio.recipes.self_instruct_parsers import (
     parse_instances,
     parse_instances_json,
     parse_numbered_instructions,

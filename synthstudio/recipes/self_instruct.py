@@ -23,14 +23,14 @@ from synthstudio.filters.instruction import (
 )
 from synthstudio.filters.non_text import non_text_output_filter
 from synthstudio.filters.references import unseen_content_filter
-from synthstudio.parsers import (
+from synthstudio.recipes.context import Context
+from synthstudio.recipes.guard import StateGuard
+from synthstudio.recipes.self_instruct_parsers import (
     parse_instances,
     parse_instances_json,
     parse_numbered_instructions,
     parse_yes_no,
 )
-from synthstudio.recipes.context import Context
-from synthstudio.recipes.guard import StateGuard
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
 from synthstudio.similarity import RougeIndex
 
