@@ -17,6 +17,10 @@ SIZE = (100, 30)
 #: a reply long enough (several seconds) that keys land while it streams
 SLOW = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 12,
              delay=0.01, chunk_size=2)
+#: longer still (about 15 s): a dozen keys and pauses land before it ends on a busy machine;
+#: C ends it early
+SLOWER = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 50,
+               delay=0.01, chunk_size=2)
 
 
 def toasts(app) -> list[str]:
@@ -30,7 +34,7 @@ def header(app) -> str:
 async def test_escape_never_cancels_the_request_and_C_does(tmp_path, pool):
     fill(pool, candidates=False)
     app = make_app(tmp_path, pool, count=1)
-    app.backend.replies = [SLOW]
+    app.backend.replies = [SLOWER]
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("g")
         await wait_for(pilot, lambda: app.generation.buffer.chunks > 3)
