@@ -17,7 +17,7 @@ import platformdirs
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from synthstudio.choices import BackendName, RecipeName
+from synthstudio.choices import BackendName, JudgeBackendName, RecipeName
 from synthstudio.errors import ConfigError
 from synthstudio.fileio import atomic_writer
 from synthstudio.recipe_settings import ReasoningSettings, SelfInstructSettings, TextbookSettings
@@ -30,6 +30,7 @@ ENV_PREFIX = "SYNTHSTUDIO_"
 LEGACY_TABLE = "recipes"
 
 
+
 class CheckSettings(BaseModel):
     """Which filters ``synthstudio check`` and ``synthstudio import`` run on a record."""
 
@@ -38,6 +39,44 @@ class CheckSettings(BaseModel):
     count, blacklist, "Write a program") to existing records."""
     disable: list[str] = Field(default_factory=list)
     """Filter names to leave out of the verdict, e.g. ["html", "repetition"]."""
+
+
+class JudgeSettings(BaseModel):
+    """A model that rates each item, AlpaGasus-style; its server may differ from the
+    generator's (a small local model generates, a larger one on a vLLM server judges)."""
+
+    enabled: bool = False
+    """Rate every new candidate in the studio (``synthstudio judge`` works either way)."""
+    backend: JudgeBackendName = ""
+    """The judge's model server: empty means the generator's (``backend``); else auto,
+    ollama, openai or embedded."""
+    model: str = ""
+    """The judge's model; empty means the generator's ``model`` when the server is the
+    same, else the server's default."""
+    host: str = ""
+    """Ollama URL of the judge; empty means ``ollama_host``."""
+    base_url: str = ""
+    """OpenAI-compatible base URL of the judge (e.g. a vLLM server); empty means
+    ``openai_base_url``."""
+    api_key: str = ""
+    """API key of the judge's OpenAI-compatible server; empty means ``openai_api_key``."""
+    threshold: float = Field(4.5, ge=0.0, le=5.0)
+    """An item passes the judge with a score at or above this (AlpaGasus kept 4.5 and up)."""
+    gate: bool = False
+    """Make the judge a filter: an item below the threshold does not pass (``A`` in the
+    studio accepts only what the judge passed)."""
+    concurrency: int = Field(4, ge=1, le=256)
+    """Requests a judge pass keeps in flight at once."""
+    rubric: str = ""
+    """A rubric template file; empty means the ``judge_rubric`` prompt (a copy in the
+    user's prompt directory wins). Placeholders: {instruction}, {input}, {response}."""
+    structured: bool = True
+    """Ask for JSON-schema constrained replies (Ollama ``format``, OpenAI
+    ``response_format``, llama.cpp JSON schema); off: plain text, parsed leniently."""
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    """Sampling temperature of the judge (0: the same item gets the same score)."""
+    max_tokens: int = Field(256, ge=16)
+    """Token limit of one judge reply."""
 
 
 class Settings(BaseSettings):
@@ -104,6 +143,8 @@ class Settings(BaseSettings):
     """Reasoning recipe settings."""
     check: CheckSettings = Field(default_factory=lambda: CheckSettings())
     """Filters run by ``check`` and ``import`` on existing records."""
+    judge: JudgeSettings = Field(default_factory=lambda: JudgeSettings())
+    """The judge: a model that rates items 0-5 (``[judge]`` in the config file)."""
 
     @model_validator(mode="before")
     @classmethod

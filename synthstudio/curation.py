@@ -170,9 +170,12 @@ class Curator:
         self.submit([d])
         return d
 
-    def accept_all_passing(self) -> list[Candidate]:
-        """Accept every proposed candidate in the queue that passes every filter, at once."""
-        chosen = [c for c in self.queue if c.status == PROPOSED and c.passed]
+    def accept_all_passing(self, also: Callable[[Candidate], bool] | None = None
+                           ) -> list[Candidate]:
+        """Accept every proposed candidate in the queue that passes every filter (and
+        ``also``, e.g. a gating judge), at once."""
+        chosen = [c for c in self.queue if c.status == PROPOSED and c.passed
+                  and (also is None or also(c))]
         decisions = []
         for c in chosen:
             decisions.append(Decision.of(c, ACCEPTED, ""))

@@ -153,6 +153,41 @@ class Candidate:
 
 
 @dataclass(slots=True)
+class JudgeScore:
+    """A judge's rating of one pool item, with everything needed to trust or redo it.
+
+    ``score`` is None when the reply did not parse (``unscored``); ``raw`` keeps the
+    reply either way. ``rubric_version`` is a hash of the rubric template's text.
+    """
+
+    candidate_id: int
+    score: float | None
+    reason: str = ""
+    raw: str = ""
+    model: str = ""
+    backend: str = ""
+    rubric_version: str = ""
+    #: sampling options, whether the reply was constrained, the request's stats
+    options: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    elapsed_s: float = 0.0
+
+    @property
+    def scored(self) -> bool:
+        return self.score is not None
+
+    def passes(self, threshold: float) -> bool:
+        return self.score is not None and self.score >= threshold
+
+    def as_filter(self, threshold: float) -> FilterResult:
+        """The ``judge`` row of the Scores pane."""
+        return FilterResult(name="judge", passed=self.passes(threshold),
+                            value=self.score if self.score is not None else "unscored",
+                            threshold=threshold, detail=self.reason,
+                            extra={"model": self.model, "backend": self.backend})
+
+
+@dataclass(slots=True)
 class Run:
     """One generation run: what was asked, how far it got, and its state for resume."""
 

@@ -13,6 +13,7 @@ server that accepts connections and never answers is one sentence within seconds
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from collections.abc import AsyncIterator, Callable
@@ -192,6 +193,13 @@ class OllamaBackend:
                     yield ContentDelta(safe_text(msg.content))
                 if part.done:
                     yield _final(part, model)
+                    # read to the end of the body (it follows at once) so the connection
+                    # goes back to the pool instead of being closed: a new connection per
+                    # request costs more than a short request itself
+                    with contextlib.suppress(Exception):
+                        async with asyncio.timeout(1.0):
+                            async for _ in parts:
+                                pass
                     return
         except Exception as exc:  # every failure becomes one sentence
             raise self._map(exc, model) from None

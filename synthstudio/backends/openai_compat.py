@@ -34,6 +34,8 @@ from synthstudio.backends.base import (
 from synthstudio.backends.thinksplit import ThinkSplitter
 from synthstudio.errors import BackendError
 
+#: how often a request that met a stale kept-alive connection is sent again at once
+STALE_RETRIES = 2
 URL_HINT = ("Start the server (llama.cpp `llama-server`, vLLM, LM Studio), or set "
             "openai_base_url in the config or SYNTHSTUDIO_OPENAI_BASE_URL.")
 
@@ -303,11 +305,22 @@ class OpenAIBackend:
 
     @contextlib.asynccontextmanager
     async def _post_stream(self, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
-        """``POST chat/completions`` as a stream, its headers within ``headers_timeout``."""
-        req = self.client.build_request("POST", "chat/completions", json=body)
+        """``POST chat/completions`` as a stream, its headers within ``headers_timeout``.
+
+        A kept-alive connection that the server closed meanwhile (llama.cpp's server does
+        so now and then) fails before any response arrives, so nothing was generated:
+        that attempt is repeated at once, on another connection.
+        """
         try:
             async with asyncio.timeout(self.headers_timeout):
-                resp = await self.client.send(req, stream=True)
+                for attempt in range(STALE_RETRIES + 1):
+                    req = self.client.build_request("POST", "chat/completions", json=body)
+                    try:
+                        resp = await self.client.send(req, stream=True)
+                        break
+                    except httpx.RemoteProtocolError:
+                        if attempt == STALE_RETRIES:
+                            raise
         except TimeoutError:
             raise self._silent("did not start answering", self.headers_timeout,
                                "headers_timeout") from None
@@ -340,6 +353,12 @@ class OpenAIBackend:
                 data = _sse_data(line)
                 if data == "[DONE]":
                     yield None
+                    # read to the end of the body so the connection goes back to the pool
+                    # (closing it unread costs a new connection for the next request)
+                    with contextlib.suppress(Exception):
+                        async with asyncio.timeout(1.0):
+                            async for _ in lines:
+                                pass
                     return
                 if data is not None:
                     seen = True

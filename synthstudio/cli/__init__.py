@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "synthstudio.cli.dedup_cmd",
     "synthstudio.cli.clean_cmd",
     "synthstudio.cli.report_cmd",
+    "synthstudio.cli.judge_cmd",
     "synthstudio.cli.models_cmd",
     "synthstudio.cli.doctor_cmd",
 ]

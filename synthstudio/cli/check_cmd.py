@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from synthstudio.cli.common import (
     add_max_field,
@@ -29,6 +32,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="the record format (default: auto, by each record's keys)")
     add_max_field(p)
     add_workers(p)
+    p.add_argument("--judge", action="store_true",
+                   help="also have the judge model rate each record 0-5 (nothing is "
+                        "imported); each verdict line gets a \"judge\" field")
+    from synthstudio.cli.judge_cmd import add_judge_options
+
+    add_judge_options(p.add_argument_group("the judge (with --judge)"))
     p.set_defaults(func=run)
 
 
@@ -40,12 +49,20 @@ def run(args: argparse.Namespace) -> int:
     from synthstudio.fileio import is_stdout
     from synthstudio.sanitize import inert
 
-    settings = load_settings(args)
+    if args.judge:
+        from synthstudio.cli.judge_cmd import judge_settings
+
+        settings = judge_settings(args)
+    else:
+        settings = load_settings(args)
     bar, show = file_progress("check")
     with bar:
-        s = check_file(args.file, args.output, fmt=args.fmt, settings=settings,
-                       max_field=args.max_field, workers=args.workers,
-                        progress=show)
+        if args.judge:
+            s = asyncio.run(_check_and_judge(args, settings, show))
+        else:
+            s = check_file(args.file, args.output, fmt=args.fmt, settings=settings,
+                           max_field=args.max_field, workers=args.workers,
+                           progress=show)
     out = console_err if args.output is not None and is_stdout(args.output) else console
     for note in s.notes:
         console_err.print(f"note: {inert(note)}", markup=False, soft_wrap=True)
@@ -54,7 +71,41 @@ def run(args: argparse.Namespace) -> int:
         n = s.by_filter.get(name, 0)
         table.add_row(name, f"{n:,}", f"{n / s.read:.1%}" if s.read else "-")
     out.print(table)
+    if args.judge:
+        t = settings.judge.threshold
+        mean = (f", mean {sum(s.judge_scores) / len(s.judge_scores):.2f}"
+                if s.judge_scores else "")
+        out.print(f"judge: {s.judged:,} rated{mean}, {s.judge_passed:,} at or above {t:g}, "
+                  f"{s.judge_unscored:,} unscored"
+                  + (" (a gate: below it is flagged)" if settings.judge.gate else "") + ".",
+                  markup=False, soft_wrap=True)
     out.print(f"{s.read:,} records: {s.passed:,} passed, {s.failed:,} flagged"
               + (f" -> {inert(str(args.output))}" if args.output else "") + ".",
               markup=False, soft_wrap=True)
     return 0
+
+
+async def _check_and_judge(args: argparse.Namespace, settings: Any,
+                           progress: Callable[[int, int, int], None]) -> Any:
+    """``check --judge``: the judge's server opened on this loop, closed at the end."""
+    from synthstudio.backends.ollama import OllamaBackend
+    from synthstudio.datasets.check import check_and_judge
+    from synthstudio.judge.rater import Judge
+    from synthstudio.judge.rubric import load_rubric
+    from synthstudio.judge.server import open_judge_backend
+    from synthstudio.sanitize import inert
+
+    j = settings.judge
+    rubric = load_rubric(j.rubric)
+    backend, why = await open_judge_backend(settings)
+    try:
+        if isinstance(backend, OllamaBackend):  # down at the start: one sentence, at once
+            await backend.version(timeout=settings.connect_timeout)
+        console_err.print(inert(f"{why} Rubric {rubric.version}."), markup=False,
+                          soft_wrap=True, style="dim")
+        return await check_and_judge(
+            args.file, args.output, Judge(backend, j, rubric), fmt=args.fmt,
+            settings=settings, max_field=args.max_field, workers=args.workers,
+            concurrency=j.concurrency, progress=progress)
+    finally:
+        await backend.aclose()

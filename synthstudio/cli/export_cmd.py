@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--since", metavar="DATE", help="created on or after (YYYY-MM-DD or ISO)")
     p.add_argument("--until", metavar="DATE",
                    help="created before; a bare date includes that day")
+    p.add_argument("--min-score", type=float, metavar="S",
+                   help="only items the judge scored S or more (0-5; see synthstudio judge)")
     p.add_argument("--with-provenance", action="store_true",
                    help="add model, options, scores, prompt and timestamps to each line")
     p.add_argument("--reasoning", choices=["think", "field"], default="think",
@@ -51,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from synthstudio.fileio import is_stdout
     from synthstudio.sanitize import inert
 
+    if args.min_score is not None and not 0 <= args.min_score <= 5:
+        raise InputError("must be between 0 and 5", field="--min-score")
     since = parse_when(args.since)
     until = parse_when(args.until, end=True)
     if args.dataset_info is not None:
@@ -62,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         summary = export(pool, args.fmt, args.output, status=args.status,
                          recipe=args.recipe, since=since, until=until,
                          with_provenance=args.with_provenance,
-                         reasoning_style=args.reasoning, system=args.system)
+                         reasoning_style=args.reasoning, system=args.system,
+                         min_score=args.min_score)
     console = console_err if is_stdout(args.output) else console_out
     console.print(f"{summary.rows} lines -> {inert(str(summary.path))}", markup=False)
     if args.dataset_info is not None:

@@ -124,12 +124,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
         c = pool.get_candidate(args.id)
+        judged = pool.get_score(args.id)
     if c is None:
         raise InputError(f"no candidate #{args.id} in the pool", field="id")
     if args.json:
         from dataclasses import asdict
 
-        print(safe_json(asdict(c)))
+        print(safe_json({**asdict(c), "judge": asdict(judged) if judged else None}))
         return 0
     console.print(f"[b]#{c.id}[/] {_shown(c.recipe)} · {_shown(c.status)} {_shown(c.reason)}")
     console.print(f"[b]instruction[/] {escape(inert(c.instruction))}")
@@ -154,6 +155,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         stats = req.get("stats", {})
         console.print(f"[dim]{_shown(req.get('step'))}: {_shown(stats.get('eval_tokens'))} "
                       f"tokens, {_shown(req.get('elapsed_s'))} s[/]")
+    if judged is not None:
+        score = "unscored" if judged.score is None else f"{judged.score:g}"
+        console.print(f"[b]judge[/] {score}: {escape(inert(judged.reason))}  [dim]"
+                      f"{_shown(judged.backend)}:{_shown(judged.model)}, rubric "
+                      f"{_shown(judged.rubric_version)}, {_shown(judged.created_at)}[/]")
+        if judged.score is None:
+            console.print(f"[b]judge reply[/] {escape(inert(judged.raw))}")
     return 0
 
 

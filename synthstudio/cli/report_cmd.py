@@ -107,7 +107,7 @@ def render_terminal(data: ReportData, out: Console) -> None:
                          {st: [c.get(st, 0) for _, c in data.by_day] for st in STATUSES})
         out.print(Text.from_ansi(_chart(days, width, color)))
     for hist, short in ((data.rouge, False), (data.instruction_words, True),
-                        (data.output_words, True)):
+                        (data.output_words, True), (data.judge, False)):
         if hist.total:
             out.print(Text.from_ansi(_chart(hist, width, color, short)))
     if data.verbs:
@@ -185,6 +185,8 @@ def render_html(data: ReportData) -> str:
             "Items created per day (UTC)", [d for d, _ in data.by_day],
             {st: [c.get(st, 0) for _, c in data.by_day] for st in STATUSES})))
     parts += [_html_hist(h) for h in (data.rouge, data.instruction_words, data.output_words)]
+    if data.judge.total:
+        parts.append(_html_hist(data.judge))
     if data.verbs:
         top = data.verbs[0][1]
         parts += [f"<h2>Leading verbs and their objects <span class=muted>"

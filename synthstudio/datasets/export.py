@@ -230,6 +230,7 @@ def _check(fmt: str, status: str | None, recipe: str | None, style: str) -> str 
 
 def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
              since: str | None, until: str | None, with_provenance: bool,
+             min_score: float | None = None,
              reasoning_style: str, system: str, lean: bool = False,
              post: Callable[[list[Any]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
     """Check the options now (an ``InputError`` before any file is touched), then stream
@@ -239,19 +240,20 @@ def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
     sql, params = build_query(fmt, style=reasoning_style, system=system,
                               with_provenance=with_provenance,
                               status=None if status == "all" else status, recipe=recipe,
-                              since=since, until=until, lean=lean)
+                              since=since, until=until, min_score=min_score, lean=lean)
     return export_batches(pool, sql, params, post=post)
 
 
 def export_lines(pool: Pool, fmt: str, *, status: str | None = ACCEPTED,
                  recipe: str | None = None, since: str | None = None,
                  until: str | None = None, with_provenance: bool = False,
+                 min_score: float | None = None,
                  reasoning_style: str = "think", system: str = "",
                  ) -> Iterator[tuple[int, str, str]]:
     """``(candidate id, recipe, JSON line)`` for every line :func:`export` writes."""
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
-                       system=system, post=as_is)
+                       system=system, post=as_is, min_score=min_score)
     return ((cid, rec, line.decode("utf-8")) for rows in batches for cid, rec, line in rows)
 
 
@@ -286,20 +288,21 @@ def _encoded(batch: list[LeanRow]) -> tuple[bytes, int, Counter[str], Counter[st
 def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEPTED,
            recipe: str | None = None, since: str | None = None, until: str | None = None,
            with_provenance: bool = False, reasoning_style: str = "think",
-           system: str = "") -> ExportSummary:
+           system: str = "", min_score: float | None = None) -> ExportSummary:
     """Write the matching items of ``pool`` to ``path`` as JSONL in ``fmt``, atomically.
 
     ``status`` is a status, or ``"all"``/``None`` for every item; ``since`` (inclusive) and
     ``until`` (exclusive) bound ``created_at`` as stored (see :func:`parse_when`);
     ``system`` adds a system turn to the chat formats and a ``system`` column to alpaca
-    (the column LLaMA-Factory reads).
+    (the column LLaMA-Factory reads); ``min_score`` keeps only items the judge scored at
+    least that (unscored and unjudged items are left out).
     """
     by_recipe: Counter[str] = Counter()
     items: Counter[str] = Counter()
     rows = 0
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
-                       system=system, lean=True, post=_encoded)
+                       system=system, lean=True, post=_encoded, min_score=min_score)
     with atomic_writer(path) as fh:
         # bytes encoded on the reader threads go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
@@ -312,6 +315,7 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
             by_recipe.update(lines_by_recipe)
             items.update(items_by_recipe)
     st = None if status == "all" else status
-    skipped = count_by_recipe(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until) - items
+    skipped = count_by_recipe(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until,
+                              min_score) - items
     return ExportSummary(rows=rows, by_recipe=dict(by_recipe), path=Path(path),
                          items_by_recipe=dict(items), skipped=dict(skipped))

@@ -138,6 +138,15 @@ class ReportData:
     #: (verb, count, [(object, count), ...]) most common first
     verbs: list[tuple[str, int, list[tuple[str, int]]]] = field(default_factory=list)
     verb_coverage: float = 0.0
+    #: judge scores in half points, then the unscored replies (empty when none)
+    judge: Histogram = field(default_factory=lambda: Histogram("Judge scores", [], {}))
+
+
+def judge_histogram(pool: Pool, recipe: str | None, status: str | None) -> Histogram:
+    """Items by judge score (0, 0.5 ... 5) and the unscored ones, as one histogram."""
+    bins, unscored = pool.score_histogram(status=status, recipe=recipe)
+    labels = [f"{k:g}" for k in bins] + ["unscored"]
+    return Histogram("Judge scores (0-5)", labels, {"items": [*bins.values(), unscored]})
 
 
 def _length_labels() -> list[str]:
@@ -169,7 +178,8 @@ def build_report(pool: Pool, recipe: str | None = None, *, status: str | None = 
         recipe=recipe, total=sum(by_status.values()), by_status=by_status,
         by_recipe=dict(sorted(by_recipe.items())), reasons=reasons,
         by_day=sorted(days.items()), rouge=rouge, instruction_words=inst_h,
-        output_words=out_h, verbs=verbs, verb_coverage=coverage)
+        output_words=out_h, verbs=verbs, verb_coverage=coverage,
+        judge=judge_histogram(pool, recipe, status))
 
 
 def _rouge(snap: ReportSnapshot, recipe: str | None) -> Histogram:

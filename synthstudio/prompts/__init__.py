@@ -60,7 +60,11 @@ def render(name: str, **values: object) -> str:
     Values are inserted verbatim (never re-interpreted), so braces in seed tasks or
     model output are safe.
     """
-    text = load(name)
+    return fill(load(name), **values)
+
+
+def fill(text: str, **values: object) -> str:
+    """Fill ``{placeholder}`` fields of a template's ``text``, as :func:`render` does."""
 
     def sub(m: re.Match[str]) -> str:
         key = m.group(1)

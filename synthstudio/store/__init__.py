@@ -1,4 +1,4 @@
-"""The SQLite pool: seeds, candidates, instances, runs, topics and problems.
+"""The SQLite pool: seeds, candidates, instances, runs, topics, problems, judge scores.
 
 The store owns every line of SQL in synthstudio (a test holds it to that); the rest asks
 it through :class:`Pool`'s methods and gets typed records (:mod:`synthstudio.records`):
@@ -15,6 +15,8 @@ it through :class:`Pool`'s methods and gets typed records (:mod:`synthstudio.rec
 - aggregates (:mod:`.recipe_queries`): ``textbook_coverage``, ``textbook_texts``,
   ``same_topic``, ``problem_samples``, ``counts_by_recipe``, ``count_accepted_instances``,
   ``count_runs``, ``is_empty``;
+- judge scores (:mod:`.scores_store`): ``save_score``, ``get_score``, ``scores_for``,
+  ``ids_to_judge``, ``count_to_judge``, ``ids_by_score``, ``score_histogram``;
 - the export (:mod:`.export_query`) and the report (:mod:`.report_query`) read through
   their own connections, in id-range batches or one snapshot.
 

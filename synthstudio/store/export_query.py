@@ -176,8 +176,10 @@ def _valid(col: str, default: str) -> str:
 
 
 def filters(status: str | None = None, recipe: str | None = None, since: str | None = None,
-            until: str | None = None) -> tuple[list[str], dict[str, Any]]:
-    """WHERE clauses over ``candidates`` and their named parameters."""
+            until: str | None = None, min_score: float | None = None
+            ) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses over ``candidates`` and their named parameters; ``min_score`` keeps
+    items whose judge score is at least that."""
     where: list[str] = []
     params: dict[str, Any] = {}
     for col, op, name, val in (("status", "=", "status", status),
@@ -187,6 +189,9 @@ def filters(status: str | None = None, recipe: str | None = None, since: str | N
         if val:
             where.append(f"{col} {op} :{name}")
             params[name] = val
+    if min_score is not None:
+        where.append("id IN (SELECT candidate_id FROM judge_scores WHERE score >= :min_score)")
+        params["min_score"] = min_score
     return where, params
 
 
@@ -210,14 +215,15 @@ def _lean_columns(per_instance: bool) -> str:
 def build_query(fmt: str, *, style: str = "think", system: str = "",
                 with_provenance: bool = False, status: str | None = None,
                 recipe: str | None = None, since: str | None = None,
-                until: str | None = None, lean: bool = False) -> tuple[str, dict[str, Any]]:
+                until: str | None = None, min_score: float | None = None,
+                lean: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
     Rows are :data:`Row`, or :data:`LeanRow` with ``lean``."""
     expr, per_instance = row_expr(fmt, style, bool(system))
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
     expr = f"CAST({expr} AS BLOB)"  # bytes: no decoding to str and encoding back
-    where, params = filters(status, recipe, since, until)
+    where, params = filters(status, recipe, since, until, min_score)
     where[:0] = ["k.id > :lo", "k.id <= :hi"]
     if system:
         params["system"] = system
@@ -244,9 +250,10 @@ def as_is(rows: list[Row]) -> list[Row]:
 
 
 def count_by_recipe(pool: PoolBase, status: str | None = None, recipe: str | None = None,
-                    since: str | None = None, until: str | None = None) -> Counter[str]:
+                    since: str | None = None, until: str | None = None,
+                    min_score: float | None = None) -> Counter[str]:
     """Items matching the export's filters, by recipe."""
-    where, params = filters(status, recipe, since, until)
+    where, params = filters(status, recipe, since, until, min_score)
     sql = "SELECT recipe, count(*) AS n FROM candidates"
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -21,6 +21,7 @@ from synthstudio.records import (
 from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_path, now
 from synthstudio.store.recipe_queries import RecipeQueries
 from synthstudio.store.runs_store import RunStore
+from synthstudio.store.scores_store import ScoreStore
 from synthstudio.store.seeds_store import ROW_COLUMNS, SeedStore
 
 __all__ = ["Pool", "PoolBase", "ROW_COLUMNS", "default_db_path", "now"]
@@ -46,7 +47,7 @@ def _fts_phrase(search: str) -> str:
     return '"' + search.replace('"', '""') + '"'
 
 
-class Pool(SeedStore, RunStore, RecipeQueries):
+class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
     """A connection to one pool file, with everything stored in it."""
 
     # -- candidates -----------------------------------------------------------------
@@ -130,6 +131,16 @@ class Pool(SeedStore, RunStore, RecipeQueries):
         if not rows:
             return None
         return self._candidates_from_rows(rows)[0]
+
+    def candidates_by_id(self, ids: list[int]) -> list[Candidate]:
+        """The candidates with these ids that exist, in id order."""
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            rows += self.query(f"SELECT * FROM candidates WHERE id IN "
+                               f"({','.join('?' * len(chunk))})", chunk)
+        rows.sort(key=lambda r: r["id"])
+        return self._candidates_from_rows(rows)
 
     def _candidates_from_rows(self, rows: list[dict[str, Any]],
                               with_instances: bool = True) -> list[Candidate]:

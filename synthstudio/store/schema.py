@@ -142,7 +142,24 @@ def _v4(db: sqlite_utils.Database) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """The judge's ratings: one current score per item (NULL when the reply did not
+    parse), with the reply and what produced it (model, backend, rubric hash, options).
+
+    ``candidate_id`` is a candidate's id without a foreign key, so that a migration may
+    rebuild ``candidates`` (drop and rename, as schema 4 did) without touching or
+    tripping over scores."""
+    db.conn.execute(
+        "CREATE TABLE judge_scores ("
+        "candidate_id INTEGER PRIMARY KEY, "
+        "score REAL, reason TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL DEFAULT '', "
+        "model TEXT NOT NULL DEFAULT '', backend TEXT NOT NULL DEFAULT '', "
+        "rubric_version TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '{}', "
+        "created_at TEXT NOT NULL, elapsed_s REAL)")
+    db.conn.execute("CREATE INDEX idx_judge_scores_score ON judge_scores (score)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

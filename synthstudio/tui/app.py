@@ -29,6 +29,7 @@ from synthstudio.tui import bindings
 from synthstudio.tui.commands import StudioCommands
 from synthstudio.tui.control import RunControl
 from synthstudio.tui.curation import CurationActions
+from synthstudio.tui.judging import JudgeActions
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
 from synthstudio.tui.statusbar import embedded_note
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 # should not wait for the recipes, pydantic models and widgets they pull in.
 
 
-class SynthStudio(CurationActions, RunControl, LayoutActions):
+class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
     TITLE = "synthstudio"
     CSS_PATH = stylesheets()
     BINDINGS = bindings.APP
@@ -70,6 +71,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         self.curator = Curator(pool, self.recipe, submit=self.submit_decisions)
         self.init_run_control()
         self.init_layout()
+        self.init_judge()
 
     def get_default_screen(self) -> Screen[Any]:
         return StudioScreen()
@@ -147,14 +149,16 @@ class SynthStudio(CurationActions, RunControl, LayoutActions):
         with contextlib.suppress(NoMatches, AttributeError):
             self.seeds.editor.flush()
         await self.stop_engine()
-        backend = self.backend if self._owns_backend else None
-        await asyncio.to_thread(self._close_threads, backend)
+        await self.stop_judge()
+        backends = [b for b in (self.backend if self._owns_backend else None,
+                                self.judge_backend_to_close()) if b is not None]
+        await asyncio.to_thread(self._close_threads, backends)
 
-    def _close_threads(self, backend: Backend | None) -> None:
-        """Write what is still queued (nothing accepted is lost), close the backend on its
-        own loop, and end both threads."""
+    def _close_threads(self, backends: list[Backend]) -> None:
+        """Write what is still queued (nothing accepted is lost), close the backends on
+        their own loop, and end both threads."""
         self.pool_thread.close()
-        if backend is not None:
+        for backend in backends:
             with contextlib.suppress(Exception):
                 self.engine_thread.submit(backend.aclose()).result(10)
         self.engine_thread.close()

@@ -15,7 +15,7 @@ from synthstudio.config import Settings
 from synthstudio.curation import Curator
 from synthstudio.engine import Engine
 from synthstudio.recipes.base import Recipe
-from synthstudio.records import Candidate, Run
+from synthstudio.records import Candidate, FilterResult, JudgeScore, Run
 from synthstudio.store import Pool
 from synthstudio.tui.engine_thread import EngineThread
 from synthstudio.tui.panes.generation import GenerationPane
@@ -56,6 +56,30 @@ class StudioBase(App[int]):
         self._scores = ScoresPane(id="scores")
         self._pool_pane = PoolPane(id="pool")
         self._status = StatusBar(id="status")
+        self._generation.judge_label = self._pool_pane.judge_label = self.judge_label
+
+    # -- the judge (see synthstudio.tui.judging) -------------------------------------------
+
+    def judge_row(self, c: Candidate) -> FilterResult | None:
+        """The Scores pane's ``judge`` row for ``c``, if there is one."""
+        return None
+
+    def judge_label(self, c: Candidate) -> str:
+        """``c``'s judge score as list rows show it (empty when unrated)."""
+        return ""
+
+    def may_accept(self, c: Candidate) -> bool:
+        """Whether accept-all may accept ``c`` (False when a gating judge did not pass it)."""
+        return True
+
+    def judge_candidate(self, c: Candidate, *, auto: bool = True) -> None:
+        """Have the judge rate ``c`` (with ``auto``: only if the judge is on)."""
+
+    def judge_scores_known(self, scores: dict[int, JudgeScore]) -> None:
+        """Stored judge scores read on the pool thread along with a list (id -> score)."""
+
+    def order_queue(self) -> None:
+        """Put the review queue in the order chosen with ``S`` (arrival or by score)."""
 
     def ui_ready(self) -> bool:
         """False while the panes are not (or no longer) there: late messages are dropped."""

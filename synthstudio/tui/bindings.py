@@ -31,6 +31,8 @@ APP: list[BindingType] = [
     Binding("u", "unaccept", "Un-accept", id="unaccept", show=False),
     Binding("A", "accept_all", "Accept all passing", id="accept-all", show=False),
     Binding("f", "toggle_filtered", "Show filtered", id="toggle-filtered", show=False),
+    Binding("j", "judge", "Judge it", id="judge", show=False),
+    Binding("S", "sort_by_score", "Order by judge score", id="sort-score", show=False),
     Binding("p", "show_prompt", "Prompt", id="show-prompt", show=False),
     Binding("v", "coverage", "Coverage grid", id="coverage", show=False),
     Binding("V", "audiences", "Same topic, all audiences", id="audiences", show=False),

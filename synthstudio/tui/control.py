@@ -343,6 +343,7 @@ class RunControl(PoolSync):
         if not self.ui_ready():
             return
         c = event.candidate
+        self.judge_candidate(c)
         if self.curator.arrived(c):
             self.generation.append(c)
             if self.focus_candidate is None:

@@ -134,8 +134,10 @@ class CurationActions(PoolSync):
         self._after(c, None, True)
 
     def action_accept_all(self) -> None:
-        chosen = self.curator.accept_all_passing()
-        self.notify(f"Accepted {len(chosen)} candidates that pass every filter.")
+        gate = self.settings.judge.gate
+        chosen = self.curator.accept_all_passing(self.may_accept if gate else None)
+        self.notify(f"Accepted {len(chosen)} candidates that pass every filter"
+                    + (" and the judge." if gate else "."))
         self.focus_source = "queue"
         queue = self.curator.queue
         first = queue[0] if queue else None

@@ -12,13 +12,13 @@ Pool reads and writes run on the studio's pool thread; their results come back a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
 
 from synthstudio.backends.base import Completion
-from synthstudio.records import Candidate, Run
+from synthstudio.records import Candidate, JudgeScore, Run
 
 
 @dataclass
@@ -102,6 +102,8 @@ class QueueLoaded(Message):
     focus_id: int | None = None
     #: decisions sent before the read (a later one makes the read out of date)
     writes: int = 0
+    #: the judge's stored scores of the items (id -> score)
+    scores: dict[int, JudgeScore] = field(default_factory=dict)
 
 
 @dataclass
@@ -111,6 +113,9 @@ class PoolListLoaded(Message):
     items: list[Candidate]
     search: str
     focus_id: int | None = None
+    order: str = "arrival"
+    #: the judge's stored scores of the items (id -> score)
+    scores: dict[int, JudgeScore] = field(default_factory=dict)
 
 
 @dataclass
@@ -166,3 +171,32 @@ class RunStarted(Message):
 
     engine: Any
     recipe: Any
+
+
+@dataclass
+class JudgeStreamed(Message):
+    """More of the judge's reply about one candidate arrived: ``text`` is all of it so
+    far (a newer one replaces a pending one, so a fast reply never floods the queue)."""
+
+    candidate_id: int
+    text: str = ""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JudgeStreamed) and message.candidate_id == self.candidate_id
+
+
+@dataclass
+class JudgeScored(Message):
+    """The judge rated a candidate (``score``; None: no usable reply) or could not
+    (``error``)."""
+
+    candidate_id: int
+    score: JudgeScore | None = None
+    error: str = ""
+
+
+@dataclass
+class JudgeScoresLoaded(Message):
+    """Stored judge scores of listed candidates, read on the pool thread (id -> score)."""
+
+    scores: dict[int, JudgeScore]

@@ -71,10 +71,12 @@ class PoolSync(StudioBase):
     # -- the review queue --------------------------------------------------------------------
 
     def request_queue(self, focus_id: int | None = None) -> None:
-        read, writes = self.curator.read_queue, self._writes
+        read, writes, pool = self.curator.read_queue, self._writes, self.pool
 
         def job() -> None:
-            self.post_message(QueueLoaded(read(), focus_id, writes))
+            items = read()
+            scores = pool.scores_for([c.id for c in items if c.id is not None])
+            self.post_message(QueueLoaded(items, focus_id, writes, scores))
 
         self.pool_thread.submit("read the queue", job, key="queue")
 
@@ -90,6 +92,8 @@ class PoolSync(StudioBase):
         later = [c for c in self.curator.queue if (c.id or 0) not in have
                  and self.curator.wants(c) and (c.id or 0) > newest]
         self.curator.queue = [*event.items, *later]
+        self.judge_scores_known(event.scores)
+        self.order_queue()
         queue = self.curator.queue
         focus = next((c for c in queue if c.id == event.focus_id), None)
         focus = focus or (queue[0] if queue else None)
@@ -101,21 +105,32 @@ class PoolSync(StudioBase):
 
     def on_pool_pane_wanted(self, event: PoolPane.Wanted) -> None:
         event.stop()
-        self.request_pool_list(event.search, event.focus_id)
+        self.request_pool_list(event.search, event.focus_id, event.order)
 
-    def request_pool_list(self, search: str = "", focus_id: int | None = None) -> None:
+    def request_pool_list(self, search: str = "", focus_id: int | None = None,
+                          order: str = "arrival") -> None:
+        """Read the Pool pane's list: newest first, or (without a search) by the judge's
+        score, best or worst first; the stored scores of the items come with it."""
         pool = self.pool
 
         def job() -> None:
-            items = pool.candidates(status=ACCEPTED, search=search, limit=LIST_LIMIT,
-                                    newest_first=True)
-            self.post_message(PoolListLoaded(items, search, focus_id))
+            if order != "arrival" and not search:
+                ids = pool.ids_by_score(status=ACCEPTED, best_first=order == "best",
+                                        limit=LIST_LIMIT)
+                by_id = {c.id: c for c in pool.candidates_by_id(ids)}
+                items = [by_id[i] for i in ids if i in by_id]
+            else:
+                items = pool.candidates(status=ACCEPTED, search=search, limit=LIST_LIMIT,
+                                        newest_first=True)
+            scores = pool.scores_for([c.id for c in items if c.id is not None])
+            self.post_message(PoolListLoaded(items, search, focus_id, order, scores))
 
         self.pool_thread.submit("search the pool", job, key="pool-list")
 
     def on_pool_list_loaded(self, event: PoolListLoaded) -> None:
         if self.ui_ready():
-            self.pool_pane.show_items(event.items, event.search, event.focus_id)
+            self.judge_scores_known(event.scores)
+            self.pool_pane.show_items(event.items, event.search, event.focus_id, event.order)
 
     # -- counts ------------------------------------------------------------------------------
 

@@ -45,13 +45,15 @@ def status_mark(c: Candidate) -> str:
     return "✗"
 
 
-def candidate_line(c: Candidate, limit: int = 160) -> Content:
-    """One list row: status mark, id and title."""
+def candidate_line(c: Candidate, limit: int = 160, judge: str = "") -> Content:
+    """One list row: status mark, id, the judge's score (if any) and title."""
     mark = status_mark(c)
     style = {"✓": "bold $success", "●": "bold $success", "◐": "bold $warning"}.get(
         mark, "bold $error")
-    parts: list[str | tuple[str, str]] = [(f"{mark} ", style), (f"#{c.id} ", "dim"),
-                                          one_line(c.title, limit)]
+    parts: list[str | tuple[str, str]] = [(f"{mark} ", style), (f"#{c.id} ", "dim")]
+    if judge:
+        parts.append((f"[{judge}] ", "bold $accent"))
+    parts.append(one_line(c.title, limit))
     if c.status != ACCEPTED and c.failed_filters:
         parts.append((f"  ({', '.join(c.failed_filters)})", "italic dim"))
     return Content.assemble(*parts)

@@ -13,8 +13,11 @@ inert.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widget import Widget
@@ -56,6 +59,8 @@ class GenerationPane(Pane):
         self._ticker: Timer | None = None
         self._filtered = False
         self.recipe_line = ""
+        #: a candidate's judge score for its row (the app sets it)
+        self.judge_label: Callable[[Candidate], str] = lambda c: ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="gen-header")
@@ -64,7 +69,7 @@ class GenerationPane(Pane):
         with Collapsible(title="thinking", id="gen-thinking", collapsed=True):
             yield StreamView(id="thinking-text")
         yield StreamView("Press g to generate.", id="gen-stream")
-        yield RecordList(lambda c: c.id, candidate_line, id="queue")
+        yield RecordList(lambda c: c.id, self._line, id="queue")
 
     def on_mount(self) -> None:
         self.query_one("#gen-thinking").display = False
@@ -273,6 +278,15 @@ class GenerationPane(Pane):
     def append(self, c: Candidate) -> None:
         self.listing.append(c)
         self._title()
+
+    def _line(self, c: Candidate) -> Content:
+        return candidate_line(c, judge=self.judge_label(c))
+
+    def rescored(self, ids: set[int]) -> None:
+        """The judge's scores of ``ids`` changed: redraw their lines (only theirs)."""
+        for c in list(self.listing.records.values()):
+            if c.id in ids:
+                self.listing.update(c)
 
     def _title(self) -> None:
         """Only proposed items wait; with f on, the filtered-out ones are counted apart."""

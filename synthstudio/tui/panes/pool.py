@@ -8,6 +8,7 @@ Typing in the search box asks for a new list a moment after the last key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on
@@ -62,11 +63,17 @@ class PoolPane(Pane):
 
         search: str
         focus_id: int | None = None
+        #: "arrival", or by judge score: "best" or "worst" first (a search is by arrival)
+        order: str = "arrival"
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.search = ""
         self._searcher = Debouncer(self, SEARCH_DELAY_S, self.reload)
+        #: arrival (newest first), or by judge score: best or worst first
+        self.order = "arrival"
+        #: a candidate's judge score for its row (the app sets it)
+        self.judge_label: Callable[[Candidate], str] = lambda c: ""
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled("counting…", "dim"), id="pool-counts")
@@ -75,7 +82,7 @@ class PoolPane(Pane):
         yield reasons
         yield SearchInput(placeholder="search accepted items (/)", id="pool-search",
                           compact=True)
-        yield RecordList(lambda c: c.id, candidate_line, id="pool-list")
+        yield RecordList(lambda c: c.id, self._line, id="pool-list")
 
     @property
     def primary(self) -> Widget:
@@ -93,24 +100,39 @@ class PoolPane(Pane):
         """Ask for the accepted items again (with the search in the box)."""
         self._searcher.cancel()
         search = self.query_one("#pool-search", Input).value.strip()
-        self.post_message(self.Wanted(search, focus_id))
+        self.post_message(self.Wanted(search, focus_id, self.order))
 
     def show_items(self, items: list[Candidate], search: str,
-                   focus_id: int | None = None) -> None:
-        """The list read for ``search`` (ignored if the box says something else now)."""
+                   focus_id: int | None = None, order: str = "arrival") -> None:
+        """The list read for ``search`` in ``order`` (ignored if the box says something
+        else now, or the order changed since it was asked for)."""
         if search != self.query_one("#pool-search", Input).value.strip():
+            return
+        if order != self.order and not search:
             return
         self.search = search
         self.listing.show(items, focus_id)
         self._subtitle()
 
     def _subtitle(self) -> None:
+        by_score = self.order != "arrival" and not self.search
         self.border_subtitle = (f"{len(self.listing.records)} shown"
-                                + (" (search)" if self.search else ""))
+                                + (" (search)" if self.search else "")
+                                + (f", by score ({self.order} first)" if by_score else ""))
+
+    def _line(self, c: Candidate) -> Content:
+        return candidate_line(c, judge=self.judge_label(c))
+
+    def rescored(self, ids: set[int]) -> None:
+        """The judge's scores of ``ids`` changed: redraw their lines (only theirs)."""
+        for c in list(self.listing.records.values()):
+            if c.id in ids:
+                self.listing.update(c)
 
     def accepted(self, c: Candidate) -> None:
-        """``c`` was accepted: it heads the list (a search reads the list again)."""
-        if self.search:
+        """``c`` was accepted: it heads the list (a search, or a list ordered by score,
+        reads the list again)."""
+        if self.search or self.order != "arrival":
             self.reload(focus_id=c.id)
             return
         self.listing.prepend(c, LIST_LIMIT)

@@ -173,10 +173,11 @@ class ScoresPane(Pane):
         self.query_one("#verdict", Static).update(verdict(c))
         self.query_one("#cand-heading", Static).update(heading(c))
         self._part("#cand-body", body(c))
-        for r in c.scores:
+        judge = self.app.judge_row(c)  # type: ignore[attr-defined]
+        for r in [*c.scores, *([judge] if judge is not None else [])]:
             table.add_row(cell(r.name), self._mark(r.passed), fmt_value(r.value),
                           fmt_value(r.threshold), cell(one_line(r.detail, 80)))
-        table.display = bool(c.scores)
+        table.display = bool(c.scores) or judge is not None
         self._part("#nearest", nearest(c))
         self._part("#reasoning", reasoning(c))
         self.border_subtitle = Content(origin(c))

@@ -92,6 +92,7 @@ class ReportScreen(ModalScreen[None]):
                 yield Static(id="report-rouge", classes="report-bars")
                 yield Static(id="report-instruction", classes="report-bars")
                 yield Static(id="report-output", classes="report-bars")
+                yield Static(id="report-judge", classes="report-bars")
                 yield Static(Content("Leading verbs and their objects (self-instruct)"),
                              id="report-verbs-heading", classes="report-heading")
                 yield DataTable(id="report-verbs", cursor_type="row", zebra_stripes=True)
@@ -130,6 +131,9 @@ class ReportScreen(ModalScreen[None]):
                           ("#report-output", data.output_words)):
             self.query_one(wid, Static).update(
                 Content("\n").join([legend(hist), bar_rows(hist)]))
+        judge = self.query_one("#report-judge", Static)
+        judge.update(Content("\n").join([legend(data.judge), bar_rows(data.judge)]))
+        judge.display = bool(data.judge.total)
         self._verbs(data)
         body = self.query_one("#report-body")
         body.display = True
