@@ -68,8 +68,7 @@ class Engine:
         self.max_steps = max_steps or max(
             3, self.target * settings.self_instruct.max_requests_per_item)
         self._resume = resume_run
-        self._running = asyncio.Event()
-        self._running.set()
+        self._running = self.ctx.resumed  # one gate: between steps and between requests
         self._stop = False
         #: the contexts of the steps in flight, by step id
         self.steps: dict[int, Context] = {}
@@ -82,7 +81,8 @@ class Engine:
             listener(event)
 
     def pause(self) -> None:
-        """Start no new steps; the steps in flight finish."""
+        """Start no new steps and send no new request: the requests in flight finish,
+        their steps wait for :meth:`resume` before their next request."""
         self._running.clear()
 
     def resume(self) -> None:

@@ -65,6 +65,8 @@ def test_every_format_maps_to_instruction_and_instances():
                                              {"from": "gpt", "value": "d"}]},
      "auto", "conversations"),
     ({"messages": [{"role": "user", "content": "a"}]}, "auto", "messages"),
+    # a role that is a list (found by the fuzz test) is named, not a TypeError
+    ({"messages": [{"role": [], "content": "a"}]}, "messages", "messages[0].role"),
     ({"instruction": "x", "output": ["list"]}, "alpaca", "output"),
     ({"text": "no known keys"}, "auto", ""),
 ])

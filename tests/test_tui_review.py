@@ -132,7 +132,7 @@ async def test_model_output_is_inert(tmp_path, pool):
         await wait_for(pilot, lambda: not app.running)
 
 
-async def test_escape_cancels_and_keeps_partial_text(tmp_path, pool):
+async def test_cancel_key_cancels_and_keeps_partial_text(tmp_path, pool):
     fill(pool, candidates=False)
     app = make_app(tmp_path, pool, count=1)
     app.backend.default = Reply("Write a letter to a friend " * 30, delay=0.02, chunk_size=3)
@@ -140,7 +140,7 @@ async def test_escape_cancels_and_keeps_partial_text(tmp_path, pool):
         await settled(pilot)
         await pilot.press("g")
         await wait_for(pilot, lambda: len(app.generation.buffer.text) > 20)
-        await pilot.press("escape")
+        await pilot.press("C")
         await wait_for(pilot, lambda: app.generation.buffer.cancelled)
         await wait_for(pilot, lambda: app.engine.paused)
         kept = app.generation.buffer.text

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input
 from synthstudio.config import Settings, load_settings
 from synthstudio.records import ACCEPTED
 from synthstudio.tui.commands import studio_commands
+from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.export import ExportScreen
 from synthstudio.tui.screens.help import HelpScreen
 from synthstudio.tui.screens.settings import SettingsScreen
@@ -50,7 +51,7 @@ async def test_remapped_keys_work_and_show_in_help(tmp_path, pool):
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one(DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert ["Everywhere", "y", "Accept", "accept"] in rows
+        assert rows[0][1] == "Everywhere" and ["y", "Accept", "accept"] in rows
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         names = [c.name for c in studio_commands(app)]
@@ -132,7 +133,10 @@ async def test_resume_of_an_unfinished_run(tmp_path, pool):
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert app.resume_run is not None and app.resume_run.id == run_id
-        await pilot.press("g")
+        await pilot.press("g")  # asks: resume run #1 or start self-instruct?
+        await wait_for(pilot, lambda: isinstance(app.screen, ChooseRunScreen))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: pool.get_run(run_id).status == "finished")
         await wait_for(pilot, lambda: not app.running)
         assert pool.get_run(run_id).status == "finished"
         assert pool.run_counts(run_id)["proposed"] == 4

@@ -28,3 +28,21 @@ def test_main_screen(snap_compare, tmp_path, theme, size):
         assert snap_compare(app, terminal_size=size, run_before=settled)
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("tab", ["general", "textbook"])
+def test_settings_screen_at_80x24(snap_compare, tmp_path, tab):
+    """The settings dialog, a tab per recipe, fits 80x24 with its buttons in view."""
+    pool = fill(Pool(tmp_path / "pool.db"))
+    app = make_app(tmp_path, pool)
+
+    async def open_tab(pilot) -> None:
+        await pilot.press("o")
+        await pilot.pause()
+        app.screen.query_one("#settings-tabs").active = f"tab-{tab}"
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=open_tab)
+    finally:
+        pool.close()

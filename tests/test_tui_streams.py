@@ -71,3 +71,39 @@ async def test_studio_shows_every_stream_and_moves_between_them(tmp_path, pool) 
                        and gen.stream.text == gen.buffer.text)
         await wait_for(pilot, lambda: app.engine is None, timeout=30)
     assert pool.counts()["proposed"] == 8
+
+
+async def test_pause_with_several_requests_in_flight_waits_for_them_all(tmp_path, pool):
+    """space with requests streaming: the state says the pause waits for them, and
+    "paused" comes only when the last of them ends (issue 12 with concurrency)."""
+    fill(pool, candidates=False)
+    settings = Settings(concurrency=3)
+    app = make_app(tmp_path, pool, count=8, delay=0.05, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        # every state the bar is given, with the requests streaming at that moment (a
+        # poll could miss a state on a busy machine)
+        seen: list[tuple[str, int]] = []
+        update = app.status.update_right
+
+        def spy(**kw):
+            if kw.get("state") is not None:
+                seen.append((kw["state"], app.streams.streaming))
+            update(**kw)
+
+        app.status.update_right = spy
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.streams.streaming >= 2)
+        start = len(seen)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: ("paused", 0) in seen[start:], timeout=30)
+        after = seen[start:]
+        first, n = after[0]
+        assert n >= 1
+        assert first == ("pausing after this request" if n == 1
+                         else f"pausing after the {n} requests in flight")
+        assert all(streaming == 0 for state, streaming in after if state == "paused")
+        assert app.generation.state.startswith("paused")
+        await pilot.pause(0.3)
+        assert app.streams.streaming == 0  # nothing new while paused
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not app.running, timeout=30)

@@ -146,6 +146,9 @@ def _chat(obj: dict[str, Any], fmt: str) -> Example:
         if not isinstance(turn, dict):
             raise InputError("must be an object", field=where)
         role = turn.get(role_key)
+        if role is not None and not isinstance(role, str):  # a list or an object is no role
+            raise InputError(f"{role_key} must be a string, found {type(role).__name__}",
+                             field=f"{where}.{role_key}")
         if role == "system" and n == 0:
             system = _text(turn, text_key, where=where)
         elif role in _USER and user is None:

@@ -64,6 +64,12 @@ Watch = Callable[[str], str]
 WATCH_EVERY = 400
 
 
+def _set_event() -> asyncio.Event:
+    event = asyncio.Event()
+    event.set()
+    return event
+
+
 @dataclass
 class Context:
     """Everything a recipe step needs; built by the engine (one per step, see :meth:`child`)."""
@@ -75,6 +81,9 @@ class Context:
     emit: EventSink
     #: set to cancel the request in flight (the partial text is kept, marked cancelled)
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    #: cleared while the run is paused: ``ask`` waits for it before sending a request, so a
+    #: pause takes effect after the request in flight, not after the whole step
+    resumed: asyncio.Event = field(default_factory=_set_event)
     run_id: int | None = None
     #: how many times ``ask`` retries a retryable backend error before giving up
     retries: int = 4
@@ -128,6 +137,7 @@ async def ask(ctx: Context, step: str, prompt: str | list[Message], options: Gen
     request = make_request(prompt, options, json_schema, think, ctx.settings.model or None)
     messages = [{"role": m.role, "content": m.content} for m in request.messages]
     attempts = busy = other = 0
+    await ctx.resumed.wait()  # paused: the next request waits, the ones in flight end
     while True:
         attempts += 1
         try:

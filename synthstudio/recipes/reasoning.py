@@ -126,6 +126,9 @@ class Reasoning:
         first = self.sampled[int(problem.id or 0)]
         seeds: set[int | None] = set()
         out: list[Candidate] = []
+        # the step names the problem, so the studio's header says what is being solved
+        about = " ".join(problem.problem.split())
+        about = about if len(about) <= 60 else about[:59] + "…"
         for k in range(cfg.samples):
             overrides: dict[str, Any] = {"num_predict": cfg.max_tokens}
             if cfg.temperature is not None:
@@ -134,8 +137,8 @@ class Reasoning:
             while options.seed in seeds:
                 options.seed = ctx.rng.randrange(2**31)
             seeds.add(options.seed)
-            comp, record = await ctx.ask(f"sample {k + 1}/{cfg.samples}", prompt, options,
-                                         think=think)
+            comp, record = await ctx.ask(f"sample {k + 1}/{cfg.samples}: {about}", prompt,
+                                         options, think=think)
             if comp.cancelled:
                 break
             out.append(self._candidate(ctx, problem, cfg, comp.content, comp.thinking,

@@ -21,17 +21,24 @@ class SeedStore(PoolBase):
 
     # -- seeds ----------------------------------------------------------------------
 
-    def add_seeds(self, seeds: Iterable[SeedTask], source: str = "user") -> list[int]:
-        """Insert all seeds in one transaction; return their row ids."""
+    def add_seeds(self, seeds: Iterable[SeedTask], source: str = "user",
+                  above: int = 0) -> list[int]:
+        """Insert all seeds in one transaction; return their row ids.
+
+        New ids are greater than ``above``: the studio passes the id of a deleted seed it
+        holds for undo, so that seed can come back under its own id.
+        """
         ids: list[int] = []
         stamp = now()
         with self.transaction() as conn:
             for s in seeds:
+                top = conn.execute("SELECT max(id) FROM seeds").fetchone()[0] or 0
+                new_id = max(int(top), above) + 1 if above else None
                 cur = conn.execute(
-                    "INSERT INTO seeds (key, name, instruction, is_classification, source, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (s.key, s.name, s.instruction, int(s.is_classification), source, stamp,
-                     stamp),
+                    "INSERT INTO seeds (id, key, name, instruction, is_classification, "
+                    "source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (new_id, s.key, s.name, s.instruction, int(s.is_classification), source,
+                     stamp, stamp),
                 )
                 sid = int(cur.lastrowid or 0)
                 self._write_instances(conn, "seed_id", sid, s.instances)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App, ComposeResult
 from textual.containers import Grid
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.widgets import Footer
 
 from synthstudio.backends.base import Backend
@@ -32,6 +33,7 @@ from synthstudio.tui.judging import JudgeActions
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
 from synthstudio.tui.statusbar import embedded_note
+from synthstudio.tui.studio_screen import StudioScreen
 from synthstudio.tui.theme import next_theme, register_themes, stylesheets, usable_theme
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
     BINDINGS = bindings.APP
     COMMANDS = App.COMMANDS | {StudioCommands}
     ESCAPE_TO_MINIMIZE = False
+    #: a zoomed pane keeps the status bar (counts and run state) and the footer in view
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, StatusBar"
 
     def __init__(self, pool: Pool, settings: Settings, backend: Backend | None = None, *,
                  config_path: Path | None = None, why: str = "",
@@ -68,6 +72,9 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
         self.init_run_control()
         self.init_layout()
         self.init_judge()
+
+    def get_default_screen(self) -> Screen[Any]:
+        return StudioScreen()
 
     def compose(self) -> ComposeResult:
         self.make_panes()
@@ -102,6 +109,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
         else:
             self.status.set_connecting("Looking for a model (Ollama, else the embedded one)…")
             self.engine_thread.submit(self._open_backend())
+        self.show_next_recipe()
         self.generation.focus_primary()
 
     async def _open_backend(self) -> None:
@@ -130,12 +138,11 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
         self.backend = event.backend
         name, model = event.backend.name, event.backend.model
         embedded = name == "embedded"
-        self.status.set_backend(name, model, event.why, embedded)
+        # the tiny-model warning is said once, in the Generation pane; the status bar
+        # keeps why this backend was chosen, so no toast repeats either
+        self.status.set_backend(name, model, event.why)
         self.generation.set_backend(name, model, embedded_note() if embedded else "")
-        if embedded:
-            self.notify(f"{event.why} {embedded_note()}".strip(), severity="warning",
-                        timeout=8)
-        elif event.why:
+        if event.why and not embedded:
             self.notify(event.why, timeout=6)
 
     async def on_unmount(self) -> None:
@@ -189,6 +196,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
             if new.recipe != old.recipe and not self.running:
                 self.recipe = None  # the next run makes the new one
                 self.curator.recipe = None
+            self.show_next_recipe()
             if (new.backend, new.model) != (old.backend, old.model) and not self.running:
                 self.backend = None
                 self.status.set_connecting("Opening the model you chose…")
@@ -200,29 +208,23 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
 
     def action_export(self) -> None:
         from synthstudio.tui.screens.export import ExportScreen
-        def done(req: ExportRequest | None) -> None:
-            if req is not None:
-                self.run_worker(self._export(req), name="export", exit_on_error=False)
 
-        self.push_screen(ExportScreen(Path.cwd() / "export.jsonl"), done)
+        def done(summary: str | None) -> None:
+            if summary:
+                self.notify(summary)
 
-    async def _export(self, req: ExportRequest) -> None:
-        import asyncio
+        self.push_screen(ExportScreen(Path.cwd() / "export.jsonl", self._export), done)
 
-        try:
-            from synthstudio.datasets.export import export
-        except ImportError as exc:
-            self.notify(f"Export is not available yet ({exc}).", severity="error")
-            return
+    def _export(self, req: ExportRequest) -> str:
+        """Write one export (called in the export dialog's worker thread)."""
+        from synthstudio.datasets.export import export
+
+        # decisions still queued for the pool thread are written first: the file has them
+        self.pool_thread.flush()
         status = None if req.status == "all" else req.status
-        try:
-            summary: Any = await asyncio.to_thread(export, self.pool, req.fmt, req.path,
-                                                   status=status)
-        except (SynthError, OSError) as exc:
-            self.notify(f"Export failed: {exc}", severity="error")
-            return
+        summary: Any = export(self.pool, req.fmt, req.path, status=status)
         rows = getattr(summary, "rows", "?")
-        self.notify(f"Wrote {rows} lines ({req.fmt}) to {req.path}.")
+        return f"Wrote {rows} lines ({req.fmt}) to {req.path}."
 
     def action_coverage(self) -> None:
         from synthstudio.tui.screens.coverage import CoverageScreen

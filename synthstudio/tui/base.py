@@ -37,6 +37,7 @@ class StudioBase(App[int]):
     remap: dict[str, str]
     engine: Engine | None
     resume_run: Run | None
+    run_recipe: str
     focus_candidate: Candidate | None = None
     focus_source: str = "queue"
     tally: Tally

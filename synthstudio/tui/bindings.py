@@ -19,7 +19,9 @@ APP: list[BindingType] = [
     Binding("4", "focus_pane('pool')", "Pool", id="focus-pool", show=False),
     Binding("g", "generate", "Generate", id="generate"),
     Binding("space", "pause", "Pause", id="pause"),
-    Binding("escape", "cancel_request", "Cancel request", id="cancel-request", show=False),
+    Binding("C", "cancel_request", "Cancel the request in flight", id="cancel-request",
+            show=False),
+    Binding("escape", "leave", "Leave zoom", id="leave", show=False),
     Binding("x", "stop_run", "Stop run", id="stop-run", show=False),
     Binding("a", "accept", "Accept", id="accept"),
     Binding("r", "reject", "Reject", id="reject"),
@@ -48,6 +50,12 @@ APP: list[BindingType] = [
     Binding("q", "quit", "Quit", id="quit", show=False),
 ]
 
+CHOOSE_RUN: list[BindingType] = [
+    Binding("r", "choose('resume')", "Resume the unfinished run", id="run-resume"),
+    Binding("n", "choose('new')", "Start the chosen recipe", id="run-new"),
+    Binding("escape", "dismiss_none", "Neither", id="run-neither", show=False),
+]
+
 SEEDS: list[BindingType] = [
     Binding("n", "new_seed", "New seed", id="seed-new"),
     Binding("c", "duplicate_seed", "Duplicate", id="seed-duplicate", show=False),
@@ -55,6 +63,13 @@ SEEDS: list[BindingType] = [
     Binding("u", "undo_delete", "Undo delete", id="seed-undo", show=False),
     Binding("i", "add_instance", "Add instance", id="seed-add-instance", show=False),
     Binding("slash", "search", "Search", id="seed-search", show=False),
+    Binding("escape", "clear_search", "Clear the search", id="seed-clear-search",
+            show=False),
+]
+
+SEARCH: list[BindingType] = [
+    Binding("escape", "leave", "Back to the list (the filter stays)", id="search-leave",
+            show=False),
 ]
 
 EDITOR: list[BindingType] = [
@@ -71,6 +86,8 @@ GENERATION: list[BindingType] = [
 
 POOL: list[BindingType] = [
     Binding("slash", "search", "Search", id="pool-search", show=False),
+    Binding("escape", "clear_search", "Clear the search", id="pool-clear-search",
+            show=False),
     Binding("enter", "open_item", "Open", id="pool-open", show=False),
 ]
 
@@ -116,11 +133,13 @@ SCOPES: tuple[Scope, ...] = (
     Scope("Everywhere", APP),
     Scope("Seeds pane", SEEDS),
     Scope("Seed editor", EDITOR),
+    Scope("Search boxes", SEARCH),
     Scope("Generation pane", GENERATION),
     Scope("Pool pane", POOL),
     Scope("Editor", EDIT),
     Scope("Topics and problems", ROWS),
     Scope("Questions", CONFIRM),
+    Scope("Resume or new run", CHOOSE_RUN),
     Scope("Dialogs", MODAL),
 )
 

@@ -37,6 +37,7 @@ from synthstudio.tui.messages import (
     RequestBegan,
     RequestEnded,
     ResumeFound,
+    RunChoiceWanted,
     RunEnded,
     RunStarted,
     RunWanted,
@@ -70,6 +71,10 @@ class RunControl(PoolSync):
         self.resume_run = None
         self._resume_checked = False
         self.engine_thread = EngineThread()
+        #: bumped by every start: a look for a stopped run made before it is stale
+        self._run_serial = 0
+        #: the recipe of the run going (or last gone)
+        self.run_recipe = self.settings.recipe
 
     @property
     def running(self) -> bool:
@@ -89,26 +94,66 @@ class RunControl(PoolSync):
 
     def on_resume_found(self, event: ResumeFound) -> None:
         self._resume_checked = True
+        if event.serial != self._run_serial:
+            return  # a run started since the look: what it found is stale
         run = event.run
+        if event.quiet:  # looked again after a run ended: its end was said already
+            self.resume_run = run
+            return
         if run is None or self.running:
             return
         self.resume_run = run
         made = event.counts.get(PROPOSED, 0) + event.counts.get(ACCEPTED, 0)
         self.notify(f"Run #{run.id} ({run.recipe}) stopped with {made} of "
-                    f"{run.target or '?'} items. Press g to resume it, or pick "
-                    f"'New run' in the command palette (ctrl+p).", timeout=10)
+                    f"{run.target or '?'} items. g asks whether to resume it or "
+                    f"start {self.settings.recipe}.", timeout=10)
 
     # -- start and stop -------------------------------------------------------------------
 
     def action_generate(self) -> None:
+        """Go on with the paused run, or ask between the unfinished run and a new one."""
+        if self.running:
+            if self.run_paused:
+                self.action_pause()
+            else:
+                self.notify("A run is going: space pauses it, C cancels the request, "
+                            "x stops the run.")
+            return
         if self._resume_checked:
-            self.start_run(self.resume_run)
+            self._generate()
             return
         # the look for a stopped run is still on the pool thread: start after it
         self.pool_thread.submit("start the run", self.post_message, RunWanted())
 
     def on_run_wanted(self, event: RunWanted) -> None:
-        self.start_run(self.resume_run)
+        self._generate()
+
+    def _generate(self) -> None:
+        """A new run, or (with an unfinished run in the pool) the question which one."""
+        run = self.resume_run
+        if run is None:
+            self.start_run(None)
+            return
+        pool = self.pool
+
+        def job() -> None:
+            self.post_message(RunChoiceWanted(run, pool.run_counts(run.id)))
+
+        self.pool_thread.submit("count the unfinished run", job)
+
+    def on_run_choice_wanted(self, event: RunChoiceWanted) -> None:
+        from synthstudio.tui.screens.choose_run import ChooseRunScreen
+
+        run = event.run
+        made = event.counts.get("proposed", 0) + event.counts.get("accepted", 0)
+
+        def answer(choice: str | None) -> None:
+            if choice == "resume":
+                self.start_run(run)
+            elif choice == "new":
+                self.start_run(None)
+
+        self.push_screen(ChooseRunScreen(run, made, self.settings.recipe), answer)
 
     def on_run_started(self, event: RunStarted) -> None:
         if self.ui_ready():
@@ -125,7 +170,7 @@ class RunControl(PoolSync):
 
     def start_run(self, resume: Run | None) -> None:
         if self.running:
-            self.notify("A run is going: space pauses, Escape cancels the request, "
+            self.notify("A run is going: space pauses it, C cancels the request, "
                         "x stops the run.")
             return
         if self.backend is None:
@@ -134,9 +179,18 @@ class RunControl(PoolSync):
         name = resume.recipe if resume else self.settings.recipe
         self.resume_run = None
         self.run_paused = False
-        self.status.update_right(state=f"{'resuming' if resume else 'running'} {name}")
+        self._run_serial += 1
+        self.run_recipe = name
+        self.generation.set_recipe(f"running {name}")
+        self.status.update_right(state=f"{'resuming' if resume else 'starting'} {name}")
         self._run_future = self.engine_thread.submit(
             self._run(name, resume, self.backend, self.settings))
+
+    def show_next_recipe(self, ended: bool = False) -> None:
+        """Name the recipe that g runs in the Generation pane's title (``g: textbook``);
+        ``ended``: the run said it ended (its thread may not have returned yet)."""
+        if ended or not self.running:
+            self.generation.set_recipe(f"g: {self.settings.recipe}")
 
     async def _run(self, name: str, resume: Run | None, backend: Backend,
                    settings: Settings) -> None:
@@ -193,27 +247,46 @@ class RunControl(PoolSync):
         if self.run_paused:
             self.run_paused = False
             self.engine_thread.call(engine.resume)
-            self.generation.set_state("streaming")
-            self.status.update_right(state="running")
+            self.generation.set_state("streaming" if self.in_flight() else "running")
+            self.status.update_right(state=f"running {self.run_recipe}")
         else:
             self.run_paused = True
             self.engine_thread.call(engine.pause)
-            self.generation.set_state("paused after this request (space resumes)")
+            self._show_paused()
+
+    def in_flight(self) -> bool:
+        """True while a request streams (a pause takes effect once they all end)."""
+        return self.streams.streaming > 0
+
+    def _show_paused(self) -> None:
+        n = self.streams.streaming
+        if n:
+            state = ("pausing after this request" if n == 1
+                     else f"pausing after the {n} requests in flight")
+            self.generation.set_state(state)
+            self.status.update_right(state=state)
+        else:
+            self.generation.set_state("paused (space resumes)")
             self.status.update_right(state="paused")
 
     def action_cancel_request(self) -> None:
         """Stop the request in view (its step) and pause, so its partial text stays in
         view; other requests in flight finish."""
-        if self.engine is not None and self.running:
-            streams = self.streams
-            step_id = streams.steps.get(streams.focus) if streams.focus is not None else None
-            self.run_paused = True
-            self.engine_thread.call(self.engine.pause)
-            self.engine_thread.call(self.engine.cancel_request, step_id)
-            self.status.update_right(state="paused")
-            self.notify("Cancelled the request in flight; its partial text is kept. "
-                        "The run is paused: space goes on, x stops it.")
-        elif self.screen.maximized is not None:
+        if self.engine is None or not self.running or not self.in_flight():
+            self.notify("No request is in flight: nothing to cancel.")
+            return
+        streams = self.streams
+        step_id = streams.steps.get(streams.focus) if streams.focus is not None else None
+        self.run_paused = True
+        self.engine_thread.call(self.engine.pause)
+        self.engine_thread.call(self.engine.cancel_request, step_id)
+        self.status.update_right(state="paused")
+        self.notify("Cancelled the request in flight; its partial text is kept. "
+                    "The run is paused: space goes on, x stops it.")
+
+    def action_leave(self) -> None:
+        """Escape on the main screen: leave the zoom (never touches the run)."""
+        if self.screen.maximized is not None:
             self.screen.minimize()
 
     def action_stop_run(self) -> None:
@@ -251,8 +324,11 @@ class RunControl(PoolSync):
         return self.generation.streams
 
     def on_request_began(self, event: RequestBegan) -> None:
-        if self.ui_ready():
-            self.generation.on_request_began(event)
+        if not self.ui_ready():
+            return
+        self.generation.on_request_began(event)
+        if self.engine is not None and not self.run_paused:
+            self.status.update_right(state=f"running {self.run_recipe}")
 
     def on_tokens_streamed(self, event: TokensStreamed) -> None:
         if self.ui_ready():
@@ -304,7 +380,13 @@ class RunControl(PoolSync):
         if rate:
             self.status.update_right(rate=rate)
         if self.engine is not None and self.run_paused:
-            gen.set_state(gen.state + " · paused (space resumes)")
+            if self.in_flight():  # others still stream: the pause waits for them
+                self._show_paused()
+                return
+            cancelled = event.completion.cancelled
+            gen.set_state("paused, request cancelled (space resumes)" if cancelled
+                          else "paused (space resumes)")
+            self.status.update_right(state="paused")
 
     def on_run_ended(self, event: RunEnded) -> None:
         if not self.ui_ready():
@@ -314,10 +396,23 @@ class RunControl(PoolSync):
         self.check_counts()
         self.generation.set_state(f"run {event.status}")
         self.status.update_right(state=f"run {event.status}")
+        self.show_next_recipe(ended=True)
+        if event.status != "finished":
+            self._find_unfinished_run()
         text = f"The run {event.status}."
         if event.message:
             text += f" {event.message}"
         self.notify(text, severity="error" if event.status == "failed" else "information")
+
+    def _find_unfinished_run(self) -> None:
+        """After a run stopped or failed, g asks again (looked up on the pool thread)."""
+        pool, serial = self.pool, self._run_serial
+
+        def job() -> None:
+            self.post_message(ResumeFound(pool.last_unfinished_run(), {}, quiet=True,
+                                          serial=serial))
+
+        self.pool_thread.submit("look for a stopped run", job)
 
     def action_show_prompt(self) -> None:
         buf = self.generation.buffer

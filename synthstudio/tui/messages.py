@@ -146,6 +146,18 @@ class ResumeFound(Message):
 
     run: Run | None
     counts: dict[str, int]
+    #: True when looked for again after a run ended (nothing is said, g asks)
+    quiet: bool = False
+    #: the studio's count of started runs when the look was asked for
+    serial: int = 0
+
+
+@dataclass
+class RunChoiceWanted(Message):
+    """``g`` with an unfinished run in the pool: ask to resume it or start a new one."""
+
+    run: Run
+    counts: dict[str, int]
 
 
 @dataclass

@@ -29,7 +29,7 @@ class StatusBar(Horizontal):
         self.counts: dict[str, int] = {}
         self.rate: float | None = None
         self.state = "idle"
-        self._backend: tuple[str, str, str, bool] | None = None
+        self._backend: tuple[str, str, str] | None = None
         self._down = False
 
     def compose(self) -> ComposeResult:
@@ -39,15 +39,11 @@ class StatusBar(Horizontal):
     def set_connecting(self, what: str) -> None:
         self._left(Content.assemble(("◌ ", "$warning"), one_line(what, 200)))
 
-    def set_backend(self, name: str, model: str, why: str = "",
-                    embedded: bool = False) -> None:
-        self._backend = (name, model, why, embedded)
+    def set_backend(self, name: str, model: str, why: str = "") -> None:
+        self._backend = (name, model, why)
         self._down = False
         parts: list[str | tuple[str, str]] = [("● ", "$success"),
                                               (one_line(f"{name} · {model}", 80), "bold")]
-        if embedded:
-            parts += ["  ", ("⚠ tiny embedded model: for trying the studio, not real data",
-                             "bold $warning")]
         if why:
             parts += ["  ", (one_line(why, 200), "dim")]
         self._left(Content.assemble(*parts))
@@ -81,6 +77,7 @@ class StatusBar(Horizontal):
         c = self.counts
         rate_text = f"{self.rate:.1f} tok/s" if self.rate else "– tok/s"
         self.query_one("#status-right", Static).update(Content.assemble(
+            (self.state, "bold"), " · ",
             (f"✓{c.get(ACCEPTED, 0)}", "$success"), " ",
             (f"●{c.get(PROPOSED, 0)}", "bold"), " ",
-            (f"✗{c.get(REJECTED, 0)}", "$error"), f" · {rate_text} · {self.state}"))
+            (f"✗{c.get(REJECTED, 0)}", "$error"), f" · {rate_text}"))

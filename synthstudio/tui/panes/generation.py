@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, OptionList, Static
 
 from synthstudio.backends.base import ContentDelta, ThinkingDelta
-from synthstudio.records import Candidate
+from synthstudio.records import PROPOSED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.messages import (
     CandidateFocused,
@@ -58,6 +58,7 @@ class GenerationPane(Pane):
         self._redraw: Timer | None = None
         self._ticker: Timer | None = None
         self._filtered = False
+        self.recipe_line = ""
         #: a candidate's judge score for its row (the app sets it)
         self.judge_label: Callable[[Candidate], str] = lambda c: ""
 
@@ -90,20 +91,27 @@ class GenerationPane(Pane):
         box.display = bool(note)
         self.show_header()
 
+    def set_recipe(self, line: str) -> None:
+        """The pane's title names the recipe that runs (``g: textbook``, ``running ...``)."""
+        self.recipe_line = line
+        self.border_title = f"{self.BORDER_TITLE} · {line}" if line else self.BORDER_TITLE
+
     def set_state(self, state: str) -> None:
         self.state = state
         self.show_header()
 
     def show_header(self) -> None:
+        """State first, then the step, the detail last: a narrow pane cuts the detail."""
         b = self.buffer
-        parts = [b.step or "no request yet", f"{self.model or '?'} @ {self.backend or '?'}"]
+        parts = [self.state]
+        if b.started and not self.stream.following:
+            parts.append("scrolled up: End follows")
+        parts.append(b.step or "no request yet")
         if b.started:
             rate = b.rate
             parts.append(f"{rate:.1f} tok/s" if rate else "– tok/s")
             parts.append(f"{b.elapsed:.1f} s")
-        parts.append(self.state)
-        if b.started and not self.stream.following:
-            parts.append("scrolled up: End follows")
+        parts.append(f"{self.model or '?'} @ {self.backend or '?'}")
         self.query_one("#gen-header", Static).update(safe(" · ".join(parts)))
 
     @property
@@ -241,6 +249,11 @@ class GenerationPane(Pane):
                             + "\n  (< > follow another)"))
 
     def action_toggle_thinking(self) -> None:
+        self.draw()  # what the feed holds counts too
+        if not self.buffer.thinking_text:
+            self.notify("No thinking text: the request shown has none (only thinking "
+                        "models write it, when the recipe or settings ask them to think).")
+            return
         box = self.query_one("#gen-thinking", Collapsible)
         box.collapsed = not box.collapsed
 
@@ -276,8 +289,13 @@ class GenerationPane(Pane):
                 self.listing.update(c)
 
     def _title(self) -> None:
-        shown = "waiting, filtered out shown (f)" if self._filtered else "waiting"
-        self.listing.border_title = f"queue · {len(self.listing.records)} {shown}"
+        """Only proposed items wait; with f on, the filtered-out ones are counted apart."""
+        records = list(self.listing.records.values())
+        waiting = sum(1 for c in records if c.status == PROPOSED)
+        title = f"queue · {waiting} waiting"
+        if self._filtered:
+            title += f" · {len(records) - waiting} filtered out shown (f)"
+        self.listing.border_title = title
 
     def highlighted(self) -> Candidate | None:
         return self.listing.current()

@@ -25,32 +25,32 @@ from synthstudio.tui.debounce import Debouncer
 from synthstudio.tui.messages import CandidateFocused
 from synthstudio.tui.panes import Pane
 from synthstudio.tui.record_list import RecordList
+from synthstudio.tui.search import SearchInput
 from synthstudio.tui.tally import Tally
 from synthstudio.tui.text import candidate_line, one_line
 
 LIST_LIMIT = 300
-REASONS_SHOWN = 4
 SEARCH_DELAY_S = 0.15
 
 
 def counts_line(tally: Tally) -> Content:
-    """Accepted, proposed and rejected counts, the rejections by their main reasons."""
+    """Accepted, proposed and rejected counts (as the tally keeps them)."""
     if not tally.known:
         return Content.styled("counting…", "dim")
     counts = tally.counts
-    parts: list[str | tuple[str, str]] = [
-        (f"✓ {counts[ACCEPTED]} accepted", "bold $success"), "  ",
-        (f"● {counts[PROPOSED]} proposed", "bold"), "  ",
-        (f"✗ {counts[REJECTED]} rejected", "bold $error"),
-    ]
-    reasons = tally.top_reasons()
-    if reasons:
-        shown = [f"{one_line(r.removeprefix('filter:'), 24)} {n}"
-                 for r, n in reasons[:REASONS_SHOWN]]
-        more = len(reasons) - REASONS_SHOWN
-        parts.append(("  (" + ", ".join(shown) + (f", +{more}" if more > 0 else "") + ")",
-                      "dim"))
-    return Content.assemble(*parts)
+    return Content.assemble(
+        (f"✓{counts[ACCEPTED]} accepted", "bold $success"), "  ",
+        (f"●{counts[PROPOSED]} proposed", "bold"), "  ",
+        (f"✗{counts[REJECTED]} rejected", "bold $error"))
+
+
+def reasons_line(reasons: list[tuple[str, int]]) -> Content:
+    """Every rejection reason with its count, most frequent first, on one line (the pane
+    cuts it at its edge; the tooltip and D list them all)."""
+    if not reasons:
+        return Content("")
+    shown = [f"{one_line(r.removeprefix('filter:'), 24)} {n}" for r, n in reasons]
+    return Content.styled("✗ " + " · ".join(shown), "dim")
 
 
 class PoolPane(Pane):
@@ -77,7 +77,11 @@ class PoolPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled("counting…", "dim"), id="pool-counts")
-        yield Input(placeholder="search accepted items (/)", id="pool-search", compact=True)
+        reasons = Static(id="pool-reasons")
+        reasons.display = False  # until a rejection is counted
+        yield reasons
+        yield SearchInput(placeholder="search accepted items (/)", id="pool-search",
+                          compact=True)
         yield RecordList(lambda c: c.id, self._line, id="pool-list")
 
     @property
@@ -146,6 +150,11 @@ class PoolPane(Pane):
 
     def show_counts(self, tally: Tally) -> None:
         self.query_one("#pool-counts", Static).update(counts_line(tally))
+        reasons = tally.top_reasons()
+        line = self.query_one("#pool-reasons", Static)
+        line.update(reasons_line(reasons))
+        line.display = bool(reasons)
+        line.tooltip = "\n".join(f"{r}: {n}" for r, n in reasons) or None
 
     def highlighted(self) -> Candidate | None:
         return self.listing.current()
@@ -175,6 +184,19 @@ class PoolPane(Pane):
         event.stop()
         self.reload()
         self.primary.focus()
+
+    @on(SearchInput.Left)
+    def _search_left(self, event: SearchInput.Left) -> None:
+        event.stop()
+        self.primary.focus()
+
+    async def action_clear_search(self) -> None:
+        """Escape on the list: clear the search if there is one, else leave the zoom."""
+        box = self.query_one("#pool-search", Input)
+        if box.value:
+            box.value = ""  # Input.Changed reloads the list
+        else:
+            await self.app.run_action("leave")
 
     def action_search(self) -> None:
         self.query_one("#pool-search", Input).focus()

@@ -26,6 +26,7 @@ from synthstudio.tui.panes.seed_editor import SeedEditor, problems
 from synthstudio.tui.pool_thread import PoolThread
 from synthstudio.tui.record_list import RecordList
 from synthstudio.tui.screens.confirm import ConfirmScreen
+from synthstudio.tui.search import SearchInput
 from synthstudio.tui.text import one_line
 
 
@@ -63,7 +64,7 @@ class SeedsPane(Pane):
         self.undo: SeedTask | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search seeds (/)", id="seed-search", compact=True)
+        yield SearchInput(placeholder="search seeds (/)", id="seed-search", compact=True)
         yield RecordList(lambda s: s.id, seed_label, id="seed-list")
         yield Static("No seed tasks. Press n to add one.", id="seed-empty")
         yield SeedEditor(self.pool, self.jobs, id="seed-editor")
@@ -152,6 +153,19 @@ class SeedsPane(Pane):
         event.stop()
         self.primary.focus()
 
+    @on(SearchInput.Left)
+    def _search_left(self, event: SearchInput.Left) -> None:
+        event.stop()
+        self.primary.focus()
+
+    async def action_clear_search(self) -> None:
+        """Escape on the list: clear the search if there is one, else leave the zoom."""
+        box = self.query_one("#seed-search", Input)
+        if box.value:
+            box.value = ""  # Input.Changed reloads the list
+        else:
+            await self.app.run_action("leave")
+
     @on(SeedEditor.Left)
     def _left(self, event: SeedEditor.Left) -> None:
         event.stop()
@@ -176,10 +190,10 @@ class SeedsPane(Pane):
     def action_new_seed(self) -> None:
         self.editor.flush()
         seed = SeedTask(instruction="", instances=[])
-        pool = self.pool
+        pool, above = self.pool, self._held_id()
         with self.prevent(Input.Changed):
             self.query_one("#seed-search", Input).value = ""
-        self._read("add a seed", lambda: pool.add_seeds([seed])[0], then="edit")
+        self._read("add a seed", lambda: pool.add_seeds([seed], above=above)[0], then="edit")
 
     def action_duplicate_seed(self) -> None:
         seed = self.selected()
@@ -188,8 +202,8 @@ class SeedsPane(Pane):
         copy = SeedTask(instruction=seed.instruction, instances=list(seed.instances),
                         is_classification=seed.is_classification,
                         name=f"{seed.name} (copy)" if seed.name else "")
-        pool = self.pool
-        self._read("duplicate the seed", lambda: pool.add_seeds([copy])[0],
+        pool, above = self.pool, self._held_id()
+        self._read("duplicate the seed", lambda: pool.add_seeds([copy], above=above)[0],
                    then=lambda new: f"Duplicated seed #{seed.id} as #{new}.")
 
     def action_delete_seed(self) -> None:
@@ -222,8 +236,13 @@ class SeedsPane(Pane):
         self.undo = event.seed
         self.selected_id = None
         await self.editor.load(None)
+        self.primary.focus()  # the cursor on the neighbour (when the list comes), in view
         self._read("read the seeds", select=event.after,
                    then=f"Deleted seed #{event.seed.id}. Press u to undo.")
+
+    def _held_id(self) -> int:
+        """The id of the deleted seed held for undo: new seeds must not take it."""
+        return self.undo.id or 0 if self.undo is not None else 0
 
     def action_undo_delete(self) -> None:
         if self.undo is None:

@@ -19,12 +19,13 @@ from textual.widgets import Static
 
 from synthstudio.recipes.textbook import AUDIENCES, STYLE_LABELS
 from synthstudio.recipes.textbook import NAME as TEXTBOOK
-from synthstudio.records import ACCEPTED, Candidate
+from synthstudio.records import ACCEPTED, REJECTED, Candidate
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.text import safe
 
-MISSING = "not written yet — generate with the all-audiences mode"
+MISSING = ("not written yet — choose the all-audiences mode in settings (o, Textbook tab) "
+           "to write a topic for every audience")
 COLUMN_LABELS = {"young_children": "young children", "high_school": "high school",
                  "college": "college", "researchers": "researchers"}
 
@@ -34,6 +35,16 @@ class Written:
     id: int
     status: str
     text: str
+    reason: str = ""
+
+    @property
+    def mark(self) -> str:
+        """The item's real status: ``✓ accepted``, ``● proposed``, ``✗ rejected: why``."""
+        if self.status == ACCEPTED:
+            return "✓ accepted"
+        if self.status == REJECTED:
+            return f"✗ rejected: {self.reason}" if self.reason else "✗ rejected"
+        return f"● {self.status}"
 
 
 def is_textbook(c: Candidate | None) -> bool:
@@ -49,7 +60,7 @@ def same_topic(pool: Pool, c: Candidate) -> dict[str, Written]:
             out[r.audience] = Written(r.id, r.status, r.text)
     own = str(c.meta.get("audience", ""))
     if own in AUDIENCES and own not in out and c.id is not None:
-        out[own] = Written(c.id, c.status, c.text)
+        out[own] = Written(c.id, c.status, c.text, c.reason or "")
     return out
 
 
@@ -91,8 +102,8 @@ class AudiencesScreen(ModalScreen[None]):
         w = self.texts.get(audience)
         parts: list[str | tuple[str, str]] = [(COLUMN_LABELS[audience], "bold $accent")]
         if w is not None:
-            mark = "✓ accepted" if w.status == ACCEPTED else "● proposed"
-            parts.append((f"  #{w.id} {mark}", "dim"))
+            parts.append((f"  #{w.id} {w.mark}", "$error" if w.status == REJECTED
+                          else "dim"))
         return Content.assemble(*parts)
 
     def _body(self, audience: str) -> Content:

@@ -20,7 +20,8 @@ INTRO = ("Walk the queue with a (accept), r (reject), e (edit, then accept), s (
 
 def display_keys(keys: str) -> str:
     names = {"question_mark": "?", "slash": "/", "left_square_bracket": "[",
-             "right_square_bracket": "]", "space": "space"}
+             "right_square_bracket": "]", "space": "space", "less_than_sign": "<",
+             "greater_than_sign": ">"}
     return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
@@ -38,12 +39,15 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        # where a key works is a heading row, not a column: key, action and binding id
+        # then fit in an 80-column terminal
         table = self.query_one(DataTable)
-        table.add_columns("where", "key", "action", "binding id")
+        table.add_columns("key", "action", "binding id")
         for scope in bindings.SCOPES:
+            table.add_row("", Content.styled(scope.title, "bold $accent"), "")
             for b in scope.items:
-                table.add_row(cell(scope.title), cell(display_keys(bindings.keys_for(
-                    b, self.remap))), cell(b.description), cell(b.id or ""))
+                table.add_row(cell(display_keys(bindings.keys_for(b, self.remap))),
+                              cell(b.description), cell(b.id or ""))
         table.focus()
 
     def action_dismiss_none(self) -> None:

@@ -1,0 +1,48 @@
+"""The studio's main screen: when a dialog closes, the keyboard goes back to a pane.
+
+Textual gives the focus back to the widget focused before the dialog; when that widget
+is gone (or nothing had the focus), its default would focus the first focusable widget,
+the Seeds search box, and the next hot keys (``p``, ``T``) would be typed into it.
+Here the focus goes to the pane used last instead (the Generation pane's queue if none).
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.screen import Screen
+from textual.widget import Widget
+
+from synthstudio.tui.panes import Pane
+
+
+def pane_of(widget: Widget | None) -> Pane | None:
+    node = widget
+    while node is not None:
+        if isinstance(node, Pane):
+            return node
+        node = node.parent if isinstance(node.parent, Widget) else None
+    return None
+
+
+class StudioScreen(Screen[None]):
+    AUTO_FOCUS = ""  # never the first focusable widget: see on_screen_resume
+
+    def __init__(self) -> None:
+        super().__init__(id="_default")
+        self.last_pane: Pane | None = None
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        pane = pane_of(event.widget)
+        if pane is not None:
+            self.last_pane = pane
+
+    def on_screen_resume(self) -> None:
+        focused = self.focused
+        if focused is not None and focused.is_attached and focused.display:
+            return
+        panes = list(self.query(Pane))
+        pane = self.last_pane if self.last_pane in panes else None
+        if pane is None:
+            pane = next((p for p in panes if p.id == "generation"), None)
+        if pane is not None:
+            pane.focus_primary()
