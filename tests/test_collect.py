@@ -1,4 +1,4 @@
-"""collect(): gathering a stream, stopping it at once, and with_retries()."""
+"""collect(): gathering a stream, stopping it at once; RetryBudget: when to try again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from synthstudio.backends.base import ChatRequest, Chunk, ContentDelta, Final, Message
-from synthstudio.backends.collect import collect, with_retries
+from synthstudio.backends.collect import UNREACHABLE_ATTEMPTS, RetryBudget, collect
 from synthstudio.backends.ollama import OllamaBackend
 from synthstudio.errors import BackendError
 from tests.fakes import Reply as FakeReply
@@ -95,36 +95,27 @@ async def test_backend_error_propagates() -> None:
         await collect(ScriptedBackend([err]), REQ)
 
 
-async def test_with_retries_retries_only_retryable() -> None:
-    calls: list[int] = []
-    retries: list[tuple[int, str, float]] = []
+def test_retry_budget_counts_each_kind_and_doubles_the_pause() -> None:
+    retry = RetryBudget(retries=2, busy_retries=3, base_s=0.01, max_s=0.03)
+    busy = BackendError("busy", kind="busy")
+    waits = [retry.after(busy) for _ in range(3)]
+    assert [w[:2] for w in waits] == [(1, 3), (2, 3), (3, 3)]
+    assert 0.01 <= waits[0][2] <= 0.011 and 0.02 <= waits[1][2] <= 0.022
+    assert 0.03 <= waits[2][2] <= 0.033  # capped at max_s
+    with pytest.raises(BackendError) as spent:
+        retry.after(busy)
+    assert spent.value is busy
+    timeout = BackendError("slow", kind="timeout")
+    assert retry.after(timeout)[:2] == (1, 2)  # its own count, not the busy one's
 
-    async def flaky() -> str:
-        calls.append(1)
-        if len(calls) < 3:
-            raise BackendError("busy", kind="busy")
-        return "ok"
 
-    out = await with_retries(flaky, attempts=3, base_delay=0.01,
-                             on_retry=lambda n, e, d: retries.append((n, e.kind, d)))
-    assert out == "ok" and len(calls) == 3
-    assert [r[0] for r in retries] == [1, 2]
-    assert 0.01 <= retries[0][2] <= 0.011 and 0.02 <= retries[1][2] <= 0.022
-
-    async def fatal() -> str:
-        calls.append(1)
-        raise BackendError("no model", kind="model")
-
-    calls.clear()
+def test_retry_budget_refuses_what_cannot_be_retried() -> None:
+    fatal = BackendError("no model", kind="model")
+    assert not fatal.retryable
     with pytest.raises(BackendError):
-        await with_retries(fatal, attempts=5, base_delay=0.01)
-    assert len(calls) == 1
-
-    async def always_busy() -> str:
-        calls.append(1)
-        raise BackendError("busy", kind="timeout")
-
-    calls.clear()
+        RetryBudget(retries=5, busy_retries=5, base_s=0.01, max_s=1).after(fatal)
+    refused = BackendError("refused", kind="unreachable")
+    retry = RetryBudget(retries=5, busy_retries=5, base_s=0.01, max_s=1)
+    assert retry.after(refused)[:2] == (1, UNREACHABLE_ATTEMPTS - 1)
     with pytest.raises(BackendError):
-        await with_retries(always_busy, attempts=3, base_delay=0.001)
-    assert len(calls) == 3
+        retry.after(refused)  # a refused connection: one retry at most

@@ -2,7 +2,8 @@
 
 ``collect`` stops at once when its ``cancel`` event is set (or its task is cancelled): it
 closes the stream, which closes the HTTP response or stops llama.cpp, and keeps what was
-streamed. Retrying belongs to the caller; :func:`with_retries` is the helper.
+streamed. Retrying belongs to the caller; :class:`RetryBudget` is the one policy that the
+engine's requests and the judge's share.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from synthstudio.backends.base import (
     Backend,
@@ -23,8 +25,6 @@ from synthstudio.backends.base import (
     ThinkingDelta,
 )
 from synthstudio.errors import BackendError
-
-T = TypeVar("T")
 
 #: a refused connection (kind "unreachable") is tried at most this often: a server that is
 #: not running rarely starts within the backoff, and each try made a closed port slower
@@ -90,28 +90,36 @@ async def collect(backend: Backend, request: ChatRequest,
     return comp
 
 
-async def with_retries(fn: Callable[[], Awaitable[T]], attempts: int = 3,
-                       base_delay: float = 1.0,
-                       on_retry: Callable[[int, BackendError, float], Any] | None = None,
-                       *, max_delay: float = 30.0, jitter: float = 0.1) -> T:
-    """Call ``fn`` until it succeeds; retry a retryable BackendError up to ``attempts``.
+@dataclass
+class RetryBudget:
+    """How often, and after how long, a failed request is tried again.
 
-    The pause doubles each time (``base_delay``, 2x, 4x... at most ``max_delay``), plus up
-    to ``jitter`` of itself at random. ``on_retry(attempt, error, delay)`` is called
-    before each pause (``attempt`` counts from 1). Other errors propagate at once; an
-    unreachable server is tried at most :data:`UNREACHABLE_ATTEMPTS` times.
+    An overloaded server (kind ``busy``: HTTP 503/429, Ollama's full queue) has its own
+    count, ``busy_retries``, since waiting is the cure; other retryable errors share
+    ``retries``; a refused connection is tried at most :data:`UNREACHABLE_ATTEMPTS`
+    times. The pause doubles from ``base_s`` up to ``max_s``, plus up to a tenth of
+    itself at random so that parallel requests do not retry in step.
     """
-    for attempt in range(1, max(1, attempts) + 1):
-        try:
-            return await fn()
-        except BackendError as err:
-            limit = min(attempts, UNREACHABLE_ATTEMPTS) if err.kind == "unreachable" \
-                else attempts
-            if not err.retryable or attempt >= limit:
-                raise
-            delay = min(max_delay, base_delay * 2 ** (attempt - 1))
-            delay += delay * jitter * random.random()
-            if on_retry is not None:
-                on_retry(attempt, err, delay)
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    retries: int
+    busy_retries: int
+    base_s: float
+    max_s: float
+    busy: int = 0
+    other: int = 0
+
+    def after(self, err: BackendError) -> tuple[int, int, float]:
+        """After ``err``: (retry number of its kind, that kind's budget, seconds to wait).
+        Raises ``err`` again when it may not be retried or its budget is spent."""
+        if err.kind == "busy":
+            self.busy += 1
+            n, budget = self.busy, self.busy_retries
+        else:
+            self.other += 1
+            n, budget = self.other, self.retries
+            if err.kind == "unreachable":
+                budget = min(budget, UNREACHABLE_ATTEMPTS - 1)
+        if not err.retryable or n > budget:
+            raise err
+        delay = min(self.max_s, self.base_s * 2 ** (n - 1))
+        return n, budget, delay + delay * 0.1 * random.random()

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.base import Backend, ChatRequest, Chunk, GenOptions, Message
-from synthstudio.backends.collect import UNREACHABLE_ATTEMPTS, collect
+from synthstudio.backends.collect import RetryBudget, collect
 from synthstudio.config import JudgeSettings
 from synthstudio.errors import BackendError
 from synthstudio.judge.rubric import SCHEMA, Rubric
@@ -76,7 +75,8 @@ class Judge:
                 self.limiter = AdaptiveLimit(self.settings.concurrency)
             limiter = self.limiter
         request = self.request(c)
-        attempts = busy = other = 0
+        attempts = 0
+        retry = RetryBudget(self.retries, self.busy_retries, self.backoff_base_s, MAX_DELAY_S)
         while True:
             attempts += 1
             try:
@@ -88,17 +88,7 @@ class Judge:
             except BackendError as err:
                 if err.kind == "busy":
                     limiter.overloaded()
-                    busy += 1
-                    n, budget = busy, self.busy_retries
-                else:
-                    other += 1
-                    n, budget = other, self.retries
-                    if err.kind == "unreachable":  # a refused connection: one retry at most
-                        budget = min(budget, UNREACHABLE_ATTEMPTS - 1)
-                if not err.retryable or n > budget:
-                    raise
-                delay = min(MAX_DELAY_S, self.backoff_base_s * 2 ** (n - 1))
-                delay += delay * 0.1 * random.random()
+                n, _, delay = retry.after(err)
                 if on_retry is not None:
                     on_retry(n, err, delay)
                 if cancel is None:

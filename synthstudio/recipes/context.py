@@ -28,7 +28,7 @@ from synthstudio.backends.base import (
     GenOptions,
     Message,
 )
-from synthstudio.backends.collect import UNREACHABLE_ATTEMPTS, collect
+from synthstudio.backends.collect import RetryBudget, collect
 from synthstudio.config import Settings
 from synthstudio.errors import BackendError
 from synthstudio.events import EventSink, RequestFinished, RequestStarted, Status, StreamChunk
@@ -136,7 +136,8 @@ async def ask(ctx: Context, step: str, prompt: str | list[Message], options: Gen
     """
     request = make_request(prompt, options, json_schema, think, ctx.settings.model or None)
     messages = [{"role": m.role, "content": m.content} for m in request.messages]
-    attempts = busy = other = 0
+    attempts = 0
+    retry = RetryBudget(ctx.retries, ctx.busy_retries, ctx.backoff_base_s, ctx.backoff_max_s)
     await ctx.resumed.wait()  # paused: the next request waits, the ones in flight end
     while True:
         attempts += 1
@@ -145,17 +146,7 @@ async def ask(ctx: Context, step: str, prompt: str | list[Message], options: Gen
         except BackendError as err:
             if err.kind == "busy":
                 ctx.limiter.overloaded()
-                busy += 1
-                n, budget = busy, ctx.busy_retries
-            else:
-                other += 1
-                n, budget = other, ctx.retries
-                if err.kind == "unreachable":  # a refused connection: one retry at most
-                    budget = min(budget, UNREACHABLE_ATTEMPTS - 1)
-            if not err.retryable or n > budget:
-                raise
-            delay = min(ctx.backoff_max_s, ctx.backoff_base_s * 2 ** (n - 1))
-            delay += delay * 0.1 * random.random()
+            n, budget, delay = retry.after(err)
             more = (f"; at most {ctx.limiter.limit} requests in flight for now"
                     if err.kind == "busy" and ctx.limiter.maximum > 1 else "")
             ctx.emit(Status(f"{err.full()} Retrying in {delay:.0f} s "
