@@ -13,11 +13,8 @@ inert.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual import on
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widget import Widget
@@ -32,18 +29,18 @@ from synthstudio.tui.messages import (
     RequestEnded,
     TokensStreamed,
 )
-from synthstudio.tui.panes import Pane
+from synthstudio.tui.panes.candidate_pane import CandidateListPane
 from synthstudio.tui.record_list import RecordList
 from synthstudio.tui.stream_view import FollowChanged, StreamView
 from synthstudio.tui.streams import StreamBuffer, Streams
-from synthstudio.tui.text import candidate_line, safe
+from synthstudio.tui.text import safe
 
 __all__ = ["GenerationPane", "StreamBuffer"]
 
 REDRAW_S = 0.25
 
 
-class GenerationPane(Pane):
+class GenerationPane(CandidateListPane):
     BORDER_TITLE = "2 Generation"
     BINDINGS = bindings.GENERATION
 
@@ -59,8 +56,6 @@ class GenerationPane(Pane):
         self._ticker: Timer | None = None
         self._filtered = False
         self.recipe_line = ""
-        #: a candidate's judge score for its row (the app sets it)
-        self.judge_label: Callable[[Candidate], str] = lambda c: ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="gen-header")
@@ -278,15 +273,6 @@ class GenerationPane(Pane):
     def append(self, c: Candidate) -> None:
         self.listing.append(c)
         self._title()
-
-    def _line(self, c: Candidate) -> Content:
-        return candidate_line(c, judge=self.judge_label(c))
-
-    def rescored(self, ids: set[int]) -> None:
-        """The judge's scores of ``ids`` changed: redraw their lines (only theirs)."""
-        for c in list(self.listing.records.values()):
-            if c.id in ids:
-                self.listing.update(c)
 
     def _title(self) -> None:
         """Only proposed items wait; with f on, the filtered-out ones are counted apart."""

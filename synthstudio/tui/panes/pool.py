@@ -8,7 +8,6 @@ Typing in the search box asks for a new list a moment after the last key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on
@@ -23,11 +22,11 @@ from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.debounce import Debouncer
 from synthstudio.tui.messages import CandidateFocused
-from synthstudio.tui.panes import Pane
+from synthstudio.tui.panes.candidate_pane import CandidateListPane
 from synthstudio.tui.record_list import RecordList
 from synthstudio.tui.search import SearchInput
 from synthstudio.tui.tally import Tally
-from synthstudio.tui.text import candidate_line, one_line
+from synthstudio.tui.text import one_line
 
 LIST_LIMIT = 300
 SEARCH_DELAY_S = 0.15
@@ -53,7 +52,7 @@ def reasons_line(reasons: list[tuple[str, int]]) -> Content:
     return Content.styled("✗ " + " · ".join(shown), "dim")
 
 
-class PoolPane(Pane):
+class PoolPane(CandidateListPane):
     BORDER_TITLE = "4 Pool"
     BINDINGS = bindings.POOL
 
@@ -72,8 +71,6 @@ class PoolPane(Pane):
         self._searcher = Debouncer(self, SEARCH_DELAY_S, self.reload)
         #: arrival (newest first), or by judge score: best or worst first
         self.order = "arrival"
-        #: a candidate's judge score for its row (the app sets it)
-        self.judge_label: Callable[[Candidate], str] = lambda c: ""
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled("counting…", "dim"), id="pool-counts")
@@ -119,15 +116,6 @@ class PoolPane(Pane):
         self.border_subtitle = (f"{len(self.listing.records)} shown"
                                 + (" (search)" if self.search else "")
                                 + (f", by score ({self.order} first)" if by_score else ""))
-
-    def _line(self, c: Candidate) -> Content:
-        return candidate_line(c, judge=self.judge_label(c))
-
-    def rescored(self, ids: set[int]) -> None:
-        """The judge's scores of ``ids`` changed: redraw their lines (only theirs)."""
-        for c in list(self.listing.records.values()):
-            if c.id in ids:
-                self.listing.update(c)
 
     def accepted(self, c: Candidate) -> None:
         """``c`` was accepted: it heads the list (a search, or a list ordered by score,
