@@ -88,24 +88,16 @@ def run(args: argparse.Namespace) -> int:
 async def _check_and_judge(args: argparse.Namespace, settings: Any,
                            progress: Callable[[int, int, int], None]) -> Any:
     """``check --judge``: the judge's server opened on this loop, closed at the end."""
-    from synthstudio.backends.ollama import OllamaBackend
     from synthstudio.datasets.check import check_and_judge
-    from synthstudio.judge.rater import Judge
-    from synthstudio.judge.rubric import load_rubric
-    from synthstudio.judge.server import open_judge_backend
+    from synthstudio.judge.server import open_judge
     from synthstudio.sanitize import inert
 
-    j = settings.judge
-    rubric = load_rubric(j.rubric)
-    backend, why = await open_judge_backend(settings)
+    judge, why = await open_judge(settings)
     try:
-        if isinstance(backend, OllamaBackend):  # down at the start: one sentence, at once
-            await backend.version(timeout=settings.connect_timeout)
-        console_err.print(inert(f"{why} Rubric {rubric.version}."), markup=False,
-                          soft_wrap=True, style="dim")
+        console_err.print(inert(why), markup=False, soft_wrap=True, style="dim")
         return await check_and_judge(
-            args.file, args.output, Judge(backend, j, rubric), fmt=args.fmt,
-            settings=settings, max_field=args.max_field, workers=args.workers,
-            concurrency=j.concurrency, progress=progress)
+            args.file, args.output, judge, fmt=args.fmt, settings=settings,
+            max_field=args.max_field, workers=args.workers,
+            concurrency=settings.judge.concurrency, progress=progress)
     finally:
-        await backend.aclose()
+        await judge.backend.aclose()

@@ -108,21 +108,13 @@ async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, .
         TimeRemainingColumn,
     )
 
-    from synthstudio.backends.ollama import OllamaBackend
     from synthstudio.judge.judge_pass import judge_pass
-    from synthstudio.judge.rater import Judge
-    from synthstudio.judge.rubric import load_rubric
-    from synthstudio.judge.server import open_judge_backend
+    from synthstudio.judge.server import open_judge
 
-    j = settings.judge
-    rubric = load_rubric(j.rubric)
-    backend, why = await open_judge_backend(settings)
+    judge, why = await open_judge(settings)
     try:
-        if isinstance(backend, OllamaBackend):  # down at the start: one sentence, at once
-            await backend.version(timeout=settings.connect_timeout)
         with open_pool(args, load_defaults=False) as pool:
-            console.print(f"[dim]{escape(inert(why))} Rubric {rubric.version}.[/]")
-            judge = Judge(backend, j, rubric)
+            console.print(f"[dim]{escape(inert(why))}[/]")
             scores: list[float] = []
             progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
@@ -140,16 +132,17 @@ async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, .
                                         rescore=args.rescore or "", source_file=source_file)
             total = min(total, args.limit) if args.limit else total
             with progress:
-                task = progress.add_task(f"judge · {backend.name}:{backend.model or '?'}",
-                                         total=total, info="")
+                server = f"{judge.backend.name}:{judge.backend.model or '?'}"
+                task = progress.add_task(f"judge · {server}", total=total, info="")
                 summary = await judge_pass(
                     pool, judge, statuses=statuses, run_id=run_id,
-                    rescore=args.rescore or "", concurrency=j.concurrency,
+                    rescore=args.rescore or "", concurrency=settings.judge.concurrency,
                     on_score=on_score, limit=args.limit, source_file=source_file)
             left = pool.count_to_judge(statuses=statuses, run_id=run_id,
                                        source_file=source_file)
     finally:
-        await backend.aclose()
+        await judge.backend.aclose()
+    j = settings.judge
     passed = sum(1 for s in scores if s >= j.threshold)
     mean = f", mean {sum(scores) / len(scores):.2f}" if scores else ""
     console.print(f"Rated {summary.rated} of {summary.total} items in {summary.seconds:.1f} s: "

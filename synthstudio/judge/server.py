@@ -10,6 +10,8 @@ from __future__ import annotations
 from synthstudio.backends.base import Backend
 from synthstudio.backends.select import open_backend
 from synthstudio.config import Settings
+from synthstudio.judge.rater import Judge
+from synthstudio.judge.rubric import load_rubric
 
 
 def judge_view(settings: Settings) -> Settings:
@@ -33,3 +35,20 @@ async def open_judge_backend(settings: Settings) -> tuple[Backend, str]:
     view = judge_view(settings)
     backend, why = await open_backend(view)
     return backend, "Judge: " + why[0].lower() + why[1:]
+
+
+async def open_judge(settings: Settings) -> tuple[Judge, str]:
+    """The judge a command rates with: rubric loaded, backend open (an Ollama that is down
+    is one sentence at once, not a failed first item), and a sentence saying which server
+    and rubric. The caller closes ``judge.backend``."""
+    from synthstudio.backends.ollama import OllamaBackend
+
+    rubric = load_rubric(settings.judge.rubric)
+    backend, why = await open_judge_backend(settings)
+    try:
+        if isinstance(backend, OllamaBackend):
+            await backend.version(timeout=settings.connect_timeout)
+    except BaseException:
+        await backend.aclose()
+        raise
+    return Judge(backend, settings.judge, rubric), f"{why} Rubric {rubric.version}."
