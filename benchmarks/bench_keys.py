@@ -189,7 +189,7 @@ def start_in_terminal(path: Path, timeout: float = 60.0) -> tuple[float, float]:
             text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen).decode("utf-8", "replace")
             if not panes and "4 Pool" in text and "2 Generation" in text:
                 panes = time.perf_counter() - start
-            if panes and re.search(r"✓ [\d,]+ accepted", text):
+            if panes and re.search(r"✓ ?[\d,]+ accepted", text):
                 counts = time.perf_counter() - start
     finally:
         os.write(master, b"q")
