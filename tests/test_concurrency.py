@@ -156,10 +156,9 @@ async def test_stop_cancels_every_request_in_flight(seeded: Pool,
     server.hold.clear()  # the four requests wait for a first token that never comes
     task = asyncio.create_task(run(engine))
     await until(lambda: server.chat_count >= 4 and engine.in_flight == 4)
-    started = time.monotonic()
     engine.stop()
-    summary = await asyncio.wait_for(task, 5)
-    assert time.monotonic() - started < 2
+    # the held requests never answer: the run ends at all only if stop cancelled them
+    summary = await asyncio.wait_for(task, 30)
     server.hold.set()
     assert summary.status == "stopped" and seeded.candidates() == []
     assert engine.in_flight == 0 and engine.steps == {}

@@ -3,8 +3,6 @@ follows the stream until the person scrolls up, and End follows again."""
 
 from __future__ import annotations
 
-import time
-
 from tests.fakes import Reply
 from tests.tui_kit import fill, make_app, settled, wait_for
 
@@ -24,14 +22,12 @@ async def test_a_key_during_a_long_stream_is_answered_before_it_ends(tmp_path, p
         await wait_for(pilot, lambda: app.generation.buffer.chunks > 5)
         first = app.focus_candidate
         assert first is not None
-        start = time.monotonic()
         await pilot.press("a")  # accept the first candidate in the queue
         await wait_for(pilot, lambda: app.focus_candidate is not first, timeout=5)
-        answered = time.monotonic() - start
-        # answered mid-stream: the reply has not ended, and not in the stream's time
+        # answered mid-stream: the reply has not ended (no wall-clock bound: the speed
+        # figures live in benchmarks/bench_stream.py, not in a test)
         assert app.generation.buffer.ended is None
         assert len(app.generation.stream.text) < len(LONG)
-        assert answered < 1.0
         assert str(first.id) not in app.generation.listing.records
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running, timeout=30)
