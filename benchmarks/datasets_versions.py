@@ -48,7 +48,7 @@ sys.exit(1 if bad else 0)
 """
 
 
-def fill(pool: Pool, tmp: Path) -> None:
+def fill(pool: Pool) -> None:
     mixed = [FilterResult("words", True, 12, "4..150"),
              FilterResult("blacklist", True, "none", "no match"),
              FilterResult("rouge_l", True, 0.31, 0.7, "", {"nearest": [["a task", 0.31]]}),
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         db, out = tmp / "pool.db", tmp / "out"
         out.mkdir()
         pool = Pool(db)
-        fill(pool, tmp)
+        fill(pool)
         pool.close()
         for fmt in FORMATS:
             for prov in ([], ["--with-provenance"]):

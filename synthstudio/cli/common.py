@@ -125,6 +125,25 @@ def add_workers(p: argparse.ArgumentParser) -> None:
                         "on idle cores)")
 
 
+def count_progress(*fields: str):  # type: ignore[no-untyped-def]
+    """The bar of a command that counts items to a known total (``generate``, ``judge``):
+    description, bar, done of total, the task's ``fields``, elapsed, ETA, and the latest
+    item's ``info``."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    *(TextColumn(f"{{task.fields[{f}]}}") for f in fields),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    TextColumn("{task.fields[info]}"), console=console, transient=False)
+
+
 def file_progress(label: str):  # type: ignore[no-untyped-def]
     """A transient progress bar on stderr over the bytes of an input file, and the
     ``progress(records, done, total)`` callback that moves it."""

@@ -7,17 +7,15 @@ import asyncio
 from typing import Any
 
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from synthstudio.choices import BACKEND_CHOICES
-from synthstudio.cli.common import console, console_err, load_settings, open_pool
+from synthstudio.cli.common import (
+    console,
+    console_err,
+    count_progress,
+    load_settings,
+    open_pool,
+)
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 from synthstudio.sanitize import inert
@@ -117,10 +115,7 @@ async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[
             pool.close()
         raise
     console.print(f"[dim]{escape(why)}[/]")
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[flow]}"), TimeElapsedColumn(),
-                        TextColumn("ETA"), TimeRemainingColumn(),
-                        TextColumn("{task.fields[info]}"), console=console, transient=False)
+    progress = count_progress("flow")
     engine: Engine | None = None
     flow = Throughput()
     shown = [0.0]

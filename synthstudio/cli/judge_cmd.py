@@ -12,7 +12,13 @@ from typing import Any
 
 from rich.markup import escape
 
-from synthstudio.cli.common import console, console_err, load_settings, open_pool
+from synthstudio.cli.common import (
+    console,
+    console_err,
+    count_progress,
+    load_settings,
+    open_pool,
+)
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, PROPOSED, STATUSES
 from synthstudio.sanitize import inert
@@ -99,15 +105,6 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
 async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, ...],
                  run_id: int | None, source_file: str | None) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from synthstudio.judge.judge_pass import judge_pass
     from synthstudio.judge.server import open_judge
 
@@ -116,10 +113,7 @@ async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, .
         with open_pool(args, load_defaults=False) as pool:
             console.print(f"[dim]{escape(inert(why))}[/]")
             scores: list[float] = []
-            progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
-                                TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
-                                console=console, transient=False)
+            progress = count_progress()
 
             def on_score(s: Any) -> None:
                 if s.score is not None:
