@@ -61,13 +61,13 @@ async def in_studio(backend: Recording, tokens: int) -> tuple[float, int, float]
     from textual import events
 
     from synthstudio.config import Settings
+    from synthstudio.records import Topic
     from synthstudio.store import Pool
     from synthstudio.tui.app import SynthStudio
 
     tmp = tempfile.mkdtemp(prefix="bench_embedded_")
     pool = Pool(Path(tmp) / "pool.db")
-    pool.add_rows("topics", [{"topic": "How lighthouses guide ships at night",
-                              "field": "history"}])
+    pool.add_topics([Topic(topic="How lighthouses guide ships at night", field="history")])
     settings = Settings(recipe="textbook", temperature=0.0, seed=1)
     settings.count = 1
     settings.textbook.max_tokens = tokens

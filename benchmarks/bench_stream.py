@@ -91,13 +91,13 @@ async def keys(app: object, n: int) -> list[float]:
 
 async def run(url: str, rate: float, seconds: float, presses: int) -> bool:
     from synthstudio.config import Settings
-    from synthstudio.records import PROPOSED, Candidate
+    from synthstudio.records import PROPOSED, Candidate, Topic
     from synthstudio.store import Pool
     from synthstudio.tui.app import SynthStudio
 
     tmp = tempfile.mkdtemp(prefix="bench_stream_")
     pool = Pool(Path(tmp) / "pool.db")
-    pool.add_rows("topics", [{"topic": "How rivers shape valleys", "field": "science"}])
+    pool.add_topics([Topic(topic="How rivers shape valleys", field="science")])
     for i in range(40):  # a queue to walk while the reply streams
         pool.add_candidate(Candidate("self-instruct", f"Task number {i} about rivers.",
                                      status=PROPOSED))

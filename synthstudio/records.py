@@ -210,7 +210,7 @@ class Run:
     pid: int | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Topic:
     """A textbook topic: what to write about, with an optional source extract."""
 
@@ -222,7 +222,7 @@ class Topic:
     created_at: str = ""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A reasoning problem with its reference answer."""
 

@@ -21,6 +21,7 @@ from synthstudio.datasets.seeds import ensure_default_seeds
 from synthstudio.engine import Engine
 from synthstudio.events import CandidateReady, RequestStarted, Status, StreamChunk
 from synthstudio.recipes.self_instruct import SelfInstruct
+from synthstudio.records import Problem, Topic
 from synthstudio.store import Pool
 from tests.crash_harness import MODEL, SelfInstructOpenAI, instruction_text, run_cli
 
@@ -304,8 +305,8 @@ async def test_parallel_reasoning_steps_take_different_problems(pool: Pool) -> N
     from synthstudio.recipes.reasoning import Reasoning
     from tests.fakes import Reply, ScriptedBackend
 
-    pool.add_rows("problems", [{"problem": f"What is {i} + {i}?", "answer": str(2 * i)}
-                               for i in range(1, 5)])
+    pool.add_problems([Problem(problem=f"What is {i} + {i}?", answer=str(2 * i))
+                       for i in range(1, 5)])
     backend = ScriptedBackend(default=Reply(content="<answer>0</answer>", delay=0.01))
     s = Settings(reasoning={"samples": 1})
     engine = Engine(pool, backend, Reasoning(), s, target=10, max_steps=4, seed=1,
@@ -319,7 +320,7 @@ async def test_parallel_textbook_steps_take_different_combinations(pool: Pool) -
     from synthstudio.recipes.textbook import Textbook
     from tests.fakes import Reply, ScriptedBackend
 
-    pool.add_rows("topics", [{"topic": "Tides", "field": "science"}])
+    pool.add_topics([Topic(topic="Tides", field="science")])
     backend = ScriptedBackend(default=Reply(content="Short text.", delay=0.01))
     engine = Engine(pool, backend, Textbook(), Settings(), target=10, max_steps=8, seed=1,
                     concurrency=8)

@@ -17,7 +17,7 @@ from synthstudio.engine import Engine
 from synthstudio.events import StreamChunk
 from synthstudio.filters.noise import MAX_LOOP, NOISE_FILTERS, repetition_doomed
 from synthstudio.recipes.textbook import STYLES, Textbook, textbook_settings
-from synthstudio.records import REJECTED
+from synthstudio.records import REJECTED, Topic
 from tests.fakes import Reply, ScriptedBackend
 
 MAX_TOKENS = 2048
@@ -73,7 +73,7 @@ def test_chinese_loop_is_caught_too() -> None:
 
 
 def test_a_looping_textbook_reply_is_stopped_and_stored_rejected(pool) -> None:
-    pool.add_rows("topics", [{"topic": "Photosynthesis", "field": "science"}])
+    pool.add_topics([Topic(topic="Photosynthesis", field="science")])
     full = INTRO + LOOP * 400  # what the model would send up to its token limit
     backend = ScriptedBackend(default=Reply(content=full, chunk_size=6))
     streamed: list[int] = []
@@ -100,7 +100,7 @@ def test_a_looping_textbook_reply_is_stopped_and_stored_rejected(pool) -> None:
 
 
 def test_a_varied_reply_is_not_stopped(pool) -> None:
-    pool.add_rows("topics", [{"topic": "Photosynthesis", "field": "science"}])
+    pool.add_topics([Topic(topic="Photosynthesis", field="science")])
     text = INTRO + ". ".join(fresh_words(10, i) for i in range(80)) + "."
     backend = ScriptedBackend(default=Reply(content=text, chunk_size=6))
     s = Settings(textbook={"min_words": dict.fromkeys(STYLES, 20)})

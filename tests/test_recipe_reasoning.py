@@ -13,17 +13,17 @@ from synthstudio.errors import InputError
 from synthstudio.recipes import make_recipe
 from synthstudio.recipes.context import Context
 from synthstudio.recipes.reasoning import Reasoning, reasoning_settings, render_prompt
-from synthstudio.records import PROPOSED, REJECTED
+from synthstudio.records import PROPOSED, REJECTED, Problem
 from tests.fakes import Reply, ScriptedBackend
 
 THINK = ("Half of the pizza is one of two equal parts. One divided by two is 0.5. "
          "Check: 0.5 plus 0.5 makes the whole pizza, so the share is one half.")
 PROBLEMS = [
-    {"key": "p1", "problem": "Two friends share a pizza equally. What fraction does each get?",
-     "answer": "1/2", "kind": "fraction"},
-    {"key": "p2", "problem": "Ava is taller than Wei. Who is shorter?", "answer": "Wei",
-     "kind": "logic"},
-    {"key": "p3", "problem": "What is 12 times 4?", "answer": "48", "kind": "arithmetic"},
+    Problem(key="p1", problem="Two friends share a pizza equally. What fraction does each get?",
+            answer="1/2", kind="fraction"),
+    Problem(key="p2", problem="Ava is taller than Wei. Who is shorter?", answer="Wei",
+            kind="logic"),
+    Problem(key="p3", problem="What is 12 times 4?", answer="48", kind="arithmetic"),
 ]
 
 
@@ -32,7 +32,7 @@ def settings(think: bool | None = None, **reasoning: object) -> Settings:
 
 
 def with_problems(pool, problems=PROBLEMS):
-    pool.add_rows("problems", [dict(p) for p in problems])
+    pool.add_problems(problems)
 
 
 def run(pool, backend, target, s=None, auto_accept=False, seed=1, max_steps=None):
@@ -69,7 +69,7 @@ def test_samples_checked_and_wrong_ones_rejected(pool):
     assert inline.thinking == native.thinking == THINK
     assert (inline.answer, native.answer) == ("0.5", "\\frac{1}{2}")
     assert inline.text == f"<think>\n{THINK}\n</think>\n<answer>\n0.5\n</answer>"
-    assert inline.instruction == PROBLEMS[0]["problem"]
+    assert inline.instruction == PROBLEMS[0].problem
     assert inline.meta["reference"] == "1/2" and inline.meta["kind"] == "fraction"
     assert inline.meta["problem_id"] == 1 and inline.meta["problem_key"] == "p1"
     assert [s.name for s in inline.scores] == ["format", "accuracy", "language", "repetition",
@@ -203,8 +203,9 @@ def test_problems_cli_import_list_export(tmp_path, capsys):
     assert cli("problems", "import", str(src), "--db", db) == 0
     assert "Imported 0 problems" in capsys.readouterr().out  # already there
     with Pool(db) as p:
-        rows = p.list_rows("problems")
-    assert rows[-2]["answer"] == "42" and rows[-2]["key"] == "q1" and rows[-1]["kind"] == ""
+        rows = p.problems()
+    assert rows[-2].answer == "42" and rows[-2].key == "q1" and rows[-1].kind == ""
+    assert rows[-2].source == rows[-1].source == "problems.jsonl"
     assert cli("problems", "list", "--db", db) == 0
     assert "What is 6 x 7?" in capsys.readouterr().out
     out = tmp_path / "out.jsonl"
@@ -224,4 +225,4 @@ def test_problems_cli_bad_line_imports_nothing(tmp_path, capsys):
     assert cli("problems", "import", str(src), "--db", db) == 1
     assert "bad.jsonl, line 2, field 'answer'" in capsys.readouterr().err
     with Pool(db) as p:
-        assert not [r for r in p.list_rows("problems") if r["problem"] == "What is 1 + 1?"]
+        assert not [r for r in p.problems() if r.problem == "What is 1 + 1?"]

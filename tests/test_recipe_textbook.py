@@ -24,14 +24,14 @@ from synthstudio.recipes.textbook import (
     textbook_settings,
     topic_coverage,
 )
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Topic
 from tests.fakes import Reply, ScriptedBackend
 
 SHORT = {"min_words": dict.fromkeys(STYLES, 20)}
 TOPICS = [
-    {"topic": "How photosynthesis turns light into chemical energy", "field": "science",
-     "extract": "Chlorophyll in the chloroplasts absorbs light; the Calvin cycle fixes CO2."},
-    {"topic": "Budgeting for a first apartment", "field": "practical", "extract": ""},
+    Topic(topic="How photosynthesis turns light into chemical energy", field="science",
+          extract="Chlorophyll in the chloroplasts absorbs light; the Calvin cycle fixes CO2."),
+    Topic(topic="Budgeting for a first apartment", field="practical"),
 ]
 
 
@@ -54,7 +54,7 @@ def settings(**textbook: object) -> Settings:
 
 
 def with_topics(pool, topics=TOPICS):
-    pool.add_rows("topics", [dict(t) for t in topics])
+    pool.add_topics(topics)
 
 
 def run(pool, backend, target, s=None, auto_accept=False, seed=1, recipe=None):
@@ -87,7 +87,7 @@ def test_engine_covers_the_grid_evenly(pool):
     assert len(cands) == 16 and all(c.status == ACCEPTED for c in cands)
     c = cands[0]
     assert set(c.meta) >= {"topic", "audience", "style", "topic_id"}
-    assert c.meta["topic"] in {t["topic"] for t in TOPICS}
+    assert c.meta["topic"] in {t.topic for t in TOPICS}
     assert c.instruction.startswith(c.meta["topic"]) and " — " in c.instruction
     assert c.text and c.raw_output.strip() == c.text
     names = [s.name for s in c.scores]
@@ -261,7 +261,7 @@ def test_topics_cli_import_list_export(tmp_path, capsys):
     assert {"topic": "Tides and the Moon", "field": "science", "extract": "Gravity."} in rows
     assert {"topic": "潮汐与月球", "field": "", "extract": ""} in rows
     with Pool(db) as p:
-        assert len(p.list_rows("topics")) == len(rows)
+        assert len(p.topics()) == len(rows)
 
 
 @pytest.mark.parametrize(("line", "expected"), [
@@ -279,4 +279,4 @@ def test_topics_cli_bad_line_imports_nothing(tmp_path, capsys, line, expected):
     assert cli("topics", "import", str(src), "--db", db) == 1
     assert f"bad.jsonl, {expected}" in capsys.readouterr().err
     with Pool(db) as p:
-        assert not [r for r in p.list_rows("topics") if r["topic"] == "A fine topic"]
+        assert not [r for r in p.topics() if r.topic == "A fine topic"]

@@ -132,8 +132,10 @@ def test_default_seed_set_shipped_and_loaded_once(pool):
     assert sum(1 for s in shipped if any(i.input for i in s.instances)) >= 10
     assert ensure_default_seeds(pool) is True
     assert pool.count_seeds() == len(shipped)
-    assert len(pool.list_rows("topics")) >= 50
-    assert len(pool.list_rows("problems")) >= 40
+    assert len(pool.topics()) >= 50
+    assert len(pool.problems()) >= 40
+    assert {t.source for t in pool.topics()} == {p.source for p in pool.problems()} == {"default"}
+    assert all(p.answer for p in pool.problems())
     # never again, even after the person deletes every seed
     for s in pool.list_seeds():
         pool.delete_seed(s.id)

@@ -6,7 +6,7 @@ from textual.widgets import DataTable, Static
 
 from synthstudio.config import Settings
 from synthstudio.recipes.textbook import AUDIENCES, STYLES
-from synthstudio.records import ACCEPTED, PROPOSED, Candidate
+from synthstudio.records import ACCEPTED, PROPOSED, Candidate, Problem, Topic
 from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.audiences import MISSING, AudiencesScreen
 from synthstudio.tui.screens.coverage import CoverageScreen
@@ -20,8 +20,8 @@ TEXT = ("Plants are living things that make their own food. They take in sunligh
         "their green leaves, drink water through their roots and breathe in air. With "
         "these three things a plant builds sugar, which helps it grow tall and strong. "
         "This is called photosynthesis, and it also gives us the fresh air we breathe.")
-TOPICS = [{"topic": "How plants turn light into food", "field": "science", "extract": ""},
-          {"topic": "Saving money for a bicycle", "field": "practical", "extract": ""}]
+TOPICS = [Topic(topic="How plants turn light into food", field="science"),
+          Topic(topic="Saving money for a bicycle", field="practical")]
 
 
 def shown(widget: Static) -> str:
@@ -33,8 +33,8 @@ def first_column(table: DataTable) -> list[str]:
 
 
 async def test_reasoning_scores_show_checks_thinking_and_answer_apart(tmp_path, pool):
-    pool.add_rows("problems", [{"key": "p1", "problem": "What is 2 + 2?", "answer": "4",
-                                "kind": "arithmetic"}])
+    pool.add_problems([Problem(key="p1", problem="What is 2 + 2?", answer="4",
+                              kind="arithmetic")])
     settings = Settings(recipe="reasoning", reasoning={"samples": 1})
     backend = ScriptedBackend(default=Reply(content="<answer>4</answer>", thinking=THINKING))
     app = make_app(tmp_path, pool, backend=backend, count=1, settings=settings)
@@ -60,7 +60,7 @@ async def test_reasoning_scores_show_checks_thinking_and_answer_apart(tmp_path, 
 
 
 async def test_textbook_accept_then_coverage_grid_and_audiences(tmp_path, pool):
-    pool.add_rows("topics", [dict(t) for t in TOPICS])
+    pool.add_topics(TOPICS)
     short = {s: 10 for s in STYLES}
     settings = Settings(recipe="textbook", textbook={"min_words": short})
     app = make_app(tmp_path, pool, backend=ScriptedBackend(default=TEXT), count=1,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from synthstudio.config import Settings
+from synthstudio.records import Problem
 from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.help import HelpScreen
@@ -158,8 +159,8 @@ async def test_resuming_ends_when_the_run_runs(tmp_path, pool):
 
 
 async def test_reasoning_header_names_the_problem(tmp_path, pool):
-    pool.add_rows("problems", [{"key": "p1", "problem": "What is 2 + 2?", "answer": "4",
-                                "kind": "arithmetic"}])
+    pool.add_problems([Problem(key="p1", problem="What is 2 + 2?", answer="4",
+                              kind="arithmetic")])
     settings = Settings(recipe="reasoning", reasoning={"samples": 1})
     backend = ScriptedBackend(default=Reply(content="<answer>4</answer> " * 40,
                                             delay=0.01, chunk_size=2))

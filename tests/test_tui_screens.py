@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, OptionList, Static
 
+from synthstudio.records import Problem, Topic
 from synthstudio.tui.screens.report import ReportScreen
 from synthstudio.tui.screens.rows import RowsScreen
 from tests.tui_kit import fill, make_app, settled, wait_for
 
 SIZE = (120, 40)
-TOPICS = [{"topic": "How plants turn light into food", "field": "science", "extract": ""},
-          {"topic": "Saving money for a bicycle", "field": "practical", "extract": ""}]
+TOPICS = [Topic(topic="How plants turn light into food", field="science"),
+          Topic(topic="Saving money for a bicycle", field="practical")]
 
 
 async def test_report_shows_the_counts_of_the_pool(tmp_path, pool):
@@ -36,8 +37,8 @@ async def test_report_shows_the_counts_of_the_pool(tmp_path, pool):
 
 
 async def test_topics_edit_new_and_delete(tmp_path, pool):
-    pool.add_rows("topics", [dict(t) for t in TOPICS])
-    first = pool.list_rows("topics")[0]["id"]
+    pool.add_topics(TOPICS)
+    first = pool.topics()[0].id
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
@@ -52,28 +53,28 @@ async def test_topics_edit_new_and_delete(tmp_path, pool):
         assert screen.focused is screen.area("topic")
         await pilot.press("end", *"s!")
         await settled(pilot)
-        await wait_for(pilot, lambda: pool.list_rows("topics")[0]["topic"]
+        await wait_for(pilot, lambda: pool.topics()[0].topic
                        == "How plants turn light into foods!")
 
         await pilot.press("escape")
         assert screen.focused is listing
         await pilot.press("n")
         await settled(pilot)
-        rows = pool.list_rows("topics")
-        assert len(rows) == 3 and rows[-1]["topic"] == ""
-        assert screen.selected_id == rows[-1]["id"]
+        rows = pool.topics()
+        assert len(rows) == 3 and rows[-1].topic == "" and rows[-1].source == "user"
+        assert screen.selected_id == rows[-1].id
         assert "topic is empty" in str(screen.query_one("#rows-errors", Static).render())
         await pilot.press(*"Tides")
         await pilot.press("escape")
         await settled(pilot)
-        assert pool.list_rows("topics")[-1]["topic"] == "Tides"
+        assert pool.topics()[-1].topic == "Tides"
 
         listing.highlighted = 0
         await pilot.pause()
         assert screen.selected_id == first
         await pilot.press("d", "y")
         await settled(pilot)
-        left = [r["topic"] for r in pool.list_rows("topics")]
+        left = [r.topic for r in pool.topics()]
         assert left == ["Saving money for a bicycle", "Tides"]
         assert listing.option_count == 2
         await pilot.press("escape")
@@ -81,8 +82,8 @@ async def test_topics_edit_new_and_delete(tmp_path, pool):
 
 
 async def test_problems_edit_answer(tmp_path, pool):
-    pool.add_rows("problems", [{"key": "p1", "problem": "What is 2 + 2?", "answer": "5",
-                                "kind": "arithmetic"}])
+    pool.add_problems([Problem(key="p1", problem="What is 2 + 2?", answer="5",
+                              kind="arithmetic")])
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
@@ -94,10 +95,23 @@ async def test_problems_edit_answer(tmp_path, pool):
         answer.focus()
         await pilot.press("delete", "4")
         assert answer.text == "4"
-        await wait_for(pilot, lambda: pool.list_rows("problems")[0]["answer"] == "4")
+        await wait_for(pilot, lambda: pool.problems()[0].answer == "4")
         answer.clear()
         await pilot.pause()
         assert "answer is empty" in str(screen.query_one("#rows-errors", Static).render())
         await pilot.press("escape", "escape")
         assert not isinstance(app.screen, RowsScreen)
-        assert pool.list_rows("problems")[0]["answer"] == ""
+        assert pool.problems()[0].answer == ""
+
+
+def test_rows_search_and_problems_read_typed_records() -> None:
+    from synthstudio.tui.screens.rows import PROBLEMS, TOPICS, matches, row_label, row_problems
+
+    topic = Topic(topic="Tides", field="science", source="mine.jsonl", id=7)
+    assert matches(topic, "SCIENCE") and matches(topic, "mine.jsonl") and matches(topic, "7")
+    assert not matches(topic, "history")
+    assert row_problems(TOPICS, topic) == []
+    assert row_problems(PROBLEMS, Problem(problem=" ", id=3)) == ["The problem is empty.",
+                                                                   "The answer is empty."]
+    label = row_label(TOPICS, Topic(topic="", id=4)).plain
+    assert label.startswith("⚠ #4 ") and "(empty topic)" in label

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from synthstudio.cli.common import console, open_pool
 from synthstudio.cli.topics_cmd import (
+    RowTable,
     add_actions,
     import_command,
     short,
@@ -25,10 +26,12 @@ from synthstudio.cli.topics_cmd import (
 )
 from synthstudio.errors import InputError
 from synthstudio.fileio import is_stdout
+from synthstudio.records import Problem
 from synthstudio.sanitize import inert
+from synthstudio.store import Pool
 
 
-def parse_problem(obj: dict[str, Any]) -> dict[str, Any]:
+def parse_problem(obj: dict[str, Any]) -> Problem:
     problem = text_field(obj, "problem", required=True).strip()
     answer = obj.get("answer")
     if isinstance(answer, bool) or not isinstance(answer, str | int | float):
@@ -41,8 +44,8 @@ def parse_problem(obj: dict[str, Any]) -> dict[str, Any]:
         key = ""
     if isinstance(key, bool) or not isinstance(key, str | int):
         raise InputError("must be a string", field="id")
-    return {"key": str(key), "problem": problem, "answer": answer,
-            "kind": text_field(obj, "kind").strip()}
+    return Problem(key=str(key), problem=problem, answer=answer,
+                   kind=text_field(obj, "kind").strip())
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -52,7 +55,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                 {"import": cmd_import, "list": cmd_list, "export": cmd_export})
 
 
-cmd_import = import_command("problems", "problem", parse_problem)
+PROBLEMS = RowTable("problems", parse_problem, lambda p: p.problem, Pool.problems,
+                    Pool.add_problems)
+cmd_import = import_command(PROBLEMS)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rich.markup import escape
 from rich.table import Table
@@ -21,10 +22,24 @@ from synthstudio.cli.common import console, open_pool
 from synthstudio.datasets.reader import DatasetReader
 from synthstudio.errors import InputError
 from synthstudio.fileio import atomic_writer, is_stdout, to_terminal
+from synthstudio.records import Problem, Topic
 from synthstudio.sanitize import inert, json_line
 from synthstudio.store import Pool
 
-RowParser = Callable[[Any], dict[str, Any]]
+#: a topic or a problem, the two kinds of row these commands import and export
+R = TypeVar("R", Topic, Problem)
+
+
+@dataclass(frozen=True, slots=True)
+class RowTable(Generic[R]):
+    """One kind of row as the commands see it: how a JSON object becomes one, which text
+    makes two of them the same, and how the pool reads and adds them."""
+
+    name: str
+    parse: Callable[[dict[str, Any]], R]
+    key: Callable[[R], str]
+    read: Callable[[Pool], list[R]]
+    add: Callable[[Pool, list[R]], list[int]]
 
 
 def text_field(obj: dict[str, Any], name: str, *, required: bool = False) -> str:
@@ -43,9 +58,9 @@ def norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def read_jsonl(path: Path, parse: RowParser) -> list[dict[str, Any]]:
+def read_jsonl(path: Path, parse: Callable[[dict[str, Any]], R]) -> list[R]:
     """Every record parsed into a row; the first bad one raises InputError(path, line)."""
-    rows: list[dict[str, Any]] = []
+    rows: list[R] = []
     for rec in DatasetReader(path):
         if rec.error is not None:
             raise rec.error
@@ -59,23 +74,23 @@ def read_jsonl(path: Path, parse: RowParser) -> list[dict[str, Any]]:
     return rows
 
 
-def import_rows(pool: Pool, table: str, key: str, path: Path,
-                parse: RowParser) -> tuple[int, int]:
-    """Import a whole file or nothing; return (imported, skipped as already present)."""
-    rows = read_jsonl(path, parse)
-    seen = {norm(r[key] or "") for r in pool.list_rows(table)}
-    fresh: list[dict[str, Any]] = []
+def import_rows(pool: Pool, table: RowTable[R], path: Path) -> tuple[int, int]:
+    """Import a whole file or nothing, each row with the file's name as its source;
+    return (imported, skipped as already present)."""
+    rows = read_jsonl(path, table.parse)
+    seen = {norm(table.key(r)) for r in table.read(pool)}
+    fresh: list[R] = []
     for row in rows:
-        k = norm(row[key])
+        k = norm(table.key(row))
         if k in seen:
             continue
         seen.add(k)
-        fresh.append(row)
-    pool.add_rows(table, fresh, source=path.name)
+        fresh.append(replace(row, source=path.name))
+    table.add(pool, fresh)
     return len(fresh), len(rows) - len(fresh)
 
 
-def write_jsonl(rows: list[dict[str, Any]], output: str | None) -> int:
+def write_jsonl(rows: list[dict[str, str]], output: str | None) -> int:
     """Rows as JSON lines to ``output`` (a file, replaced atomically, or ``-``/None for
     standard output, where a terminal sees every risky character as a ``\\u`` escape)."""
     terminal = to_terminal(output)
@@ -107,10 +122,13 @@ def add_actions(p: argparse.ArgumentParser, common: argparse.ArgumentParser, wha
 # -- topics ---------------------------------------------------------------------------
 
 
-def parse_topic(obj: dict[str, Any]) -> dict[str, Any]:
-    return {"topic": text_field(obj, "topic", required=True).strip(),
-            "field": text_field(obj, "field").strip(),
-            "extract": text_field(obj, "extract").strip()}
+def parse_topic(obj: dict[str, Any]) -> Topic:
+    return Topic(topic=text_field(obj, "topic", required=True).strip(),
+                 field=text_field(obj, "field").strip(),
+                 extract=text_field(obj, "extract").strip())
+
+
+TOPICS = RowTable("topics", parse_topic, lambda t: t.topic, Pool.topics, Pool.add_topics)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -120,15 +138,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                 {"import": cmd_import, "list": cmd_list, "export": cmd_export})
 
 
-def import_command(table: str, key: str, parse: RowParser
-                   ) -> Callable[[argparse.Namespace], int]:
+def import_command(table: RowTable[R]) -> Callable[[argparse.Namespace], int]:
     """The ``import`` action of ``topics`` and ``problems``: all lines or none."""
 
     def cmd(args: argparse.Namespace) -> int:
         with open_pool(args) as pool:
-            n, dup = import_rows(pool, table, key, args.file, parse)
-            total = len(pool.list_rows(table))
-        console.print(f"Imported {n} {table} from {escape(str(args.file))}; "
+            n, dup = import_rows(pool, table, args.file)
+            total = len(table.read(pool))
+        console.print(f"Imported {n} {table.name} from {escape(str(args.file))}; "
                       f"the pool now has {total}.")
         if dup:
             console.print(f"Skipped {dup} already in the pool.")
@@ -137,7 +154,7 @@ def import_command(table: str, key: str, parse: RowParser
     return cmd
 
 
-cmd_import = import_command("topics", "topic", parse_topic)
+cmd_import = import_command(TOPICS)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from typing import IO, Any
 from synthstudio.datasets.formats import seed_from_obj, to_example
 from synthstudio.datasets.reader import MAX_FIELD, DatasetReader
 from synthstudio.errors import InputError
-from synthstudio.records import SeedTask
+from synthstudio.records import Problem, SeedTask, Topic
 from synthstudio.resources import seeds_dir
 from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
@@ -178,13 +178,12 @@ def ensure_default_seeds(pool: Pool) -> bool:
         if (folder / DEFAULT_SEEDS).is_file():
             import_seed_file(pool, folder / DEFAULT_SEEDS, source="default")
         if not pool.topics():
-            rows = [{"topic": r.get("topic", ""), "field": r.get("field", ""),
-                     "extract": r.get("extract", "")}
-                    for r in read_shipped(DEFAULT_TOPICS) if r.get("topic")]
-            pool.add_rows("topics", rows, "default")
+            pool.add_topics(Topic(topic=r["topic"], field=r.get("field", ""),
+                                  extract=r.get("extract", ""), source="default")
+                            for r in read_shipped(DEFAULT_TOPICS) if r.get("topic"))
         if not pool.problems():
-            rows = [{"key": str(r.get("id", "")), "problem": r.get("problem", ""),
-                     "answer": str(r.get("answer", "")), "kind": r.get("kind", "")}
-                    for r in read_shipped(DEFAULT_PROBLEMS) if r.get("problem")]
-            pool.add_rows("problems", rows, "default")
+            pool.add_problems(Problem(key=str(r.get("id", "")), problem=r["problem"],
+                                      answer=str(r.get("answer", "")),
+                                      kind=r.get("kind", ""), source="default")
+                              for r in read_shipped(DEFAULT_PROBLEMS) if r.get("problem"))
     return True

@@ -7,9 +7,9 @@ it through :class:`Pool`'s methods and gets typed records (:mod:`synthstudio.rec
   ``iter_candidates``, ``set_status``, ``update_candidate``, ``counts``,
   ``rejection_reasons``, ``instructions``;
 - seeds, topics, problems (:mod:`.seeds_store`): ``add_seeds``, ``list_seeds``,
-  ``get_seed``, ``update_seed``, ``delete_seed``, ``restore_seed``, ``topics``,
-  ``problems``, and ``add_rows``/``list_rows``/``update_row``/``delete_row`` for the
-  rows editor;
+  ``get_seed``, ``update_seed``, ``delete_seed``, ``restore_seed``; ``topics``,
+  ``add_topics``, ``update_topic``, ``delete_topic`` and the same for ``problems``
+  (:class:`~synthstudio.records.Topic`, :class:`~synthstudio.records.Problem`);
 - runs (:mod:`.runs_store`): ``start_run``, ``save_run_state``, ``finish_run``,
   ``reopen_run``, ``get_run``, ``last_unfinished_run``, ``run_counts``;
 - aggregates (:mod:`.recipe_queries`): ``textbook_coverage``, ``textbook_texts``,

@@ -22,9 +22,9 @@ from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_pa
 from synthstudio.store.recipe_queries import RecipeQueries
 from synthstudio.store.runs_store import RunStore
 from synthstudio.store.scores_store import ScoreStore
-from synthstudio.store.seeds_store import ROW_COLUMNS, SeedStore
+from synthstudio.store.seeds_store import SeedStore
 
-__all__ = ["Pool", "PoolBase", "ROW_COLUMNS", "default_db_path", "now"]
+__all__ = ["Pool", "PoolBase", "default_db_path", "now"]
 
 
 #: a candidate's row with what produced it (kept in a side table, one row per candidate)

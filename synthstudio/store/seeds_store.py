@@ -9,15 +9,14 @@ from typing import Any
 from synthstudio.records import Instance, Problem, SeedTask, Topic
 from synthstudio.store.connection import PoolBase, now
 
-#: the columns of topics and problems a person may edit (``update_row``)
-ROW_COLUMNS: dict[str, frozenset[str]] = {
-    "topics": frozenset({"topic", "field", "extract"}),
-    "problems": frozenset({"key", "problem", "answer", "kind"}),
-}
+#: the columns of a topic and of a problem that the records set (besides ``source``):
+#: an insert writes them, an update rewrites them; ``id`` and ``created_at`` are the store's
+TOPIC_COLUMNS = ("topic", "field", "extract")
+PROBLEM_COLUMNS = ("key", "problem", "answer", "kind")
 
 
 class SeedStore(PoolBase):
-    """Seeds with their instances; topics and problems as plain rows."""
+    """Seeds with their instances; textbook topics; reasoning problems."""
 
     # -- seeds ----------------------------------------------------------------------
 
@@ -136,32 +135,6 @@ class SeedStore(PoolBase):
 
     # -- topics and problems (textbook and reasoning recipes) -------------------------
 
-    def add_rows(self, table: str, rows: list[dict[str, Any]],
-                 source: str = "user") -> list[int]:
-        """Insert topics or problems in one transaction; return their row ids."""
-        allowed = ROW_COLUMNS.get(table)
-        if allowed is None:
-            raise ValueError(table)
-        stamp = now()
-        ids: list[int] = []
-        with self.transaction() as conn:
-            for row in rows:
-                unknown = set(row) - allowed
-                if unknown:
-                    raise ValueError(f"no such column in {table}: {sorted(unknown)}")
-                data = {**row, "source": source, "created_at": stamp}
-                cols = ", ".join(data)
-                marks = ", ".join("?" * len(data))
-                cur = conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
-                                   tuple(data.values()))
-                ids.append(int(cur.lastrowid or 0))
-        return ids
-
-    def list_rows(self, table: str) -> list[dict[str, Any]]:
-        if table not in {"topics", "problems"}:
-            raise ValueError(table)
-        return self.query(f"SELECT * FROM {table} ORDER BY id")
-
     def topics(self) -> list[Topic]:
         """The textbook topics, in the order they were added."""
         return [Topic(topic=r["topic"] or "", field=r["field"] or "",
@@ -176,25 +149,59 @@ class SeedStore(PoolBase):
                         id=r["id"], created_at=r["created_at"] or "")
                 for r in self.query("SELECT * FROM problems ORDER BY id")]
 
-    def update_row(self, table: str, row_id: int, fields: dict[str, Any]) -> bool:
-        """Set ``fields`` (editable columns only) on one topic or problem; True if found."""
-        allowed = ROW_COLUMNS.get(table)
-        if allowed is None:
-            raise ValueError(table)
-        unknown = sorted(set(fields) - allowed)
-        if unknown:
-            raise ValueError(f"{table} has no editable column {', '.join(unknown)}")
-        if not fields:
-            return False
-        sets = ", ".join(f"{col} = ?" for col in fields)
+    def add_topics(self, topics: Iterable[Topic]) -> list[int]:
+        """Insert topics (each with its ``source``) in one transaction; return their new
+        row ids. A topic's ``id`` and ``created_at`` are the store's: they are not read."""
+        return self._insert("topics", TOPIC_COLUMNS,
+                            [(t.topic, t.field, t.extract, t.source) for t in topics])
+
+    def add_problems(self, problems: Iterable[Problem]) -> list[int]:
+        """Insert problems (each with its ``source``) in one transaction; return their new
+        row ids. A problem's ``id`` and ``created_at`` are the store's: they are not read."""
+        return self._insert("problems", PROBLEM_COLUMNS,
+                            [(p.key, p.problem, p.answer, p.kind, p.source) for p in problems])
+
+    def update_topic(self, topic: Topic) -> bool:
+        """Write the editable columns of ``topic`` to its row; True if the row is there."""
+        return self._update("topics", TOPIC_COLUMNS, (topic.topic, topic.field, topic.extract),
+                            topic.id)
+
+    def update_problem(self, problem: Problem) -> bool:
+        """Write the editable columns of ``problem`` to its row; True if the row is there."""
+        return self._update("problems", PROBLEM_COLUMNS,
+                            (problem.key, problem.problem, problem.answer, problem.kind),
+                            problem.id)
+
+    def delete_topic(self, topic_id: int) -> bool:
+        """Delete one topic; True if it was there."""
+        return self._delete("topics", topic_id)
+
+    def delete_problem(self, problem_id: int) -> bool:
+        """Delete one problem; True if it was there."""
+        return self._delete("problems", problem_id)
+
+    def _insert(self, table: str, columns: tuple[str, ...],
+                rows: list[tuple[str, ...]]) -> list[int]:
+        stamp = now()
+        cols = ", ".join((*columns, "source", "created_at"))
+        marks = ", ".join("?" * (len(columns) + 2))
+        ids: list[int] = []
         with self.transaction() as conn:
-            cur = conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?",
-                               (*fields.values(), row_id))
+            for row in rows:
+                cur = conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+                                   (*row, stamp))
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def _update(self, table: str, columns: tuple[str, ...], values: tuple[str, ...],
+                row_id: int | None) -> bool:
+        if row_id is None:
+            raise ValueError(f"updating {table} needs a row with an id")
+        sets = ", ".join(f"{col} = ?" for col in columns)
+        with self.transaction() as conn:
+            cur = conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values, row_id))
             return cur.rowcount > 0
 
-    def delete_row(self, table: str, row_id: int) -> bool:
-        """Delete one topic or problem; True if it was there."""
-        if table not in ROW_COLUMNS:
-            raise ValueError(table)
+    def _delete(self, table: str, row_id: int) -> bool:
         with self.transaction() as conn:
             return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount > 0
