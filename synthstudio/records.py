@@ -211,6 +211,23 @@ class Run:
 
 
 @dataclass(frozen=True, slots=True)
+class PoolStats:
+    """What ``pool stats`` shows of a pool (its ``--json`` keys, in this order)."""
+
+    db: str
+    seeds: int
+    #: candidates by status, every status listed
+    counts: dict[str, int]
+    #: recipe -> status -> candidates, every status listed for each recipe present
+    by_recipe: dict[str, dict[str, int]]
+    #: why candidates were rejected -> how many, the most frequent first
+    rejected_by_reason: dict[str, int]
+    #: instances of accepted Self-Instruct tasks
+    accepted_instances: int
+    runs: int
+
+
+@dataclass(frozen=True, slots=True)
 class Topic:
     """A textbook topic: what to write about, with an optional source extract."""
 

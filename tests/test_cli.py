@@ -36,8 +36,24 @@ def test_pool_stats_json(tmp_path, capsys):
     db = str(tmp_path / "p.db")
     assert main(["pool", "stats", "--json", "--db", db]) == 0
     data = json.loads(capsys.readouterr().out)
+    assert list(data) == ["db", "seeds", "counts", "by_recipe", "rejected_by_reason",
+                          "accepted_instances", "runs"]
     assert data["counts"] == {"proposed": 0, "accepted": 0, "rejected": 0}
-    assert data["seeds"] >= 40
+    assert data["seeds"] >= 40 and data["runs"] == 0 and data["db"] == db
+
+
+def test_pool_stats_record(pool) -> None:
+    from synthstudio.records import ACCEPTED, REJECTED, Candidate, Instance, PoolStats
+
+    pool.add_candidate(Candidate("self-instruct", "Say hi.", instances=[Instance("", "hi")],
+                                 status=ACCEPTED))
+    pool.add_candidate(Candidate("textbook", text="x", status=REJECTED, reason="filter:short"))
+    stats = pool.stats()
+    assert isinstance(stats, PoolStats) and stats.db == str(pool.path)
+    assert stats.counts == {"proposed": 0, "accepted": 1, "rejected": 1}
+    assert stats.by_recipe["textbook"] == {"proposed": 0, "accepted": 0, "rejected": 1}
+    assert stats.rejected_by_reason == {"filter:short": 1}
+    assert (stats.accepted_instances, stats.runs) == (1, 0)
 
 
 def test_db_from_environment(tmp_path, capsys, monkeypatch):

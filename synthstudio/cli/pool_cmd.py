@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 from typing import Any
@@ -74,34 +75,27 @@ def _shown(value: object) -> str:
     return escape(inert(str(value)))
 
 
-def stats(pool) -> dict:  # type: ignore[no-untyped-def]
-    return {"db": str(pool.path), "seeds": pool.count_seeds(), "counts": pool.counts(),
-            "by_recipe": pool.counts_by_recipe(),
-            "rejected_by_reason": pool.rejection_reasons(),
-            "accepted_instances": pool.count_accepted_instances(), "runs": pool.count_runs()}
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
     with open_pool(args) as pool:
-        data = stats(pool)
+        data = pool.stats()
     if args.json:
-        print(safe_json(data))
+        print(safe_json(dataclasses.asdict(data)))
         return 0
-    c = data["counts"]
-    console.print(f"Pool {escape(data['db'])}: {data['seeds']} seed tasks, {data['runs']} runs")
+    c = data.counts
+    console.print(f"Pool {escape(data.db)}: {data.seeds} seed tasks, {data.runs} runs")
     table = Table(title="candidates by status")
     for col in ("recipe", *STATUSES):
         table.add_column(col, justify="right" if col != "recipe" else "left")
-    for recipe, counts in data["by_recipe"].items():
+    for recipe, counts in data.by_recipe.items():
         table.add_row(_shown(recipe), *(str(counts[s]) for s in STATUSES))
     table.add_row("[b]all[/]", *(f"[b]{c[s]}[/]" for s in STATUSES))
     console.print(table)
-    console.print(f"{data['accepted_instances']} instances in accepted tasks.")
-    if data["rejected_by_reason"]:
+    console.print(f"{data.accepted_instances} instances in accepted tasks.")
+    if data.rejected_by_reason:
         reasons = Table(title="rejected by reason")
         reasons.add_column("reason")
         reasons.add_column("count", justify="right")
-        for reason, n in data["rejected_by_reason"].items():
+        for reason, n in data.rejected_by_reason.items():
             reasons.add_row(escape(inert(reason)), str(n))
         console.print(reasons)
     return 0

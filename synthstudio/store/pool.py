@@ -17,6 +17,7 @@ from synthstudio.records import (
     Candidate,
     FilterResult,
     ItemStatus,
+    PoolStats,
 )
 from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_path, now
 from synthstudio.store.recipe_queries import RecipeQueries
@@ -250,6 +251,14 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
         with self.lock:
             last = self.query("SELECT max(id) AS m FROM candidates")[0]["m"] or 0
             return self.counts(), self.rejection_reasons(), int(last)
+
+    def stats(self) -> PoolStats:
+        """The pool's file, seeds, runs and candidates in numbers (``pool stats``)."""
+        return PoolStats(db=str(self.path), seeds=self.count_seeds(), counts=self.counts(),
+                         by_recipe=self.counts_by_recipe(),
+                         rejected_by_reason=self.rejection_reasons(),
+                         accepted_instances=self.count_accepted_instances(),
+                         runs=self.count_runs())
 
     def instructions(self, statuses: tuple[str, ...] = (ACCEPTED,),
                      recipe: str = "self-instruct") -> list[tuple[int, str]]:
