@@ -21,7 +21,7 @@ async def test_status_bar_shows_a_lost_server_and_its_return(tmp_path, pool):
                         kind="unreachable")
     backend = ScriptedBackend([down], default=replies())
     app = make_app(tmp_path, pool, backend=backend, count=1)
-    app.engine_kwargs = {"backoff_base_s": 0.3}
+    app.engine_backoff_s = 0.3
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await wait_for(pilot, lambda: left(app).startswith("●"))

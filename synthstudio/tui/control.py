@@ -66,8 +66,9 @@ class RunControl(PoolSync):
         self.run_paused = False
         #: request id -> its feed, while it streams (the engine's thread only)
         self._feeds: dict[int, StreamFeed] = {}
-        #: extra keyword arguments for each Engine the studio starts (tests shorten backoff)
-        self.engine_kwargs: dict[str, Any] = {}
+        #: the first retry's wait of each Engine the studio starts (None: the engine's
+        #: own; tests shorten it)
+        self.engine_backoff_s: float | None = None
         self.resume_run = None
         self._resume_checked = False
         self.engine_thread = EngineThread()
@@ -203,7 +204,8 @@ class RunControl(PoolSync):
             return
         self._feeds.clear()  # request ids start again with each run
         engine = Engine(self.pool, backend, recipe, settings, target=settings.count,
-                        emit=self.sink, resume_run=resume, **self.engine_kwargs)
+                        emit=self.sink, resume_run=resume,
+                        backoff_base_s=self.engine_backoff_s)
         self.post_message(RunStarted(engine, recipe))
         try:
             # a server that accepts and never answers: one sentence within check_timeout
