@@ -25,7 +25,16 @@ from synthstudio.errors import BackendError, SynthError
 from synthstudio.events import CandidateReady, EventSink, Status
 from synthstudio.recipes.base import Recipe
 from synthstudio.recipes.context import Context
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, Run
+from synthstudio.records import (
+    ACCEPTED,
+    PROPOSED,
+    REJECTED,
+    Candidate,
+    EngineState,
+    Run,
+    RunCounts,
+    RunOptions,
+)
 from synthstudio.store import Pool
 
 #: a run stops after this many consecutive steps failed (each after its own retries)
@@ -119,18 +128,19 @@ class Engine:
             run_id = self._resume.id
             counts = self.pool.run_counts(run_id)
             self.recipe.restore(self._resume.state)
-            state = self._resume.state.get("engine", {})
-            if "rng" in state:
-                ctx.rng.setstate(_tuple_state(state["rng"]))
+            saved = self._resume.engine
+            if saved.rng is not None:
+                ctx.rng.setstate(saved.rng)
             summary = RunSummary(run_id, produced=counts[PROPOSED] + counts[ACCEPTED],
                                  accepted=counts[ACCEPTED], rejected=counts[REJECTED],
-                                 requests=int(state.get("steps", 0)))
+                                 requests=saved.steps)
             self.target = self._resume.target or self.target
             self.pool.reopen_run(run_id)
         else:
             settings = ctx.settings.model_dump(mode="json")
-            options = {"temperature": ctx.settings.temperature, "top_p": ctx.settings.top_p,
-                       "seed": ctx.settings.seed, "concurrency": self.concurrency}
+            options = RunOptions(temperature=ctx.settings.temperature,
+                                 top_p=ctx.settings.top_p, seed=ctx.settings.seed,
+                                 concurrency=self.concurrency)
             run_id = self.pool.start_run(self.recipe.name, backend.name, backend.model,
                                          options, settings, self.target)
             summary = RunSummary(run_id)
@@ -138,12 +148,11 @@ class Engine:
         return summary
 
     def _save_state(self, summary: RunSummary) -> None:
-        state = self.recipe.state()
-        state["engine"] = {"rng": _list_state(self.ctx.rng.getstate()),
-                           "steps": summary.requests}
-        self.pool.save_run_state(summary.run_id, state, {
-            "produced": summary.produced, "accepted": summary.accepted,
-            "rejected": summary.rejected})
+        self.pool.save_run_state(
+            summary.run_id, self.recipe.state(),
+            EngineState(rng=self.ctx.rng.getstate(), steps=summary.requests),
+            RunCounts(produced=summary.produced, accepted=summary.accepted,
+                      rejected=summary.rejected))
 
     def _store(self, cand: Candidate, summary: RunSummary) -> None:
         cand.run_id = summary.run_id
@@ -279,10 +288,3 @@ async def _cancel_all(tasks: set[asyncio.Task[None]]) -> None:
         await asyncio.wait(tasks)
     tasks.clear()
 
-
-def _list_state(state: Any) -> Any:
-    return [_list_state(x) for x in state] if isinstance(state, tuple) else state
-
-
-def _tuple_state(state: Any) -> Any:
-    return tuple(_tuple_state(x) for x in state) if isinstance(state, list) else state

@@ -187,6 +187,36 @@ class JudgeScore:
                             extra={"model": self.model, "backend": self.backend})
 
 
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How a run sampled (``runs.options``); None where a run did not record it."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    #: requests in flight
+    concurrency: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    """How far a run got when its state was last saved (``runs.counts``)."""
+
+    #: items that passed the filters (proposed or accepted)
+    produced: int = 0
+    accepted: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineState:
+    """The engine's part of a run's saved state: its random generator and its steps."""
+
+    #: ``random.Random.getstate()``; None before the first save
+    rng: tuple[Any, ...] | None = None
+    steps: int = 0
+
+
 @dataclass(slots=True)
 class Run:
     """One generation run: what was asked, how far it got, and its state for resume."""
@@ -195,13 +225,14 @@ class Run:
     recipe: str
     backend: str = ""
     model: str = ""
-    #: sampling options sent to the model (temperature, top_p, seed)
-    options: dict[str, Any] = field(default_factory=dict)
-    #: the whole settings of the run, as JSON data
+    options: RunOptions = field(default_factory=RunOptions)
+    #: the whole settings of the run as JSON data: a snapshot from the version that
+    #: started it, kept as written (older ones may not fit today's settings)
     settings: dict[str, Any] = field(default_factory=dict)
-    #: the recipe's and the engine's state, for resume (recipe-specific JSON)
+    #: the recipe's own state, for resume (JSON whose shape each recipe decides)
     state: dict[str, Any] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
+    engine: EngineState = field(default_factory=EngineState)
+    counts: RunCounts = field(default_factory=RunCounts)
     target: int = 0
     status: RunStatus = RunStatus.RUNNING
     started_at: str = ""

@@ -13,7 +13,7 @@ from synthstudio.errors import ConfigError, InputError
 from synthstudio.judge.rubric import SCHEMA, load_rubric
 from synthstudio.judge.subject import judged_parts
 from synthstudio.judge.verdict import parse_reply
-from synthstudio.records import Candidate, Instance, JudgeScore
+from synthstudio.records import Candidate, Instance, JudgeScore, RunOptions
 from synthstudio.store.schema import SCHEMA_VERSION
 
 
@@ -176,7 +176,7 @@ def test_items_to_judge_skip_what_is_scored(pool):
 
 
 def test_items_of_one_run(pool):
-    run = pool.start_run("self-instruct", "ollama", "m", {}, {}, 2)
+    run = pool.start_run("self-instruct", "ollama", "m", RunOptions(), {}, 2)
     mine = _item(pool, "Mine.", run_id=run)
     _item(pool, "Other.")
     assert pool.ids_to_judge(run_id=run) == [mine]

@@ -13,7 +13,7 @@ from synthstudio.config import JudgeSettings
 from synthstudio.judge.judge_pass import judge_pass
 from synthstudio.judge.rater import Judge
 from synthstudio.judge.rubric import SCHEMA, load_rubric
-from synthstudio.records import Candidate, Instance
+from synthstudio.records import Candidate, Instance, RunOptions
 from synthstudio.store import Pool
 from tests.judge_standins import MODEL, JudgeOllama, JudgeOpenAI
 
@@ -116,7 +116,7 @@ def test_unparseable_replies_are_kept_unscored_and_retried_on_rescore(tmp_path, 
 def test_status_and_run_choose_the_items(tmp_path):
     db = tmp_path / "p.db"
     with Pool(db) as pool:
-        run = pool.start_run("self-instruct", "ollama", "m", {}, {}, 3)
+        run = pool.start_run("self-instruct", "ollama", "m", RunOptions(), {}, 3)
     proposed = fill(db, 2)
     accepted = fill(db, 2, status="accepted", start=2)
     rejected = fill(db, 2, status="rejected", start=4)

@@ -15,7 +15,7 @@ from synthstudio.datasets.seeds import (
     parse_seed_file,
 )
 from synthstudio.errors import InputError
-from synthstudio.records import SeedTask
+from synthstudio.records import RunOptions, SeedTask
 from synthstudio.resources import seeds_dir
 from tests.conftest import PUBLIC_SEEDS
 
@@ -139,7 +139,7 @@ def test_default_seed_set_shipped_and_loaded_once(pool):
     # never again, even after the person deletes every seed
     for s in pool.list_seeds():
         pool.delete_seed(s.id)
-    pool.start_run("self-instruct", "x", "m", {}, {}, 1)
+    pool.start_run("self-instruct", "x", "m", RunOptions(), {}, 1)
     assert ensure_default_seeds(pool) is False
     assert pool.count_seeds() == 0
 

@@ -153,7 +153,7 @@ def test_engine_auto_accept_stores_provenance(pool):
     assert c.instances and c.scores and c.prompt and c.raw_output and c.created_at
     assert c.decided_at
     run = pool.get_run(summary.run_id)
-    assert run is not None and run.status == "finished" and run.counts["accepted"] == 3
+    assert run is not None and run.status == "finished" and run.counts.accepted == 3
     assert sum(isinstance(e, CandidateReady) for e in events) >= 3
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from synthstudio.config import Settings
-from synthstudio.records import Problem
+from synthstudio.records import Problem, RunOptions
 from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.help import HelpScreen
@@ -74,7 +74,7 @@ async def test_cancel_key_is_in_help_and_palette(tmp_path, pool):
 
 async def test_g_asks_between_the_unfinished_run_and_the_chosen_recipe(tmp_path, pool):
     fill(pool, candidates=False)
-    old = pool.start_run("textbook", "scripted", "fake-model", {}, {}, 4)
+    old = pool.start_run("textbook", "scripted", "fake-model", RunOptions(), {}, 4)
     pool.finish_run(old, "stopped")
     app = make_app(tmp_path, pool, count=1)
     app.backend.replies = [SLOW]
@@ -144,7 +144,7 @@ async def test_state_comes_first_and_is_current(tmp_path, pool):
 
 async def test_resuming_ends_when_the_run_runs(tmp_path, pool):
     fill(pool, candidates=False)
-    old = pool.start_run("self-instruct", "scripted", "fake-model", {}, {}, 4)
+    old = pool.start_run("self-instruct", "scripted", "fake-model", RunOptions(), {}, 4)
     pool.finish_run(old, "stopped")
     app = make_app(tmp_path, pool, count=1)
     app.backend.replies = [SLOW]

@@ -7,7 +7,7 @@ import json
 from textual.widgets import DataTable, Input
 
 from synthstudio.config import Settings, load_settings
-from synthstudio.records import ACCEPTED
+from synthstudio.records import ACCEPTED, RunOptions
 from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.choose_run import ChooseRunScreen
 from synthstudio.tui.screens.export import ExportScreen
@@ -127,7 +127,7 @@ async def test_layouts_zoom_and_palette(tmp_path, pool):
 
 async def test_resume_of_an_unfinished_run(tmp_path, pool):
     fill(pool)
-    run_id = pool.start_run("self-instruct", "scripted", "fake-model", {}, {}, 4)
+    run_id = pool.start_run("self-instruct", "scripted", "fake-model", RunOptions(), {}, 4)
     pool.finish_run(run_id, "stopped")
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:

@@ -5,8 +5,19 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from synthstudio.records import STATUSES, UNFINISHED_RUNS, Run, RunStatus
+from synthstudio.records import (
+    STATUSES,
+    UNFINISHED_RUNS,
+    EngineState,
+    Run,
+    RunCounts,
+    RunOptions,
+    RunStatus,
+)
 from synthstudio.store.connection import PoolBase, _dumps, _loads, now
+
+#: the key of the engine's state in ``runs.state`` (the rest is the recipe's)
+ENGINE_KEY = "engine"
 
 
 class RunStore(PoolBase):
@@ -14,7 +25,7 @@ class RunStore(PoolBase):
 
     # -- runs -----------------------------------------------------------------------
 
-    def start_run(self, recipe: str, backend: str, model: str, options: dict[str, Any],
+    def start_run(self, recipe: str, backend: str, model: str, options: RunOptions,
                   settings: dict[str, Any], target: int) -> int:
         stamp = now()
         with self.transaction() as conn:
@@ -22,16 +33,22 @@ class RunStore(PoolBase):
                 "INSERT INTO runs (recipe, backend, model, options, settings, state, counts, "
                 "target, status, started_at, updated_at, pid) "
                 "VALUES (?, ?, ?, ?, ?, '{}', '{}', ?, ?, ?, ?, ?)",
-                (recipe, backend, model, _dumps(options), _dumps(settings), target,
+                (recipe, backend, model, _dumps(_options_json(options)), _dumps(settings),
+                 target,
                  RunStatus.RUNNING, stamp, stamp, os.getpid()),
             )
             return int(cur.lastrowid or 0)
 
-    def save_run_state(self, run_id: int, state: dict[str, Any],
-                       counts: dict[str, int]) -> None:
+    def save_run_state(self, run_id: int, state: dict[str, Any], engine: EngineState,
+                       counts: RunCounts) -> None:
+        """Save the recipe's ``state`` with the engine's (one JSON object, the engine's
+        under ``"engine"``) and how far the run got."""
+        data = {**state, ENGINE_KEY: {"rng": _lists(engine.rng), "steps": engine.steps}}
+        totals = {"produced": counts.produced, "accepted": counts.accepted,
+                  "rejected": counts.rejected}
         with self.transaction() as conn:
             conn.execute("UPDATE runs SET state = ?, counts = ?, updated_at = ? WHERE id = ?",
-                         (_dumps(state), _dumps(counts), now(), run_id))
+                         (_dumps(data), _dumps(totals), now(), run_id))
 
     def finish_run(self, run_id: int, status: str) -> None:
         with self.transaction() as conn:
@@ -53,11 +70,14 @@ class RunStore(PoolBase):
             status = RunStatus(r["status"])
         except ValueError:
             status = RunStatus.STOPPED
+        state = _object(_loads(r["state"], {}))
+        engine = _engine(state.pop(ENGINE_KEY, None))
         return Run(
             id=int(r["id"]), recipe=r["recipe"] or "", backend=r["backend"] or "",
-            model=r["model"] or "", options=_loads(r["options"], {}),
-            settings=_loads(r["settings"], {}), state=_loads(r["state"], {}),
-            counts=_loads(r["counts"], {}), target=int(r["target"] or 0), status=status,
+            model=r["model"] or "", options=_options(_object(_loads(r["options"], {}))),
+            settings=_object(_loads(r["settings"], {})), state=state, engine=engine,
+            counts=_counts(_object(_loads(r["counts"], {}))), target=int(r["target"] or 0),
+            status=status,
             started_at=r["started_at"] or "", updated_at=r["updated_at"] or "",
             ended_at=r["ended_at"] or "", pid=r["pid"])
 
@@ -77,3 +97,53 @@ class RunStore(PoolBase):
                             "GROUP BY status", [run_id]):
             out[r["status"]] = r["n"]
         return out
+
+
+# -- JSON of the runs table <-> records (rows written by older versions read too) -----------
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _options_json(options: RunOptions) -> dict[str, float | int | None]:
+    return {"temperature": options.temperature, "top_p": options.top_p,
+            "seed": options.seed, "concurrency": options.concurrency}
+
+
+def _options(data: dict[str, Any]) -> RunOptions:
+    return RunOptions(temperature=_number(data.get("temperature")),
+                      top_p=_number(data.get("top_p")), seed=_whole(data.get("seed")),
+                      concurrency=_whole(data.get("concurrency")))
+
+
+def _counts(data: dict[str, Any]) -> RunCounts:
+    return RunCounts(**{k: _whole(data.get(k)) or 0
+                        for k in ("produced", "accepted", "rejected")})
+
+
+def _engine(data: Any) -> EngineState:
+    data = _object(data)
+    rng = data.get("rng")
+    return EngineState(rng=_tuples(rng) if isinstance(rng, list) else None,
+                       steps=_whole(data.get("steps")) or 0)
+
+
+def _lists(state: Any) -> Any:
+    """A random generator's state (tuples in tuples) as JSON lists."""
+    return [_lists(x) for x in state] if isinstance(state, tuple) else state
+
+
+def _tuples(state: Any) -> Any:
+    """The JSON lists of :func:`_lists` as the tuples ``random.setstate`` takes."""
+    return tuple(_tuples(x) for x in state) if isinstance(state, list) else state
