@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from synthstudio.cli.common import (
     add_max_field,
@@ -15,6 +15,10 @@ from synthstudio.cli.common import (
     console_err,
     file_progress,
 )
+
+if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
+    from synthstudio.config import Settings
+    from synthstudio.datasets.check import CheckSummary
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -85,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _check_and_judge(args: argparse.Namespace, settings: Any,
-                           progress: Callable[[int, int, int], None]) -> Any:
+async def _check_and_judge(args: argparse.Namespace, settings: Settings,
+                           progress: Callable[[int, int, int], None]) -> CheckSummary:
     """``check --judge``: the judge's server opened on this loop, closed at the end."""
     from synthstudio.datasets.check import check_and_judge
     from synthstudio.judge.server import open_judge

@@ -7,11 +7,15 @@ import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
 from synthstudio.errors import InputError, SynthError
+
+if TYPE_CHECKING:  # imported when a command needs it (the CLI starts fast)
+    from synthstudio.config import Settings
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -50,8 +54,7 @@ def _say_waiting() -> None:
     console_err.print(WAIT_MESSAGE)
 
 
-def load_settings(args: argparse.Namespace,  # type: ignore[no-untyped-def]
-                  warnings: list[str] | None = None):
+def load_settings(args: argparse.Namespace, warnings: list[str] | None = None) -> Settings:
     """The settings of the config file and environment; unknown keys in the file are warned
     about on stderr, or added to ``warnings`` when the caller shows them itself."""
     from synthstudio.config import load_settings as _load

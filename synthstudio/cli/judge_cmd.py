@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
@@ -20,8 +20,11 @@ from synthstudio.cli.common import (
     open_pool,
 )
 from synthstudio.errors import InputError
-from synthstudio.records import ACCEPTED, PROPOSED, STATUSES
+from synthstudio.records import ACCEPTED, PROPOSED, STATUSES, JudgeScore
 from synthstudio.sanitize import inert
+
+if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
+    from synthstudio.config import Settings
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -59,7 +62,7 @@ def add_judge_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> N
                    help="ask in plain text instead of JSON-schema constrained output")
 
 
-def judge_settings(args: argparse.Namespace) -> Any:
+def judge_settings(args: argparse.Namespace) -> Settings:
     """The settings with the command line's judge options applied."""
     settings = load_settings(args)
     j = settings.judge
@@ -103,7 +106,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
     return asyncio.run(_judge(args, settings, statuses, run_id, source_file))
 
 
-async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, ...],
+async def _judge(args: argparse.Namespace, settings: Settings, statuses: tuple[str, ...],
                  run_id: int | None, source_file: str | None) -> int:
     from synthstudio.judge.judge_pass import judge_pass
     from synthstudio.judge.server import open_judge
@@ -115,7 +118,7 @@ async def _judge(args: argparse.Namespace, settings: Any, statuses: tuple[str, .
             scores: list[float] = []
             progress = count_progress()
 
-            def on_score(s: Any) -> None:
+            def on_score(s: JudgeScore) -> None:
                 if s.score is not None:
                     scores.append(s.score)
                 info = (f"#{s.candidate_id}: {s.score:g}" if s.score is not None

@@ -104,13 +104,14 @@ class Context:
         """The context of one step: shares everything but its own cancel event."""
         return replace(self, cancel=asyncio.Event(), step_id=step_id)
 
-    def options(self, **overrides: Any) -> GenOptions:
+    def options(self, *, temperature: float | None = None, num_predict: int | None = None,
+                stop: list[str] | None = None) -> GenOptions:
+        """One request's sampling options: the settings' temperature (or ``temperature``)
+        and top_p, a fresh seed from the run's generator, the token limit and stops."""
         s = self.settings
-        opts = GenOptions(temperature=s.temperature, top_p=s.top_p,
-                          seed=self.rng.randrange(2**31))
-        for k, v in overrides.items():
-            setattr(opts, k, v)
-        return opts
+        return GenOptions(temperature=s.temperature if temperature is None else temperature,
+                          top_p=s.top_p, seed=self.rng.randrange(2**31),
+                          num_predict=num_predict, stop=stop)
 
     async def ask(self, step: str, prompt: str | list[Message], options: GenOptions,
                   json_schema: dict[str, Any] | None = None,

@@ -130,10 +130,7 @@ class Reasoning:
         about = " ".join(problem.problem.split())
         about = about if len(about) <= 60 else about[:59] + "…"
         for k in range(cfg.samples):
-            overrides: dict[str, Any] = {"num_predict": cfg.max_tokens}
-            if cfg.temperature is not None:
-                overrides["temperature"] = cfg.temperature
-            options = ctx.options(**overrides)
+            options = ctx.options(num_predict=cfg.max_tokens, temperature=cfg.temperature)
             while options.seed in seeds:
                 options.seed = ctx.rng.randrange(2**31)
             seeds.add(options.seed)

@@ -251,10 +251,7 @@ class Textbook:
         """Ask for one text and check it; None when the request was cancelled."""
         cfg = textbook_settings(ctx.settings)
         prompt = render_prompt(topic.topic, topic.extract, audience, style)
-        overrides: dict[str, Any] = {"num_predict": cfg.max_tokens}
-        if cfg.temperature is not None:
-            overrides["temperature"] = cfg.temperature
-        options = ctx.options(**overrides)
+        options = ctx.options(num_predict=cfg.max_tokens, temperature=cfg.temperature)
         task = f"{topic.topic}\n{topic.field}"
         comp, record = await ctx.ask(f"textbook:{audience}:{style}", prompt, options,
                                      watch=self.watch(cfg, task))
