@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
@@ -19,6 +19,9 @@ from synthstudio.cli.common import (
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
 from synthstudio.sanitize import inert
+
+if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
+    from synthstudio.config import Settings
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -56,8 +59,8 @@ OVERRIDES = (("backend", "backend", "--backend"), ("model", "model", "--model"),
              ("concurrency", "concurrency", "--concurrency"))
 
 
-def settings_from_args(args: argparse.Namespace,  # type: ignore[no-untyped-def]
-                       warnings: list[str] | None = None):
+def settings_from_args(args: argparse.Namespace,
+                       warnings: list[str] | None = None) -> Settings:
     """The config's settings with the command line's options over them, each validated by
     the config's rules (a bad value names its flag)."""
     settings = load_settings(args, warnings)
@@ -79,7 +82,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return asyncio.run(_generate(args, settings))
 
 
-async def _generate(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+async def _generate(args: argparse.Namespace, settings: Settings) -> int:
     from synthstudio.backends.ollama import OllamaBackend
     from synthstudio.backends.openai_compat import OpenAIBackend
     from synthstudio.backends.select import open_backend

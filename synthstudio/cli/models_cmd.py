@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
@@ -12,6 +13,10 @@ from rich.table import Table
 from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console, load_settings
 from synthstudio.sanitize import inert
+
+if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
+    from synthstudio.backends.ollama import OllamaBackend
+    from synthstudio.config import Settings
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -27,7 +32,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     pl.set_defaults(func=cmd_pull)
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(args)
     if getattr(args, "backend", None):
         settings.backend = args.backend
@@ -40,7 +45,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return asyncio.run(_list(_settings(args)))
 
 
-async def _list(settings) -> int:  # type: ignore[no-untyped-def]
+async def _list(settings: Settings) -> int:
     from synthstudio.backends.select import open_backend
 
     backend, why = await open_backend(settings)
@@ -60,7 +65,7 @@ async def _list(settings) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-async def pull_with_progress(backend, model: str) -> None:  # type: ignore[no-untyped-def]
+async def pull_with_progress(backend: OllamaBackend, model: str) -> None:
     """Download ``model`` into Ollama with a progress bar."""
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                   console=console) as progress:
@@ -74,7 +79,7 @@ async def pull_with_progress(backend, model: str) -> None:  # type: ignore[no-un
     console.print(f"Pulled {escape(model)}.")
 
 
-async def ensure_model_pulled(backend, model: str) -> bool:  # type: ignore[no-untyped-def]
+async def ensure_model_pulled(backend: OllamaBackend, model: str) -> bool:
     """Pull ``model`` if the Ollama ``backend`` lacks it; True when a pull happened."""
     names = {m.name for m in await backend.list_models()}
     if not model or model in names or f"{model}:latest" in names:
