@@ -12,7 +12,7 @@ from synthstudio.tui import bindings
 from synthstudio.tui.messages import RequestEnded, TokensStreamed
 from synthstudio.tui.panes.generation import StreamBuffer
 from synthstudio.tui.panes.scores import nearest, reasoning, verdict
-from synthstudio.tui.screens.settings import apply_form
+from synthstudio.tui.screens.settings_form import apply_general, apply_self_instruct
 from synthstudio.tui.text import candidate_line, highlight_overlap, safe
 from tests.tui_kit import fill
 
@@ -108,12 +108,11 @@ def test_bindings_have_ids_and_keymap_checks_them():
 
 def test_settings_form_validates():
     base = Settings()
-    form = {"recipe": "self-instruct", "backend": "auto", "model": " m ",
-            "temperature": "0.3", "count": "7", "rouge": "0.5", "blacklist": "a, b"}
-    new = apply_form(base, form)
+    new = apply_self_instruct(apply_general(base, "self-instruct", "auto", " m ", "0.3", "7"),
+                              "0.5", "a, b")
     assert (new.model, new.temperature, new.count) == ("m", 0.3, 7)
     assert new.self_instruct.blacklist == ["a", "b"] and base.temperature == 0.7
     with pytest.raises(ValueError, match="ROUGE-L threshold"):
-        apply_form(base, {**form, "rouge": "2"})
+        apply_self_instruct(base, "2", "a, b")
     with pytest.raises(ValueError, match="Items per run"):
-        apply_form(base, {**form, "count": "x"})
+        apply_general(base, "self-instruct", "auto", "m", "0.3", "x")

@@ -12,10 +12,9 @@ from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from synthstudio.config import Settings
 from synthstudio.tui import bindings
-from synthstudio.tui.screens.settings_form import apply_form
 from synthstudio.tui.screens.settings_sections import SECTIONS, SettingsSection
 
-__all__ = ["SettingsScreen", "apply_form"]
+__all__ = ["SettingsScreen"]
 
 
 class SettingsScreen(ModalScreen[Settings | None]):

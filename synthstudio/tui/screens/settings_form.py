@@ -57,15 +57,6 @@ def apply_self_instruct(settings: Settings, rouge: str, blacklist: str,
         "self_instruct": settings.self_instruct.model_copy(update=update)})
 
 
-def apply_form(settings: Settings, form: dict[str, str]) -> Settings:
-    """The general fields and the Self-Instruct ones from one dict (token limits and the
-    requests in flight are optional keys)."""
-    new = apply_general(settings, form["recipe"], form["backend"], form["model"],
-                        form["temperature"], form["count"], form.get("concurrency"))
-    return apply_self_instruct(new, form["rouge"], form["blacklist"],
-                               form.get("request_tokens"), form.get("instance_tokens"))
-
-
 def apply_textbook(settings: Settings, audiences: Sequence[str], styles: Sequence[str],
                    mode: str, max_tokens: str) -> Settings:
     if not audiences:
