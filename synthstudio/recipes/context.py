@@ -116,7 +116,7 @@ class Context:
     async def ask(self, step: str, prompt: str | list[Message], options: GenOptions,
                   json_schema: dict[str, Any] | None = None,
                   think: bool | None = None,
-                  watch: Watch | None = None) -> tuple[Completion, dict[str, Any]]:
+                  watch: Watch | None = None) -> tuple[Completion, RequestRecord]:
         """Send one request, streaming events; return the completion and its provenance."""
         return await ask(self, step, prompt, options, json_schema, think, watch)
 
@@ -124,7 +124,7 @@ class Context:
 async def ask(ctx: Context, step: str, prompt: str | list[Message], options: GenOptions,
               json_schema: dict[str, Any] | None = None,
               think: bool | None = None,
-              watch: Watch | None = None) -> tuple[Completion, dict[str, Any]]:
+              watch: Watch | None = None) -> tuple[Completion, RequestRecord]:
     """One request with retries and backoff on retryable backend errors.
 
     The request waits for a slot of ``ctx.limiter``; an overloaded server halves the slots
@@ -218,22 +218,48 @@ async def _copy_event(source: asyncio.Event, target: asyncio.Event) -> None:
     target.set()
 
 
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One request's provenance: exact prompt, raw output, options, stats and timings."""
+
+    step: str
+    #: the messages sent, as dicts (``role``, ``content``)
+    prompt: list[dict[str, str]]
+    raw: str
+    thinking: str
+    #: the options as sent (a copy: the caller's may change after)
+    options: GenOptions
+    #: the stream's last chunk (None when it never came)
+    final: Final | None
+    elapsed_s: float
+    first_token_s: float | None
+    cancelled: bool
+    attempts: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as it goes into a candidate's ``provenance["requests"]`` (JSON)."""
+        return {
+            "step": self.step,
+            "prompt": self.prompt,
+            "raw": self.raw,
+            "thinking": self.thinking,
+            "options": self.options.as_dict(),
+            "stats": self.final.as_dict() if self.final else {},
+            "elapsed_s": round(self.elapsed_s, 4),
+            "first_token_s": self.first_token_s,
+            "cancelled": self.cancelled,
+            "attempts": self.attempts,
+        }
+
+
 def request_record(step: str, messages: list[dict[str, str]], completion: Completion,
-                   options: GenOptions, attempts: int) -> dict[str, Any]:
-    """One request's provenance: exact prompt, raw output, stats and timings."""
-    final = completion.final
-    return {
-        "step": step,
-        "prompt": messages,
-        "raw": completion.content,
-        "thinking": completion.thinking,
-        "options": options.as_dict(),
-        "stats": final.as_dict() if final else {},
-        "elapsed_s": round(completion.elapsed_s, 4),
-        "first_token_s": completion.first_token_s,
-        "cancelled": completion.cancelled,
-        "attempts": attempts,
-    }
+                   options: GenOptions, attempts: int) -> RequestRecord:
+    """What :func:`ask` returns beside the completion."""
+    return RequestRecord(step=step, prompt=messages, raw=completion.content,
+                         thinking=completion.thinking, options=replace(options),
+                         final=completion.final, elapsed_s=completion.elapsed_s,
+                         first_token_s=completion.first_token_s,
+                         cancelled=completion.cancelled, attempts=attempts)
 
 
 def chat(prompt: str | list[Message]) -> list[Message]:

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from synthstudio import prompts
+from synthstudio.backends.base import GenOptions
 from synthstudio.errors import InputError
 from synthstudio.filters.reasoning import (
     accuracy_check,
@@ -26,7 +27,7 @@ from synthstudio.filters.reasoning import (
     split_reasoning,
 )
 from synthstudio.recipe_settings import ReasoningSettings
-from synthstudio.recipes.context import Context
+from synthstudio.recipes.context import Context, RequestRecord
 from synthstudio.records import REJECTED, Candidate, FilterResult, Problem
 
 NAME = "reasoning"
@@ -139,15 +140,14 @@ class Reasoning:
             if comp.cancelled:
                 break
             out.append(self._candidate(ctx, problem, cfg, comp.content, comp.thinking,
-                                       comp.truncated, first + k, options.as_dict(), record,
-                                       think))
+                                       comp.truncated, first + k, options, record, think))
             if ctx.cancel.is_set():
                 break
         return out
 
     def _candidate(self, ctx: Context, problem: Problem, cfg: ReasoningSettings,
                    content: str, thinking: str, truncated: bool, sample: int,
-                   options: dict[str, Any], record: dict[str, Any],
+                   options: GenOptions, record: RequestRecord,
                    think: bool | None) -> Candidate:
         reference, kind = problem.answer, problem.kind
         thought, answer, results = check_sample(content, thinking, problem.problem,
@@ -159,10 +159,10 @@ class Reasoning:
             meta={"reference": reference, "problem_id": int(problem.id or 0),
                   "problem_key": problem.key, "kind": kind, "sample": sample,
                   "correct": correct},
-            scores=results, prompt=record["prompt"], raw_output=content,
+            scores=results, prompt=record.prompt, raw_output=content,
             provenance={"recipe": NAME, "backend": ctx.backend.name,
-                        "model": ctx.backend.model, "options": options, "think": think,
-                        "requests": [record]},
+                        "model": ctx.backend.model, "options": options.as_dict(),
+                        "think": think, "requests": [record.as_dict()]},
         )
         failed = cand.failed_filters
         if failed:

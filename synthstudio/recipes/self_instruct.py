@@ -186,9 +186,9 @@ class SelfInstruct:
         pending: list[str] = []
         try:
             for text in parse_numbered_instructions(comp.content, truncated=comp.truncated):
-                cand = Candidate(recipe=NAME, instruction=text, prompt=record["prompt"],
+                cand = Candidate(recipe=NAME, instruction=text, prompt=record.prompt,
                                  raw_output=comp.content,
-                                 provenance={**base, "requests": [record]})
+                                 provenance={**base, "requests": [record.as_dict()]})
                 cand.scores = self.instruction_filters(ctx, text)
                 if cand.passed:
                     # later instructions of this reply are compared with this one too
@@ -214,7 +214,7 @@ class SelfInstruct:
         comp, rec = await ctx.ask(
             "classify", prompts.render("self_instruct_classify", instruction=cand.instruction),
             opts, YES_NO_SCHEMA if structured else None)
-        cand.provenance["requests"].append(rec)
+        cand.provenance["requests"].append(rec.as_dict())
         is_cls = parse_yes_no(comp.content)
         cand.is_classification = bool(is_cls)
         template = ("self_instruct_instances_output_first" if cand.is_classification
@@ -224,7 +224,7 @@ class SelfInstruct:
             "instances", prompts.render(template, instruction=cand.instruction,
                                         n=cfg.max_instances), opts,
             instances_schema(cand.is_classification, cfg.max_instances) if structured else None)
-        cand.provenance["requests"].append(rec)
+        cand.provenance["requests"].append(rec.as_dict())
         if structured:
             raw = parse_instances_json(comp.content, cfg.max_instances)
         else:

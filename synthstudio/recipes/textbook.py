@@ -263,10 +263,11 @@ class Textbook:
             recipe=NAME, instruction=label, text=text,
             meta={"topic": topic.topic, "audience": audience, "style": style,
                   "topic_id": int(topic.id or 0), "field": topic.field},
-            prompt=record["prompt"], raw_output=comp.content,
+            prompt=record.prompt, raw_output=comp.content,
             provenance={"recipe": NAME, "backend": ctx.backend.name,
                         "model": ctx.backend.model, "options": options.as_dict(),
-                        "template": template_name(audience, style), "requests": [record]},
+                        "template": template_name(audience, style),
+                        "requests": [record.as_dict()]},
         )
         cand.scores = self.filters(text, style, cfg, task=task)
         if comp.truncated and cfg.reject_truncated:
