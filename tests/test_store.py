@@ -141,9 +141,7 @@ def test_migration_from_version_one_keeps_data(tmp_path):
     from synthstudio.store.schema import MIGRATIONS
 
     conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
-    import sqlite_utils
-
-    MIGRATIONS[0](sqlite_utils.Database(conn))
+    MIGRATIONS[0](conn)
     conn.execute("PRAGMA user_version = 1")
     conn.execute("INSERT INTO candidates (recipe, status, instruction) "
                  "VALUES ('self-instruct', 'accepted', 'kept across upgrades')")

@@ -3,10 +3,11 @@ code before it keeps every byte, and the items' table shrinks."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
-
-import sqlite_utils
 
 from synthstudio.records import Candidate
 from synthstudio.store import Pool
@@ -21,9 +22,8 @@ BIG = "x" * 5000
 def old_pool(path: Path) -> list[tuple[object, ...]]:
     """A pool at schema 3, as the code before the side table wrote it, with awkward rows."""
     conn = sqlite3.connect(str(path), isolation_level=None)
-    db = sqlite_utils.Database(conn)
     for migration in MIGRATIONS[:3]:
-        migration(db)
+        migration(conn)
     conn.execute("PRAGMA user_version = 3")
     conn.execute("INSERT INTO runs (id, recipe, status) VALUES (1, 'textbook', 'stopped')")
     rows = [
@@ -185,3 +185,30 @@ def test_tally_reads_counts_reasons_and_the_newest_id_together(pool):
     counts, reasons, last = pool.tally()
     assert counts == {"proposed": 1, "accepted": 1, "rejected": 2}
     assert reasons == {"filter:x": 2} and last == 4
+
+
+def test_a_new_pool_gets_the_schema_sqlite_utils_made(tmp_path):
+    """Schema 1 is plain SQL now; a new pool's ``sqlite_master`` is still, byte for byte,
+    the one a pool got when sqlite-utils ran it (``tests/data/pool_schema.jsonl``)."""
+    Pool(tmp_path / "new.db").close()
+    conn = sqlite3.connect(tmp_path / "new.db")
+    got = [list(r) for r in conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid")]
+    conn.close()
+    text = (Path(__file__).parent / "data" / "pool_schema.jsonl").read_text(encoding="utf-8")
+    assert got == [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_new_pool_imports_neither_sqlite_utils_nor_pandas(tmp_path):
+    """Opening (and migrating) a pool costs no pandas; ``Pool.db`` works without it."""
+    code = ("import sys\n"
+            "from synthstudio.store import Pool\n"
+            "p = Pool(sys.argv[1])\n"
+            "print(sorted(m for m in ('pandas', 'numpy', 'sqlite_utils') if m in sys.modules))\n"
+            "print(p.db.table('seeds').count)\n"
+            "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))\n"
+            "import pandas\n"  # hidden only while sqlite_utils was imported
+            "print('pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.db")],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["[]", "0", "[]", "True"]

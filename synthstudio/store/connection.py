@@ -71,8 +71,31 @@ def _wal(conn: sqlite3.Connection) -> None:
 
 
 
+#: optional imports of sqlite-utils (DataFrame and array column types) that synthstudio
+#: never uses; pandas alone takes 1.5-3 s to import on the 2-core machine
+_HEAVY_OPTIONAL = ("pandas", "numpy")
+
+
+def import_sqlite_utils():  # type: ignore[no-untyped-def]
+    """The ``sqlite_utils`` module, imported without its optional pandas and numpy
+    (unless something else imported them already: then they cost nothing more)."""
+    import sys
+
+    if "sqlite_utils" in sys.modules:
+        return sys.modules["sqlite_utils"]
+    hidden = [name for name in _HEAVY_OPTIONAL if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return sqlite_utils
+
+
 class PoolBase:
-    """A connection to one pool file. Thread-safe for one process (a lock serialises use)."""
     """A connection to one pool file. Thread-safe for one process (a lock serialises use)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -112,14 +135,9 @@ class PoolBase:
 
     @property
     def db(self):  # type: ignore[no-untyped-def]
-        """A sqlite-utils view of the pool, for ad-hoc queries and schema work.
-
-        Imported on first use: sqlite-utils pulls in pandas when it is installed, which
-        costs seconds at every start of the studio.
-        """
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
+        """A sqlite-utils view of the pool, for ad-hoc queries (imported on first use,
+        without pandas: see :func:`import_sqlite_utils`)."""
+        return import_sqlite_utils().Database(self.conn)
 
     def close(self) -> None:
         with self.lock:

@@ -8,65 +8,58 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 
-def _v1(db: sqlite_utils.Database) -> None:
-    db.table("seeds").create(
-        {
-            "id": int, "key": str, "name": str, "instruction": str,
-            "is_classification": int, "source": str, "created_at": str, "updated_at": str,
-        },
-        pk="id",
-        not_null={"instruction"},
-        defaults={"key": "", "name": "", "is_classification": 0, "source": "user"},
-    )
-    db.table("runs").create(
-        {
-            "id": int, "recipe": str, "backend": str, "model": str, "options": str,
-            "settings": str, "state": str, "counts": str, "target": int, "status": str,
-            "started_at": str, "updated_at": str, "ended_at": str, "pid": int,
-        },
-        pk="id",
-    )
-    db.table("candidates").create(
-        {
-            "id": int, "run_id": int, "recipe": str, "status": str, "reason": str,
-            "instruction": str, "is_classification": int, "text": str, "thinking": str,
-            "answer": str, "meta": str, "scores": str, "prompt": str, "raw_output": str,
-            "provenance": str, "created_at": str, "decided_at": str,
-        },
-        pk="id",
-        defaults={"status": "proposed", "reason": ""},
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-    db.table("instances").create(
-        {"id": int, "candidate_id": int, "seed_id": int, "idx": int, "input": str,
-         "output": str},
-        pk="id",
-        foreign_keys=[("candidate_id", "candidates", "id"), ("seed_id", "seeds", "id")],
-    )
-    db.table("topics").create(
-        {"id": int, "topic": str, "field": str, "extract": str, "source": str,
-         "created_at": str},
-        pk="id",
-    )
-    db.table("problems").create(
-        {"id": int, "key": str, "problem": str, "answer": str, "kind": str, "source": str,
-         "created_at": str},
-        pk="id",
-    )
-    for table, columns in (("candidates", ["status", "recipe"]), ("candidates", ["run_id"]),
-                           ("candidates", ["created_at"]), ("instances", ["candidate_id"]),
-                           ("instances", ["seed_id"]), ("seeds", ["key"])):
-        db.table(table).create_index(columns)
+def _table(name: str, columns: str) -> str:
+    """``CREATE TABLE`` laid out as sqlite-utils wrote it when it made schema 1 (the text
+    is kept in ``sqlite_master``: new pools get the same bytes as older ones)."""
+    return f'CREATE TABLE "{name}" (\n   ' + ",\n   ".join(
+        c.strip() for c in columns.split(";")) + "\n);"
+
+
+def _index(table: str, columns: tuple[str, ...]) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return (f'CREATE INDEX "idx_{table}_{"_".join(columns)}"\n    ON "{table}" ({cols});')
+
+
+_V1_SQL = [
+    _table("seeds", """"id" INTEGER PRIMARY KEY; "key" TEXT DEFAULT ''; "name" TEXT DEFAULT '';
+           "instruction" TEXT NOT NULL; "is_classification" INTEGER DEFAULT 0;
+           "source" TEXT DEFAULT 'user'; "created_at" TEXT; "updated_at" TEXT"""),
+    _table("runs", """"id" INTEGER PRIMARY KEY; "recipe" TEXT; "backend" TEXT; "model" TEXT;
+           "options" TEXT; "settings" TEXT; "state" TEXT; "counts" TEXT; "target" INTEGER;
+           "status" TEXT; "started_at" TEXT; "updated_at" TEXT; "ended_at" TEXT;
+           "pid" INTEGER"""),
+    _table("candidates", """"id" INTEGER PRIMARY KEY; "run_id" INTEGER REFERENCES "runs"("id");
+           "recipe" TEXT; "status" TEXT DEFAULT 'proposed'; "reason" TEXT DEFAULT '';
+           "instruction" TEXT; "is_classification" INTEGER; "text" TEXT; "thinking" TEXT;
+           "answer" TEXT; "meta" TEXT; "scores" TEXT; "prompt" TEXT; "raw_output" TEXT;
+           "provenance" TEXT; "created_at" TEXT; "decided_at" TEXT"""),
+    _table("instances", """"id" INTEGER PRIMARY KEY;
+           "candidate_id" INTEGER REFERENCES "candidates"("id");
+           "seed_id" INTEGER REFERENCES "seeds"("id"); "idx" INTEGER; "input" TEXT;
+           "output" TEXT"""),
+    _table("topics", """"id" INTEGER PRIMARY KEY; "topic" TEXT; "field" TEXT; "extract" TEXT;
+           "source" TEXT; "created_at" TEXT"""),
+    _table("problems", """"id" INTEGER PRIMARY KEY; "key" TEXT; "problem" TEXT; "answer" TEXT;
+           "kind" TEXT; "source" TEXT; "created_at" TEXT"""),
+    *(_index(t, c) for t, c in (("candidates", ("status", "recipe")),
+                                ("candidates", ("run_id",)), ("candidates", ("created_at",)),
+                                ("instances", ("candidate_id",)), ("instances", ("seed_id",)),
+                                ("seeds", ("key",)))),
+]
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    """The first schema. It was made with sqlite-utils, which imports pandas when it is
+    installed (seconds at the first start of a new pool); the statements are those it ran,
+    byte for byte."""
+    for sql in _V1_SQL:
+        conn.execute(sql)
     # Full-text search (trigram: works for CJK and substrings); triggers keep it in step,
     # and the update trigger fires only when searchable text changes, not on accept.
     for sql in _FTS_SQL:
-        db.conn.execute(sql)
+        conn.execute(sql)
 
 
 _FTS_SQL = [
@@ -86,18 +79,18 @@ _FTS_SQL = [
 ]
 
 
-def _v2(db: sqlite_utils.Database) -> None:
+def _v2(conn: sqlite3.Connection) -> None:
     """Indexes that walk one status (and recipe) in id order without a sort: exports and
     the pool pane page through accepted items by id."""
-    db.conn.execute("DROP INDEX IF EXISTS idx_candidates_status_recipe")
-    db.conn.execute("CREATE INDEX idx_candidates_status_id ON candidates (status, id)")
-    db.conn.execute(
+    conn.execute("DROP INDEX IF EXISTS idx_candidates_status_recipe")
+    conn.execute("CREATE INDEX idx_candidates_status_id ON candidates (status, id)")
+    conn.execute(
         "CREATE INDEX idx_candidates_status_recipe_id ON candidates (status, recipe, id)")
 
 
-def _v3(db: sqlite_utils.Database) -> None:
+def _v3(conn: sqlite3.Connection) -> None:
     """Rejections counted by reason from the index alone (the studio's status line)."""
-    db.conn.execute("CREATE INDEX idx_candidates_status_reason ON candidates (status, reason)")
+    conn.execute("CREATE INDEX idx_candidates_status_reason ON candidates (status, reason)")
 
 
 #: what produced a candidate, read only to show or export it with its provenance: kept
@@ -115,7 +108,7 @@ _CANDIDATE_COLUMNS = (
 )
 
 
-def _v4(db: sqlite_utils.Database) -> None:
+def _v4(conn: sqlite3.Connection) -> None:
     """Prompt, raw output and provenance move to ``candidate_provenance``, byte for byte.
 
     ``candidates`` is rebuilt (not ``DROP COLUMN``, which leaves every page as large as
@@ -123,7 +116,6 @@ def _v4(db: sqlite_utils.Database) -> None:
     its name, and its indexes and full-text triggers are made again. Ids do not change, so
     the full-text index and the instances still point at the right rows.
     """
-    conn = db.conn
     conn.execute('CREATE TABLE "candidate_provenance" ("candidate_id" INTEGER PRIMARY KEY '
                  'REFERENCES "candidates"("id"), "prompt" TEXT, "raw_output" TEXT, '
                  '"provenance" TEXT)')
@@ -142,24 +134,24 @@ def _v4(db: sqlite_utils.Database) -> None:
         conn.execute(sql)
 
 
-def _v5(db: sqlite_utils.Database) -> None:
+def _v5(conn: sqlite3.Connection) -> None:
     """The judge's ratings: one current score per item (NULL when the reply did not
     parse), with the reply and what produced it (model, backend, rubric hash, options).
 
     ``candidate_id`` is a candidate's id without a foreign key, so that a migration may
     rebuild ``candidates`` (drop and rename, as schema 4 did) without touching or
     tripping over scores."""
-    db.conn.execute(
+    conn.execute(
         "CREATE TABLE judge_scores ("
         "candidate_id INTEGER PRIMARY KEY, "
         "score REAL, reason TEXT NOT NULL DEFAULT '', raw TEXT NOT NULL DEFAULT '', "
         "model TEXT NOT NULL DEFAULT '', backend TEXT NOT NULL DEFAULT '', "
         "rubric_version TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '{}', "
         "created_at TEXT NOT NULL, elapsed_s REAL)")
-    db.conn.execute("CREATE INDEX idx_judge_scores_score ON judge_scores (score)")
+    conn.execute("CREATE INDEX idx_judge_scores_score ON judge_scores (score)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -176,9 +168,6 @@ def migrate(conn: sqlite3.Connection) -> int:
         )
     if found == SCHEMA_VERSION:
         return int(found)
-    import sqlite_utils  # only when there is work to do: it imports pandas if present
-
-    db = sqlite_utils.Database(conn)
     # a migration may rebuild a table others point at: keys are checked once it is done
     # (the pragma is a no-op inside a transaction, so it is switched here)
     keys_on = conn.execute("PRAGMA foreign_keys").fetchone()[0]
@@ -192,7 +181,7 @@ def migrate(conn: sqlite3.Connection) -> int:
                 if current >= SCHEMA_VERSION:
                     conn.execute("COMMIT")
                     return int(found)
-                MIGRATIONS[current](db)
+                MIGRATIONS[current](conn)
                 broken = conn.execute("PRAGMA foreign_key_check").fetchone()
                 if keys_on and broken:
                     raise sqlite3.IntegrityError(f"migration {current + 1} left a row of "
