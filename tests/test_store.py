@@ -152,3 +152,43 @@ def test_migration_from_version_one_keeps_data(tmp_path):
         plan = p.query("EXPLAIN QUERY PLAN SELECT id FROM candidates WHERE status = 'accepted' "
                        "AND id > 0 ORDER BY id LIMIT 10")
         assert "idx_candidates_status_id" in plan[0]["detail"]
+
+
+def test_add_candidates_stores_what_add_candidate_stores(tmp_path):
+    """Many rows per statement, ids assigned ahead: the same rows, ids and full-text
+    matches as one ``add_candidate`` after another (over one statement's worth of rows,
+    after a deleted item whose id is taken again)."""
+    def items() -> list[Candidate]:
+        return [Candidate(recipe="self-instruct", instruction=f"Name a colour {i} 红色",
+                          instances=[Instance(f"in {i}", f"out {i}"), Instance("", "b")][
+                              :1 + i % 2], meta={"n": i}, status="accepted" if i % 3 else
+                          "proposed", scores=[FilterResult("x", bool(i % 2), i / 7)],
+                          provenance={"original": {"k": [i, "é"]}},
+                          created_at="2026-01-01T00:00:00.000+00:00")
+                for i in range(1203)]
+
+    def dump(pool: Pool) -> list[object]:
+        return [pool.query("SELECT * FROM candidates ORDER BY id"),
+                pool.query("SELECT * FROM candidate_provenance ORDER BY candidate_id"),
+                pool.query("SELECT candidate_id, idx, input, output FROM instances "
+                           "ORDER BY candidate_id, idx"),
+                [c.id for c in pool.candidates(search="colour 12")],
+                [c.id for c in pool.candidates(search="红色")][:5]]
+
+    pools = []
+    for name in ("one", "many"):
+        pool = Pool(tmp_path / f"{name}.db")
+        for c in items()[:3]:
+            pool.add_candidate(c)
+        pool.delete_candidates([3])
+        batch = items()
+        if name == "one":
+            ids = [pool.add_candidate(c) for c in batch]
+        else:
+            ids = pool.add_candidates(batch)
+        assert ids == [c.id for c in batch] == list(range(3, 3 + len(batch)))
+        pools.append(pool)
+    assert dump(pools[0]) == dump(pools[1])
+    assert len(dump(pools[1])[3]) == 14  # colour 12, 120-129, 1200-1202
+    for pool in pools:
+        pool.close()

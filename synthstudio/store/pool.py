@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,25 @@ _PROVENANCE_JOIN = "LEFT JOIN candidate_provenance AS p ON p.candidate_id = c.id
 _WITH_PROVENANCE = f"SELECT c.*, {_PROVENANCE_COLS} FROM candidates AS c {_PROVENANCE_JOIN}"
 
 
+_CANDIDATE_FIELDS = ("run_id", "recipe", "status", "reason", "instruction",
+                     "is_classification", "text", "thinking", "answer", "meta", "scores",
+                     "created_at", "decided_at")
+_INSERT_COLUMNS = ", ".join(_CANDIDATE_FIELDS)
+_MARKS = ", ".join("?" * len(_CANDIDATE_FIELDS))
+
+
+def _candidate_row(c: Candidate) -> tuple[Any, ...]:
+    """The values of a new candidate's row, in :data:`_CANDIDATE_FIELDS` order; stamps
+    ``c.created_at`` (and ``c.decided_at`` when it is decided) if unset."""
+    c.created_at = c.created_at or now()
+    if c.status != PROPOSED and not c.decided_at:
+        c.decided_at = c.created_at
+    return (c.run_id, c.recipe, c.status, c.reason, c.instruction,
+            None if c.is_classification is None else int(c.is_classification),
+            c.text, c.thinking, c.answer, _dumps(c.meta),
+            _dumps([s.as_dict() for s in c.scores]), c.created_at, c.decided_at or None)
+
+
 def _status(value: str | None) -> ItemStatus:
     """A stored status as the enum (a value this version does not know reads as proposed:
     shown for review, never exported as accepted)."""
@@ -56,22 +76,10 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
     def add_candidate(self, c: Candidate) -> int:
         """Insert a candidate with its instances and provenance in one transaction; set
         ``c.id``."""
-        c.created_at = c.created_at or now()
-        if c.status != PROPOSED and not c.decided_at:
-            c.decided_at = c.created_at
+        row = _candidate_row(c)
         with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO candidates (run_id, recipe, status, reason, instruction, "
-                "is_classification, text, thinking, answer, meta, scores, created_at, "
-                "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    c.run_id, c.recipe, c.status, c.reason, c.instruction,
-                    None if c.is_classification is None else int(c.is_classification),
-                    c.text, c.thinking, c.answer, _dumps(c.meta),
-                    _dumps([s.as_dict() for s in c.scores]), c.created_at,
-                    c.decided_at or None,
-                ),
-            )
+            cur = conn.execute(f"INSERT INTO candidates ({_INSERT_COLUMNS}) VALUES "
+                               f"({_MARKS})", row)
             c.id = int(cur.lastrowid or 0)
             conn.execute("INSERT INTO candidate_provenance (candidate_id, prompt, raw_output, "
                          "provenance) VALUES (?, ?, ?, ?)",
@@ -80,9 +88,42 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
         return c.id
 
     def add_candidates(self, candidates: list[Candidate]) -> list[int]:
-        """Insert many candidates in one transaction (all or none); set each ``c.id``."""
-        with self.transaction():
-            return [self.add_candidate(c) for c in candidates]
+        """Insert many candidates in one transaction (all or none); set each ``c.id``.
+
+        Stored exactly as :meth:`add_candidate` stores each, with the ids SQLite would
+        give them one by one (the largest id + 1, read under the write lock), but several
+        rows per ``INSERT``: the full-text trigger writes one index segment per statement,
+        so one row per statement cost more than the rest of the insert together."""
+        if not candidates:
+            return []
+        rows = [_candidate_row(c) for c in candidates]
+        with self.transaction() as conn:
+            first = int(conn.execute("SELECT coalesce(max(id), 0) FROM candidates")
+                        .fetchone()[0]) + 1
+            ids = list(range(first, first + len(rows)))
+            per = max(1, min(500, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+                             // (len(_CANDIDATE_FIELDS) + 1)))
+            for start in range(0, len(rows), per):
+                part = rows[start:start + per]
+                values = ", ".join([f"(?, {_MARKS})"] * len(part))
+                conn.execute(f"INSERT INTO candidates (id, {_INSERT_COLUMNS}) VALUES {values}",
+                             [v for i, row in zip(ids[start:start + per], part, strict=True)
+                              for v in (i, *row)])
+            conn.executemany("INSERT INTO candidate_provenance (candidate_id, prompt, "
+                             "raw_output, provenance) VALUES (?, ?, ?, ?)",
+                             [(i, _dumps(c.prompt), c.raw_output, _dumps(c.provenance))
+                              for i, c in zip(ids, candidates, strict=True)])
+            # as _write_instances: no instance of an earlier item with a reused id survives
+            conn.execute("DELETE FROM instances WHERE candidate_id BETWEEN ? AND ?",
+                         (ids[0], ids[-1]))
+            conn.executemany(
+                "INSERT INTO instances (candidate_id, idx, input, output) VALUES (?, ?, ?, ?)",
+                [(i, n, inst.input, inst.output)
+                 for i, c in zip(ids, candidates, strict=True)
+                 for n, inst in enumerate(c.instances)])
+        for i, c in zip(ids, candidates, strict=True):
+            c.id = i
+        return ids
 
     def delete_candidates(self, ids: list[int]) -> int:
         """Remove candidates with their instances and provenance (an import taken back);
