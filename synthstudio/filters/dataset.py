@@ -19,7 +19,7 @@ from synthstudio.filters.instruction import (
     start_filter,
     words_filter,
 )
-from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
+from synthstudio.filters.noise import NOISE_FILTERS
 from synthstudio.filters.non_text import non_text_output_filter
 from synthstudio.filters.outputs import (
     merged_instructions_filter,
@@ -76,19 +76,22 @@ def _instance_results(instruction: str, input: str, output: str) -> list[FilterR
 
 def _noise_results(fields: dict[str, str], task: str,
                    disable: Collection[str]) -> list[FilterResult]:
-    """Each noise filter over every field; the worst field decides and is named."""
-    off = tuple(n for n in disable if n in NOISE_FILTERS)
-    worst: dict[str, FilterResult] = {}
+    """Each noise filter over every field; the worst field decides and is named: a
+    failure over a pass, then the higher score, then the earlier field."""
+    filters = [f for name, f in NOISE_FILTERS.items() if name not in disable]
+    worst: dict[str, tuple[bool, float, str, str]] = {}  # passed, score, detail, field
     for where, text in fields.items():
         if not text.strip() and worst:
             continue  # an empty field scores 0 everywhere
-        for r in run_noise_filters(text, disable=off, task=task):
-            best = worst.get(r.name)
-            if best is None or (best.passed and not r.passed) or (
-                    r.passed == best.passed and float(r.value or 0) > float(best.value or 0)):
-                detail = f"{where}: {r.detail}" if r.detail else ""
-                worst[r.name] = FilterResult(r.name, r.passed, r.value, r.threshold, detail)
-    return list(worst.values())
+        for f in filters:
+            passed, value, detail = f.judge(text, f.threshold, task)
+            best = worst.get(f.name)
+            if best is None or (best[0] and not passed) or (
+                    passed == best[0] and value > best[1]):
+                worst[f.name] = (passed, value, detail, where)
+    return [FilterResult(name, passed, value, NOISE_FILTERS[name].threshold,
+                         f"{where}: {detail}" if detail else "")
+            for name, (passed, value, detail, where) in worst.items()]
 
 
 _DEFAULT: Settings | None = None

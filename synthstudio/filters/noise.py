@@ -165,7 +165,7 @@ def _looped(tokens: list[str], n: int) -> tuple[int, int, str]:
 
 def _repetition(text: str) -> tuple[float, str]:
     tokens = _TOKEN.findall(text.lower())
-    cjk = len(_IS_CJK.findall(text))  # each CJK character is a token
+    cjk = 0 if text.isascii() else len(_IS_CJK.findall(text))  # a CJK character: a token
     covered, worst, unit = _looped(tokens, _gram_size(tokens, cjk))
     if not worst:
         return 0.0, ""
@@ -293,25 +293,42 @@ class NoiseFilter:
     score: Callable[[str], tuple[float, str]]
     threshold: float
     description: str
+    #: a cheap test that is False only when ``score`` would give ``(0.0, "")``
+    possible: Callable[[str], bool] | None = None
+
+    def judge(self, text: str, limit: float, task: str = "") -> tuple[bool, float, str]:
+        """``(passed, score rounded to 4 places, detail)`` of ``text``: what
+        :meth:`__call__` puts in its result, without building one."""
+        value, detail = (0.0, "") if self.possible is not None and not self.possible(
+            text) else self.score(text)
+        passed = value <= limit
+        if not passed and task and asks_for(task, self.name):
+            passed, detail = True, f"the task asks for it ({detail})"
+        return passed, round(value, 4), detail
 
     def __call__(self, text: str, threshold: float | None = None, task: str = "",
                  ) -> FilterResult:
         """Score ``text``; with ``task`` (what the text answers), pass what it asked for."""
         limit = self.threshold if threshold is None else float(threshold)
-        value, detail = self.score(text or "")
-        passed = value <= limit
-        if not passed and task and asks_for(task, self.name):
-            passed, detail = True, f"the task asks for it ({detail})"
-        return FilterResult(name=self.name, passed=passed, value=round(value, 4),
-                            threshold=limit, detail=detail)
+        passed, value, detail = self.judge(text or "", limit, task)
+        return FilterResult(name=self.name, passed=passed, value=value, threshold=limit,
+                            detail=detail)
+
+
+def _markup_possible(text: str) -> bool:
+    return "<" in text or "&" in text  # every markup pattern starts with one
+
+
+def _not_ascii(text: str) -> bool:
+    return not text.isascii()  # mojibake and emoji are never ASCII
 
 
 NOISE_FILTERS: dict[str, NoiseFilter] = {f.name: f for f in (
-    NoiseFilter("html", _html, 2, "HTML tags, comments or entities (count)"),
+    NoiseFilter("html", _html, 2, "HTML tags, comments or entities (count)", _markup_possible),
     NoiseFilter("keyboard_mash", _keyboard_mash, 0.05, "share of mashed Latin words"),
     NoiseFilter("repetition", _repetition, 0.3, "share of tokens in back-to-back loops"),
-    NoiseFilter("mojibake", _mojibake, 0, "broken encoding sequences (count)"),
-    NoiseFilter("emoji_flood", _emoji_flood, 0.1, "share of emoji characters"),
+    NoiseFilter("mojibake", _mojibake, 0, "broken encoding sequences (count)", _not_ascii),
+    NoiseFilter("emoji_flood", _emoji_flood, 0.1, "share of emoji characters", _not_ascii),
     NoiseFilter("boilerplate", _boilerplate, 0.2, "share of web-boilerplate lines"),
 )}
 
