@@ -192,3 +192,25 @@ def test_add_candidates_stores_what_add_candidate_stores(tmp_path):
     assert len(dump(pools[1])[3]) == 14  # colour 12, 120-129, 1200-1202
     for pool in pools:
         pool.close()
+
+
+def test_scores_json_is_the_json_of_the_results():
+    """The scores column reuses the JSON of repeated results: never for two results that
+    are equal in Python but not in JSON (0, 0.0, False, -0.0)."""
+    from synthstudio.store.connection import _dumps
+    from synthstudio.store.pool import _scores_json
+
+    odd: list[object] = [0, 0.0, -0.0, False, True, 1, 1.0, None, "", "0", float("nan"),
+                         float("inf"), -float("inf"), (0, 1), (0.0, 1), [1], "é\u2028"]
+    results = [FilterResult(name, passed, value, threshold, detail, extra)
+               for name in ("a", "é")
+               for passed in (True, False, 1)
+               for value in odd
+               for threshold in (0, 0.0, -0.0, "x")
+               for detail in ("", "d")
+               for extra in ({}, {"k": [1]})]
+    for _ in range(2):  # the second time from the cache
+        for r in results:
+            assert _scores_json([r]) == _dumps([r.as_dict()]), r
+        assert _scores_json(results) == _dumps([r.as_dict() for r in results])
+    assert _scores_json([]) == "[]"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -51,7 +52,41 @@ def _candidate_row(c: Candidate) -> tuple[Any, ...]:
     return (c.run_id, c.recipe, c.status, c.reason, c.instruction,
             None if c.is_classification is None else int(c.is_classification),
             c.text, c.thinking, c.answer, _dumps(c.meta),
-            _dumps([s.as_dict() for s in c.scores]), c.created_at, c.decided_at or None)
+            _scores_json(c.scores), c.created_at, c.decided_at or None)
+
+
+#: the JSON of a filter result without extra data, by its fields and their types (0, 0.0
+#: and False are equal keys otherwise); most results of an import repeat ("passed, 0.0")
+_RESULT_JSON: dict[tuple[Any, ...], str] = {}
+_RESULT_JSON_MAX = 65536
+_SCALARS = (str, float, int, bool, type(None))
+
+
+def _plain(x: object) -> bool:
+    """Whether ``x`` is a scalar whose JSON its value and type decide (not -0.0, which
+    equals 0.0)."""
+    return type(x) in _SCALARS and not (x == 0 and type(x) is float
+                                        and math.copysign(1.0, x) < 0)  # type: ignore[arg-type]
+
+
+def _scores_json(scores: list[FilterResult]) -> str:
+    """``_dumps([s.as_dict() for s in scores])``, each distinct result's JSON made once."""
+    parts = []
+    for s in scores:
+        v, t = s.value, s.threshold
+        if s.extra or not (_plain(v) and _plain(t)) or type(s.passed) is not bool or (
+                type(s.name) is not str or type(s.detail) is not str):
+            parts.append(_dumps(s.as_dict()))
+            continue
+        key = (s.name, s.passed, v, t, s.detail, type(v), type(t))
+        text = _RESULT_JSON.get(key)
+        if text is None:
+            text = _dumps(s.as_dict())
+            if len(_RESULT_JSON) >= _RESULT_JSON_MAX:
+                _RESULT_JSON.clear()
+            _RESULT_JSON[key] = text
+        parts.append(text)
+    return "[" + ",".join(parts) + "]"
 
 
 def _status(value: str | None) -> ItemStatus:
@@ -162,7 +197,7 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                     c.status, c.reason, c.instruction,
                     None if c.is_classification is None else int(c.is_classification),
                     c.text, c.thinking, c.answer, _dumps(c.meta),
-                    _dumps([s.as_dict() for s in c.scores]),
+                    _scores_json(c.scores),
                     None if c.status == PROPOSED else (c.decided_at or now()), c.id,
                 ),
             )
