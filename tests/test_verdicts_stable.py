@@ -171,9 +171,10 @@ def test_verdict_lines_are_those_recorded(tmp_path, workers):
                                  out.read_text(encoding="utf-8").splitlines())
 
 
-def test_stored_items_are_those_recorded(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_stored_items_are_those_recorded(tmp_path, workers):
     src = write_varied(tmp_path / "varied.jsonl")
-    items = stored_items(src, tmp_path / "pool.db")
+    items = stored_items(src, tmp_path / "pool.db", workers)
     want = json.loads(GOLDEN.read_text(encoding="utf-8"))["items"]
     assert not _first_difference([_digest(i) for i in items], want, "stored items", items)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
@@ -70,9 +70,16 @@ class CheckSummary:
 def verdict_for(ex: Example, settings: Settings | None = None,
                 disable: Collection[str] = ()) -> RecordVerdict:
     """One verdict for a record: ``check_record`` on each instance, the worst kept."""
-    pairs = [(i.input, i.output) for i in ex.instances] or [("", "")]
-    verdicts = [check_record(ex.instruction, inp, out, settings=settings, disable=disable)
-                for inp, out in pairs]
+    return verdict_of(ex.instruction, [(i.input, i.output) for i in ex.instances],
+                      settings, disable)
+
+
+def verdict_of(instruction: str, pairs: Sequence[tuple[str, str]],
+               settings: Settings | None = None,
+               disable: Collection[str] = ()) -> RecordVerdict:
+    """:func:`verdict_for` of an instruction and its (input, output) pairs."""
+    verdicts = [check_record(instruction, inp, out, settings=settings, disable=disable)
+                for inp, out in (pairs or [("", "")])]
     if len(verdicts) == 1:
         return verdicts[0]
     merged: dict[str, tuple[FilterResult, Any]] = {}  # the worst result and its score
@@ -100,10 +107,32 @@ def mapped(records: Iterable[Record], fmt: str, path: str
                                   hint=err.hint)
 
 
-def _verdicts_of(chunk: list[Example | InputError], settings: Settings | None,
-                 disable: Collection[str]) -> list[RecordVerdict | InputError]:
-    return [ex if isinstance(ex, InputError) else verdict_for(ex, settings, disable)
-            for ex in chunk]
+#: a verdict as plain data (pickled many times faster than the dataclasses)
+Packed = tuple[bool, list[str], dict[str, Any], list[tuple[Any, ...]]]
+#: a filter process's settings and disabled filters, set once when it starts
+_JOB: tuple[Settings | None, tuple[str, ...]] = (None, ())
+
+
+def _pack(v: RecordVerdict) -> Packed:
+    return (v.passed, v.failed, v.scores,
+            [(r.name, r.passed, r.value, r.threshold, r.detail, r.extra) for r in v.results])
+
+
+def _unpack(p: Packed) -> RecordVerdict:
+    passed, failed, scores, results = p
+    return RecordVerdict(passed, failed, scores, [FilterResult(*r) for r in results])
+
+
+def _start_worker(settings: Settings | None, disable: tuple[str, ...]) -> None:
+    global _JOB
+    _JOB = (settings, disable)
+
+
+def _verdicts_of(chunk: list[tuple[str, list[tuple[str, str]]]]) -> list[Packed]:
+    """In a filter process: the packed verdict of each (instruction, pairs)."""
+    settings, disable = _JOB
+    return [_pack(verdict_of(instruction, pairs, settings, disable))
+            for instruction, pairs in chunk]
 
 
 def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Settings,
@@ -112,7 +141,10 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
     """Each mapped record with its verdict (or its error), in input order.
 
     With ``workers > 1`` the filters run in that many processes, :data:`BATCH` records
-    at a time, at most two batches per worker in flight (memory stays bounded)."""
+    at a time, at most two batches per worker in flight (memory stays bounded). A batch
+    goes out as plain text (instruction, then input and output pairs) and comes back as
+    plain tuples: pickling the dataclasses cost the reading process more than the
+    filters saved."""
     if workers <= 1:
         for rec, ex in pairs:
             yield rec, ex, (ex if isinstance(ex, InputError)
@@ -122,23 +154,26 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
     from concurrent.futures import Future, ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["synthstudio.filters.dataset"])
+    ctx.set_forkserver_preload(["synthstudio.datasets.check"])
     pending: deque[tuple[list[tuple[Record, Example | InputError]],
-                         Future[list[RecordVerdict | InputError]]]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                         Future[list[Packed]]]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
+                             initargs=(settings, tuple(disable))) as pool:
         it = iter(pairs)
         while True:
             while len(pending) < 2 * workers:
                 batch = list(islice(it, BATCH))
                 if not batch:
                     break
-                pending.append((batch, pool.submit(_verdicts_of, [ex for _, ex in batch],
-                                                   settings, tuple(disable))))
+                work = [(ex.instruction, [(i.input, i.output) for i in ex.instances])
+                        for _, ex in batch if not isinstance(ex, InputError)]
+                pending.append((batch, pool.submit(_verdicts_of, work)))
             if not pending:
                 return
             batch, fut = pending.popleft()
-            for (rec, ex), outcome in zip(batch, fut.result(), strict=True):
-                yield rec, ex, outcome
+            done = iter(fut.result())
+            for rec, ex in batch:
+                yield rec, ex, (ex if isinstance(ex, InputError) else _unpack(next(done)))
 
 
 def workers_for(path: str | Path) -> int:
