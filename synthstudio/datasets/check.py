@@ -107,20 +107,43 @@ def mapped(records: Iterable[Record], fmt: str, path: str
                                   hint=err.hint)
 
 
-#: a verdict as plain data (pickled many times faster than the dataclasses)
-Packed = tuple[bool, list[str], dict[str, Any], list[tuple[Any, ...]]]
+#: a verdict as plain data (pickled many times faster than the dataclasses): the index of
+#: its layout (the results' names and thresholds, shared by most records of a batch),
+#: then aligned tuples of passed, value, detail and score, and the ``extra`` dicts (None
+#: when all are empty)
+Packed = tuple[int, tuple[bool, ...], tuple[Any, ...], tuple[str, ...], tuple[Any, ...],
+               tuple[dict[str, Any], ...] | None]
+Layout = tuple[tuple[str, ...], tuple[Any, ...]]
 #: a filter process's settings and disabled filters, set once when it starts
 _JOB: tuple[Settings | None, tuple[str, ...]] = (None, ())
 
 
-def _pack(v: RecordVerdict) -> Packed:
-    return (v.passed, v.failed, v.scores,
-            [(r.name, r.passed, r.value, r.threshold, r.detail, r.extra) for r in v.results])
+def _pack(v: RecordVerdict, layouts: dict[Layout, int]) -> Packed | RecordVerdict:
+    """``v`` as plain tuples; ``v`` itself in the odd case that its scores are not one
+    per result in order (then ``failed`` and ``scores`` could not be rebuilt)."""
+    rs = v.results
+    names = tuple(r.name for r in rs)
+    if tuple(v.scores) != names:
+        return v
+    layout = (names, tuple(r.threshold for r in rs))
+    at = layouts.setdefault(layout, len(layouts))
+    extras = tuple(r.extra for r in rs)
+    return (at, tuple(r.passed for r in rs), tuple(r.value for r in rs),
+            tuple(r.detail for r in rs), tuple(v.scores.values()),
+            extras if any(extras) else None)
 
 
-def _unpack(p: Packed) -> RecordVerdict:
-    passed, failed, scores, results = p
-    return RecordVerdict(passed, failed, scores, [FilterResult(*r) for r in results])
+def _unpack(p: Packed | RecordVerdict, layouts: list[Layout]) -> RecordVerdict:
+    if isinstance(p, RecordVerdict):
+        return p
+    at, passed, values, details, scores, extras = p
+    names, thresholds = layouts[at]
+    results = ([FilterResult(*r) for r in zip(names, passed, values, thresholds, details,
+                                               strict=True)] if extras is None else
+               [FilterResult(*r) for r in zip(names, passed, values, thresholds, details,
+                                               extras, strict=True)])
+    failed = list(dict.fromkeys(n for n, ok in zip(names, passed, strict=True) if not ok))
+    return RecordVerdict(not failed, failed, dict(zip(names, scores, strict=True)), results)
 
 
 def _start_worker(settings: Settings | None, disable: tuple[str, ...]) -> None:
@@ -128,11 +151,15 @@ def _start_worker(settings: Settings | None, disable: tuple[str, ...]) -> None:
     _JOB = (settings, disable)
 
 
-def _verdicts_of(chunk: list[tuple[str, list[tuple[str, str]]]]) -> list[Packed]:
-    """In a filter process: the packed verdict of each (instruction, pairs)."""
+def _verdicts_of(chunk: list[tuple[str, list[tuple[str, str]]]]
+                 ) -> tuple[list[Layout], list[Packed | RecordVerdict]]:
+    """In a filter process: the layouts and the packed verdict of each (instruction,
+    pairs)."""
     settings, disable = _JOB
-    return [_pack(verdict_of(instruction, pairs, settings, disable))
-            for instruction, pairs in chunk]
+    layouts: dict[Layout, int] = {}
+    packed = [_pack(verdict_of(instruction, pairs, settings, disable), layouts)
+              for instruction, pairs in chunk]
+    return list(layouts), packed
 
 
 def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Settings,
@@ -156,7 +183,8 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["synthstudio.datasets.check"])
     pending: deque[tuple[list[tuple[Record, Example | InputError]],
-                         Future[list[Packed]]]] = deque()
+                         Future[tuple[list[Layout], list[Packed | RecordVerdict]]]]
+                   ] = deque()
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
                              initargs=(settings, tuple(disable))) as pool:
         it = iter(pairs)
@@ -171,9 +199,11 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
             if not pending:
                 return
             batch, fut = pending.popleft()
-            done = iter(fut.result())
+            layouts, packed = fut.result()
+            done = iter(packed)
             for rec, ex in batch:
-                yield rec, ex, (ex if isinstance(ex, InputError) else _unpack(next(done)))
+                yield rec, ex, (ex if isinstance(ex, InputError)
+                                else _unpack(next(done), layouts))
 
 
 def workers_for(path: str | Path) -> int:
