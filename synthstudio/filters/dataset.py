@@ -78,17 +78,18 @@ def _noise_results(fields: dict[str, str], task: str,
                    disable: Collection[str]) -> list[FilterResult]:
     """Each noise filter over every field; the worst field decides and is named: a
     failure over a pass, then the higher score, then the earlier field."""
-    filters = [f for name, f in NOISE_FILTERS.items() if name not in disable]
+    judges = [(name, f.judge, f.threshold) for name, f in NOISE_FILTERS.items()
+              if name not in disable]
     worst: dict[str, tuple[bool, float, str, str]] = {}  # passed, score, detail, field
     for where, text in fields.items():
         if not text.strip() and worst:
             continue  # an empty field scores 0 everywhere
-        for f in filters:
-            passed, value, detail = f.judge(text, f.threshold, task)
-            best = worst.get(f.name)
+        for name, judge, limit in judges:
+            passed, value, detail = judge(text, limit, task)
+            best = worst.get(name)
             if best is None or (best[0] and not passed) or (
                     passed == best[0] and value > best[1]):
-                worst[f.name] = (passed, value, detail, where)
+                worst[name] = (passed, value, detail, where)
     return [FilterResult(name, passed, value, NOISE_FILTERS[name].threshold,
                          f"{where}: {detail}" if detail else "")
             for name, (passed, value, detail, where) in worst.items()]
@@ -141,5 +142,6 @@ def check_record(instruction: str, input: str = "", output: str = "", *,
     skip = set(disable) | set(settings.check.disable)
     results = [r for r in results if r.name not in skip]
     failed = list(dict.fromkeys(r.name for r in results if not r.passed))
-    scores = {r.name: _score(r.value) for r in results}
+    scores = {r.name: r.value if type(r.value) is float else _score(r.value)
+              for r in results}
     return RecordVerdict(passed=not failed, failed=failed, scores=scores, results=results)
