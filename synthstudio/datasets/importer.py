@@ -114,7 +114,7 @@ def import_file(pool: Pool, path: str | Path, *, fmt: str = "auto", status: str 
             batch.append(c)
             summary.imported += 1
             summary.accepted += c.status == ACCEPTED
-            summary.flagged += not c.passed
+            summary.flagged += not verdict.passed  # c.passed, without a walk of its scores
             by_format[ex.format] = by_format.get(ex.format, 0) + 1
             if len(batch) >= CHUNK:
                 flush(rec.done)
