@@ -236,12 +236,9 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[byt
 
 #: ``python -c WARM generate ...`` imports what ``generate`` needs, then waits for a line
 #: "go" on stdin before it runs the real command: the next process of a crash loop warms
-#: up while the current one works. It also skips the optional pandas import of
-#: sqlite_utils (DataFrame support synthstudio never uses), which is over half of the
-#: start-up time on a loaded machine.
+#: up while the current one works.
 WARM = (
     "import sys\n"
-    "sys.modules['pandas'] = None\n"
     "from synthstudio.cli import main\n"
     "import synthstudio.cli.generate_cmd, synthstudio.engine, synthstudio.recipes\n"
     "import synthstudio.backends.select, synthstudio.datasets.seeds\n"
