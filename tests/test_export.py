@@ -342,3 +342,28 @@ def test_summary_counts_lines_and_items_of_every_recipe(tmp_path):
     assert s.items_by_recipe == {"self-instruct": 2, "textbook": 1, "reasoning": 1,
                                  "custom": 1}
     assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 8
+
+
+@pytest.mark.parametrize("fmt", ["alpaca", "messages", "self-instruct"])
+def test_the_written_file_keeps_id_and_instance_order_across_batches(tmp_path, monkeypatch, fmt):
+    """The file is rendered a batch of ids at a time and joined inside SQLite: its lines
+    must come in id order, an item's instances in their own order (``idx``, not the order
+    the rows were stored), exactly as the line-by-line query gives them."""
+    with Pool(tmp_path / "p.db") as p:
+        for n in range(23):
+            recipe = ("self-instruct", "textbook", "reasoning", "custom")[n % 4]
+            c = Candidate(recipe=recipe, instruction=f"Task {n}.", text=f"Text {n}.",
+                          answer=f"{n}", status="accepted",
+                          instances=[Instance(f"in {n}.{i}", f"out {n}.{i}") for i in range(3)])
+            p.add_candidate(c)
+        with p.lock:  # store one item's instances in reverse order of their idx
+            p.conn.execute("UPDATE instances SET idx = 2 - idx WHERE candidate_id = 5")
+        monkeypatch.setattr(exsql, "BATCH", 4)
+        expected = list(export_rows(p, fmt))
+        s = export(p, fmt, tmp_path / "out.jsonl")
+    got = [json.loads(line) for line in
+           (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert got == expected and s.rows == len(expected)
+    if fmt == "alpaca":
+        fifth = [r["output"] for r in got if r["instruction"] == "Task 4."]
+        assert fifth == ["out 4.2", "out 4.1", "out 4.0"]

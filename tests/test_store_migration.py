@@ -189,7 +189,8 @@ def test_tally_reads_counts_reasons_and_the_newest_id_together(pool):
 
 def test_a_new_pool_gets_the_schema_sqlite_utils_made(tmp_path):
     """Schema 1 is plain SQL now; a new pool's ``sqlite_master`` is still, byte for byte,
-    the one a pool got when sqlite-utils ran it (``tests/data/pool_schema.jsonl``)."""
+    the one a pool got when sqlite-utils ran it (``tests/data/pool_schema.jsonl``), with
+    schema 6's index on instances (candidate_id, idx) in place of the one on candidate_id."""
     Pool(tmp_path / "new.db").close()
     conn = sqlite3.connect(tmp_path / "new.db")
     got = [list(r) for r in conn.execute(
@@ -212,3 +213,19 @@ def test_a_new_pool_imports_neither_sqlite_utils_nor_pandas(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.db")],
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["[]", "0", "[]", "True"]
+
+
+def test_export_reads_instances_in_order_from_the_index(pool):
+    """Schema 6 indexes instances by (candidate_id, idx): the export's join walks them in
+    order instead of sorting every item's rows in a temporary tree."""
+    from synthstudio.store.export_query import build_query
+
+    sql, params = build_query("alpaca", batched=True, status="accepted")
+    with pool.lock:
+        plan = [r[3] for r in pool.conn.execute("EXPLAIN QUERY PLAN " + sql,
+                                                 {**params, "lo": 0, "hi": 10})]
+        names = {r[0] for r in pool.conn.execute(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'instances' AND type = 'index'")}
+    assert any("idx_instances_candidate_idx" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+    assert "idx_instances_candidate_id" not in names

@@ -40,7 +40,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -51,8 +50,10 @@ from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
 from synthstudio.store.export_query import (
     LEAN_RECIPES,
+    RS,
+    US,
     WS,
-    LeanRow,
+    Batch,
     T,
     as_is,
     build_query,
@@ -64,7 +65,6 @@ FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
 REASONING_STYLES = ("think", "field")
 #: formats that take only one recipe
 ONLY_RECIPE = {"self-instruct": "self-instruct", "textbook": "textbook"}
-_LINE, _KIND = itemgetter(0), itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -231,16 +231,17 @@ def _check(fmt: str, status: str | None, recipe: str | None, style: str) -> str 
 def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
              since: str | None, until: str | None, with_provenance: bool,
              min_score: float | None = None,
-             reasoning_style: str, system: str, lean: bool = False,
+             reasoning_style: str, system: str, batched: bool = False,
              post: Callable[[list[Any]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
     """Check the options now (an ``InputError`` before any file is touched), then stream
     ``post(rows)`` for batches of ``(candidate id, recipe, JSON line)`` rows (or
-    :data:`LeanRow` with ``lean``), in id order."""
+    one :data:`Batch` with ``batched``), in id order."""
     recipe = _check(fmt, status, recipe, reasoning_style)
     sql, params = build_query(fmt, style=reasoning_style, system=system,
                               with_provenance=with_provenance,
                               status=None if status == "all" else status, recipe=recipe,
-                              since=since, until=until, min_score=min_score, lean=lean)
+                              since=since, until=until, min_score=min_score,
+                              batched=batched)
     return export_batches(pool, sql, params, post=post)
 
 
@@ -264,25 +265,21 @@ def export_rows(pool: Pool, fmt: str, **options: Any) -> Iterator[dict[str, Any]
 
 # -- writing -------------------------------------------------------------------------
 
-def _encoded(batch: list[LeanRow]) -> tuple[bytes, int, Counter[str], Counter[str]]:
+def _encoded(rows: list[Batch]) -> tuple[bytes, int, Counter[str], Counter[str]]:
     """A batch as UTF-8 lines, with its lines and items by recipe."""
-    if not batch:
-        return b"", 0, Counter(), Counter()
-    data = b"\n".join(map(_LINE, batch)) + b"\n"
+    data, n, *counts, others = rows[0]
     lines: Counter[str] = Counter()
     items: Counter[str] = Counter()
-    for kind, n in Counter(map(_KIND, batch)).items():
-        recipe, first = divmod(kind, 2)
-        if recipe < len(LEAN_RECIPES):
-            lines[LEAN_RECIPES[recipe]] += n
-            if first:
-                items[LEAN_RECIPES[recipe]] += n
-        else:  # a recipe without a number: named on each row (rare)
-            for _line, k, name in batch:
-                if k == kind and name is not None:
-                    lines[name] += 1
-                    items[name] += first
-    return data, len(batch), lines, items
+    for k, recipe in enumerate(LEAN_RECIPES):
+        later, first = counts[2 * k], counts[2 * k + 1]
+        if later or first:
+            lines[recipe] += later + first
+            items[recipe] += first
+    for entry in (others.split(US) if others else ()):  # a recipe without a number (rare)
+        recipe, first = entry.rsplit(RS, 1)
+        lines[recipe] += 1
+        items[recipe] += int(first)
+    return (bytes(data) + b"\n" if n else b""), n, lines, items
 
 
 def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEPTED,
@@ -302,7 +299,7 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
     rows = 0
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
-                       system=system, lean=True, post=_encoded, min_score=min_score)
+                       system=system, batched=True, post=_encoded, min_score=min_score)
     with atomic_writer(path) as fh:
         # bytes encoded on the reader threads go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer

@@ -6,11 +6,16 @@ gives for the same item (a property test holds the two to that), except that a m
 value (style, topic, audience of a textbook item) is cut at a NUL character, as SQLite's
 text functions do. Strings inside the provenance (model, backend, filter names, values
 and details, which can quote model output) are copied as JSON (``->``), so a NUL in
-them is kept. Rendering JSON in C, as UTF-8 bytes, leaves Python only joining and
-writing; :func:`read_batches` runs the queries on worker threads, each with its own
-connection, so SQLite works while the file is written. A line with provenance joins
-``candidate_provenance`` (prompt, raw output, model); lines without it never read that
-table.
+them is kept. A line with provenance joins ``candidate_provenance`` (prompt, raw output,
+model); lines without it never read that table.
+
+The export itself asks for a :data:`Batch`: one row per id range, the lines joined by
+SQLite (``group_concat``) with their counts by recipe. Rendering and joining run in C in
+one step, without the GIL, so Python touches a batch once instead of every line (a line
+fetched on its own cost about as much again as rendering it). :func:`read_batches` runs
+them on one reader thread with its own connection, so SQLite renders the next batch
+while this one is written; a second reader does not help: two threads rendering JSON in
+one SQLite library contend on its allocator and each runs at half speed.
 """
 
 from __future__ import annotations
@@ -28,15 +33,15 @@ from synthstudio.store.connection import PoolBase
 
 #: (candidate id, recipe, the JSON line as UTF-8 bytes, straight from SQLite)
 Row = tuple[int, str, bytes]
-#: (the JSON line, kind, other recipe): kind is ``2 * index in LEAN_RECIPES + first``
-#: (``first`` 1 on an item's first line); other recipes are kind ``2 * len(LEAN_RECIPES)
-#: + first`` and named in the third column (None otherwise)
-LeanRow = tuple[bytes, int, str | None]
+#: one id range rendered whole: (the lines joined by newlines, or None when there are
+#: none; the number of lines; for each recipe of :data:`LEAN_RECIPES` its lines and its
+#: items; the other recipes' lines as ``recipe<RS>first`` joined by ``<US>``, or None)
+Batch = tuple[Any, ...]
 T = TypeVar("T")
 #: ids per query; each query renders the lines of up to this many items
 BATCH = 5000
-#: queries run ahead on their own connections (SQLite renders without the GIL)
-WORKERS = 2
+#: reader threads, each with its own connection (see the module's docstring for why one)
+WORKERS = 1
 
 #: whitespace that ``strip`` removes on both sides (Python's and SQLite's ``trim``)
 WS = " \t\n\r\f\v"
@@ -195,30 +200,43 @@ def filters(status: str | None = None, recipe: str | None = None, since: str | N
     return where, params
 
 
-#: recipes a :data:`LeanRow` names by number: kind ``2 * index + first``
+#: recipes a :data:`Batch` counts by position; others it names
 LEAN_RECIPES = ("self-instruct", "textbook", "reasoning")
-_OTHER_KIND = 2 * len(LEAN_RECIPES)
+#: separators of the other recipes' column of a :data:`Batch`
+RS, US = "\x1e", "\x1f"
 
 
-def _lean_columns(per_instance: bool) -> str:
-    """The kind and other-recipe columns of a :data:`LeanRow`. Small integers and NULL cost
-    Python no allocation per row, unlike an id and a recipe string."""
+def _kind_columns(per_instance: bool) -> str:
+    """``k``: ``2 * index in LEAN_RECIPES + first`` (``first`` 1 on an item's first line,
+    other recipes ``2 * len(LEAN_RECIPES) + first``); ``o``: ``recipe<RS>first`` for the
+    other recipes, else NULL."""
     known = ", ".join(f"'{r}'" for r in LEAN_RECIPES)
+    first = "(coalesce(i.idx, 0) = 0)" if per_instance else "1"
     kind = ("(CASE c.recipe " + " ".join(f"WHEN '{r}' THEN {2 * n}"
                                         for n, r in enumerate(LEAN_RECIPES))
-            + f" ELSE {_OTHER_KIND} END)")
-    # the first line of an item: its only line, or its first instance (idx counts from 0)
-    first = "(coalesce(i.idx, 0) = 0)" if per_instance else "1"
-    return f"{kind} + {first}, CASE WHEN c.recipe IN ({known}) THEN NULL ELSE c.recipe END"
+            + f" ELSE {2 * len(LEAN_RECIPES)} END)")
+    return (f"{kind} + {first} AS k, CASE WHEN c.recipe IN ({known}) THEN NULL "
+            f"ELSE c.recipe || char(30) || {first} END AS o")
+
+
+def _batch(lines_sql: str) -> str:
+    """The aggregate over one id range's lines (columns ``l``, ``k``, ``o``, ``s1``,
+    ``s2``, in order): see :data:`Batch`. SQLite from 3.44 is told the order inside
+    ``group_concat``; older ones keep the subquery's ``ORDER BY`` (which a test holds)."""
+    order = " ORDER BY s1, s2" if sqlite3.sqlite_version_info >= (3, 44) else ""
+    counts = ", ".join(f"sum(k = {2 * n}), sum(k = {2 * n + 1})"
+                       for n in range(len(LEAN_RECIPES)))
+    return (f"SELECT CAST(group_concat(l, char(10){order}) AS BLOB), count(*), {counts}, "
+            f"group_concat(o, char(31)) FROM ({lines_sql})")
 
 
 def build_query(fmt: str, *, style: str = "think", system: str = "",
                 with_provenance: bool = False, status: str | None = None,
                 recipe: str | None = None, since: str | None = None,
                 until: str | None = None, min_score: float | None = None,
-                lean: bool = False) -> tuple[str, dict[str, Any]]:
+                batched: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
-    Rows are :data:`Row`, or :data:`LeanRow` with ``lean``."""
+    Rows are :data:`Row`, or one :data:`Batch` with ``batched``."""
     expr, per_instance = row_expr(fmt, style, bool(system))
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
@@ -237,12 +255,19 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
     inner = (f"SELECT k.id AS id, recipe, status, reason, instruction, is_classification, "
              f"text, thinking, answer, {_valid('meta', '{}')} AS m{extra} "
              f"FROM {table}{join} WHERE {' AND '.join(where)}")
-    head = f"{expr}, {_lean_columns(per_instance)}" if lean else f"c.id, c.recipe, {expr}"
+    order = "c.id, i.idx" if per_instance else "c.id"
+    if batched:
+        head = (f"{expr} AS l, {_kind_columns(per_instance)}, c.id AS s1, "
+                + ("i.idx AS s2" if per_instance else "0 AS s2"))
+    else:
+        head = f"c.id, c.recipe, {expr}"
     if per_instance:
-        return (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
-                f"ON i.candidate_id = c.id AND {_INSTANCED} "
-                f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY c.id, i.idx", params)
-    return f"SELECT {head} FROM ({inner}) AS c ORDER BY c.id", params
+        sql = (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
+               f"ON i.candidate_id = c.id AND {_INSTANCED} "
+               f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY {order}")
+    else:
+        sql = f"SELECT {head} FROM ({inner}) AS c ORDER BY {order}"
+    return (_batch(sql) if batched else sql), params
 
 
 def as_is(rows: list[Row]) -> list[Row]:

@@ -151,7 +151,16 @@ def _v5(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX idx_judge_scores_score ON judge_scores (score)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(conn: sqlite3.Connection) -> None:
+    """An item's instances indexed in their order (``candidate_id, idx``), replacing the
+    index on ``candidate_id`` alone: reading them in order (export, the studio) walks the
+    index instead of sorting each item's rows."""
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_instances_candidate_idx "
+                 "ON instances (candidate_id, idx)")
+    conn.execute("DROP INDEX IF EXISTS idx_instances_candidate_id")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
