@@ -42,12 +42,17 @@ SERVER = """
 import sys, time
 from tests.standins import OpenAIStandin
 rate, seconds = float(sys.argv[1]), float(sys.argv[2])
-words = ("the river carries light and silt past the old stone bridge while students "
-         "measure its speed and write down what they see ").split()
+# varied text: the studio stops a reply that loops (the repetition filter, mid-stream),
+# so the words are drawn at random from made-up ones, with paragraph breaks
+import random
+rng = random.Random(11)
+syllables = "ka lo mi ra tu se ni vo da pe lu fa ri so me ta no be gu zi".split()
+words = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(1, 3)))
+                for _ in range(3000)})
 tokens = int(rate * seconds)
 text, n = [], 0
 while len(" ".join(text)) < tokens * 4:
-    text.append(words[n % len(words)])
+    text.append(rng.choice(words))
     n += 1
     if n % 60 == 0:
         text.append("\\n\\n")

@@ -3,7 +3,10 @@
 New text is appended, never re-rendered whole: finished paragraphs are wrapped once and
 kept as lines; only the paragraph still being written is wrapped again when text arrives.
 Only the lines in view are drawn (Textual's line API), so a long reply costs no more per
-update than a short one.
+update than a short one; a line drawn before is given again as it was (its styled strip
+is kept while its wrapped line, the scroll column, the width and the style stay the
+same), so a redraw styles only the open paragraph's lines. The view scrolls only when the
+text gained a line, not at every token (a scroll lays the whole screen out again).
 
 The view follows the stream (keeps its end in view) until the person scrolls up; then it
 stays put while text keeps arriving, and ``End`` (or scrolling back to the bottom)
@@ -56,6 +59,9 @@ class StreamView(ScrollView, can_focus=True):
         self._width = 0
         self._moving = False  # our own scrolling, not the person's
         self._empty = True
+        #: drawn lines: index -> (wrapped line, the line as drawn) for :attr:`_drawn_for`
+        self._drawn: dict[int, tuple[Strip, Strip]] = {}
+        self._drawn_for: tuple[object, ...] = ()
 
     # -- the text --------------------------------------------------------------------------
 
@@ -72,21 +78,21 @@ class StreamView(ScrollView, can_focus=True):
         self._empty = True
         self.following = True
         self.append(text)
-        if not text:
-            self._update()
+        self._update()  # every line may have changed, and fewer may be left
 
     def append(self, text: str) -> None:
         """Add ``text`` at the end (the only per-token cost: the open paragraph re-wraps)."""
         if not text:
             return
         self._empty = False
+        changed_from = len(self._done)  # the open paragraph's first line
         parts = inert_lines(self._tail + text)
         for para in parts[:-1]:
             self._paras.append(para)
             self._done.extend(self._wrap(para))
         self._tail = parts[-1]
         self._tail_lines = self._wrap(self._tail)
-        self._update()
+        self._update(changed_from)
 
     # -- wrapping and drawing ------------------------------------------------------------
 
@@ -108,7 +114,9 @@ class StreamView(ScrollView, can_focus=True):
     def line_count(self) -> int:
         return len(self._done) + len(self._tail_lines)
 
-    def _update(self) -> None:
+    def _update(self, changed_from: int | None = None) -> None:
+        """Size, scroll and redraw after a change; ``changed_from``: only lines from that
+        one on changed (an append), so while the view does not scroll only they are drawn."""
         size = Size(self._width, self.line_count or 1)
         height = self.size.height
         if size != self.virtual_size:
@@ -120,13 +128,17 @@ class StreamView(ScrollView, can_focus=True):
                 self._scroll_update(size)
             else:
                 self.virtual_size = size
-        if self.following:
+        if self.following and self.scroll_offset.y != self.max_scroll_y:
             self._moving = True
             try:
                 self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
             finally:
                 self._moving = False
-        self.refresh()
+            changed_from = None  # every line in view moved
+        if changed_from is None:
+            self.refresh()
+        else:
+            self.refresh_lines(changed_from, max(1, self.line_count - changed_from))
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -155,7 +167,15 @@ class StreamView(ScrollView, can_focus=True):
             strip = self._tail_lines[index - len(self._done)]
         else:
             return Strip.blank(width, style)
-        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        key = (scroll_x, width, style)
+        if key != self._drawn_for or len(self._drawn) > 4 * max(self.size.height, 50):
+            self._drawn, self._drawn_for = {}, key
+        kept = self._drawn.get(index)
+        if kept is not None and kept[0] is strip:
+            return kept[1]
+        drawn = strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        self._drawn[index] = (strip, drawn)
+        return drawn
 
     # -- following -------------------------------------------------------------------------
 
