@@ -136,43 +136,53 @@ _PROVENANCE = (
     "'created_at', coalesce(c.created_at, ''), 'decided_at', coalesce(c.decided_at, ''))"
 )
 
+#: an item's instances as a JSON array, aggregated over the join with ``instances``
+#: grouped by item: the join walks (candidate_id, idx) in order; SQLite from 3.44 is also
+#: told the order inside the aggregate
+_IN_ORDER = " ORDER BY i.idx" if sqlite3.sqlite_version_info >= (3, 44) else ""
 _INSTANCES = (
-    "json(coalesce((SELECT json_group_array(json_object('input', coalesce(input, ''), "
-    "'output', coalesce(output, ''))) FROM (SELECT input, output FROM instances "
-    "WHERE candidate_id = c.id ORDER BY idx)), '[]'))"
+    "CASE WHEN count(i.id) THEN json_group_array(json_object('input', "
+    f"coalesce(i.input, ''), 'output', coalesce(i.output, '')){_IN_ORDER}) "
+    "ELSE json_array() END"
 )
 
 
-def row_expr(fmt: str, style: str, system: bool) -> tuple[str, bool]:
-    """The JSON expression of one line, and whether it needs the per-instance join."""
+#: how a line reads ``instances``: not at all, one line per instance, or all of an
+#: item's instances in its one line
+NO_JOIN, EACH, GROUPED = "none", "each", "grouped"
+
+
+def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
+    """The JSON expression of one line, and how it joins ``instances`` (:data:`EACH`,
+    :data:`GROUPED` or :data:`NO_JOIN`)."""
     if fmt == "self-instruct":
         key = "'synth_task_' || c.id"
         return (f"json_object('id', {key}, 'name', coalesce({_trimmed(_meta('name'))}, {key}), "
                 f"'instruction', c.instruction, 'instances', {_INSTANCES}, "
                 "'is_classification', json(CASE WHEN c.is_classification THEN 'true' "
-                "ELSE 'false' END))", False)
+                "ELSE 'false' END))", GROUPED)
     if fmt == "textbook":
         return ("json_object('text', c.text, "
                 + ", ".join(f"'{k}', coalesce({_meta(k)}, '')"
-                            for k in ("audience", "style", "topic")) + ")", False)
+                            for k in ("audience", "style", "topic")) + ")", NO_JOIN)
     reply = _reply(style)
     if fmt == "alpaca":
         sys_col = ", 'system', :system" if system else ""
         obj = (f"json_object('instruction', {_INSTRUCTION}, 'input', "
                f"CASE WHEN {_INSTANCED} THEN {_INPUT} ELSE '' END, 'output', {reply}"
                f"{sys_col})")
-        return _with_thinking(obj, style), True
+        return _with_thinking(obj, style), EACH
     if fmt == "sharegpt":
         turns = ["json_object('from', 'system', 'value', :system)"] if system else []
         turns += [f"json_object('from', 'human', 'value', {_USER})",
                   _with_thinking(f"json_object('from', 'gpt', 'value', {reply})", style)]
-        return f"json_object('conversations', json_array({', '.join(turns)}))", True
+        return f"json_object('conversations', json_array({', '.join(turns)}))", EACH
     if fmt == "messages":
         turns = ["json_object('role', 'system', 'content', :system)"] if system else []
         turns += [f"json_object('role', 'user', 'content', {_USER})",
                   _with_thinking(f"json_object('role', 'assistant', 'content', {reply})",
                                  style)]
-        return f"json_object('messages', json_array({', '.join(turns)}))", True
+        return f"json_object('messages', json_array({', '.join(turns)}))", EACH
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -237,7 +247,8 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
                 batched: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
     Rows are :data:`Row`, or one :data:`Batch` with ``batched``."""
-    expr, per_instance = row_expr(fmt, style, bool(system))
+    expr, join_kind = row_expr(fmt, style, bool(system))
+    per_instance = join_kind == EACH
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
     expr = f"CAST({expr} AS BLOB)"  # bytes: no decoding to str and encoding back
@@ -265,6 +276,9 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
         sql = (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
                f"ON i.candidate_id = c.id AND {_INSTANCED} "
                f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY {order}")
+    elif join_kind == GROUPED:  # one line per item, its instances aggregated
+        sql = (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
+               f"ON i.candidate_id = c.id GROUP BY c.id ORDER BY {order}")
     else:
         sql = f"SELECT {head} FROM ({inner}) AS c ORDER BY {order}"
     return (_batch(sql) if batched else sql), params
