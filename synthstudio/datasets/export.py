@@ -25,8 +25,9 @@ skipped and counted. ``with_provenance`` adds a ``"provenance"`` object to every
 key with one JSON type in every line (filter results as :func:`export_score`), so the file
 loads as Arrow columns (``datasets`` 2.16 and later).
 
-Lines are rendered inside SQLite (:mod:`synthstudio.store.export_query`), in id order, a batch of
-ids at a time on reader threads, so memory stays bounded and a 1M-item pool streams fast;
+Lines are rendered and joined inside SQLite (:mod:`synthstudio.store.export_query`), in id
+order, a batch of ids at a time on a reader thread while the previous batch is written, so
+memory stays bounded and a 1M-item pool streams fast;
 :func:`candidate_rows` is the same mapping in Python for one item (previews, tests).
 Writing is atomic (:func:`synthstudio.fileio.atomic_writer`): a temporary file beside the
 target, fsync, ``os.replace``; on any error the target is left as it was.
@@ -301,7 +302,7 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
                        system=system, batched=True, post=_encoded, min_score=min_score)
     with atomic_writer(path) as fh:
-        # bytes encoded on the reader threads go to the binary layer; the text one stays empty
+        # bytes joined by SQLite go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
         terminal = to_terminal(path)
         for data, n, lines_by_recipe, items_by_recipe in batches:
