@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,3 +105,38 @@ def atomic_writer(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]
         if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
             raise write_error(path, exc) from exc
         raise
+
+
+#: seconds between two early flushes of :func:`synced_while_writing`
+EARLY_SYNC_S = 0.25
+
+
+@contextmanager
+def synced_while_writing(fh: Any) -> Iterator[None]:
+    """Flush what has reached the OS to disk every :data:`EARLY_SYNC_S` while the block
+    writes ``fh`` (on a thread of its own, the GIL released), so that the writer's final
+    fsync waits for the last fraction of a big file instead of all of it. Only a speed-up:
+    a failed early flush is left to the final fsync to report."""
+    try:
+        fd = fh.fileno()
+        os.fstat(fd)
+    except (OSError, ValueError):  # no file underneath (a test's buffer)
+        yield
+        return
+    sync = getattr(os, "fdatasync", os.fsync)
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(EARLY_SYNC_S):
+            try:
+                sync(fd)
+            except OSError:
+                return
+
+    flusher = threading.Thread(target=run, name="synthstudio-sync", daemon=True)
+    flusher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        flusher.join()  # before the file (and so ``fd``) can be closed

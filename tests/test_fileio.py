@@ -67,3 +67,29 @@ def test_an_error_in_the_block_leaves_the_target_as_it_was(tmp_path):
         f.write("half")
         raise ValueError("boom")
     assert path.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_a_big_file_is_flushed_while_it_is_written(tmp_path, monkeypatch):
+    """synced_while_writing flushes the file to disk during the block (so the final fsync
+    waits for little), stops before the block ends, and leaves a file-less stream alone."""
+    import io
+    import time
+
+    from synthstudio import fileio
+
+    synced: list[int] = []
+    monkeypatch.setattr(fileio, "EARLY_SYNC_S", 0.01)
+    monkeypatch.setattr(fileio.os, "fdatasync", lambda fd: synced.append(fd), raising=False)
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: synced.append(fd))
+    with open(tmp_path / "big.bin", "wb") as fh:
+        with fileio.synced_while_writing(fh):
+            fh.write(b"x" * 1000)
+            deadline = time.monotonic() + 5
+            while not synced and time.monotonic() < deadline:
+                time.sleep(0.01)
+        after = len(synced)
+        time.sleep(0.05)
+        assert synced and set(synced) == {fh.fileno()}
+        assert len(synced) == after  # nothing flushes once the block has ended
+    with fileio.synced_while_writing(io.BytesIO()):
+        pass

@@ -39,13 +39,14 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer, to_terminal
+from synthstudio.fileio import atomic_writer, is_stdout, synced_while_writing, to_terminal
 from synthstudio.records import ACCEPTED, STATUSES, Candidate, FilterResult
 from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
@@ -305,13 +306,14 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
         # bytes joined by SQLite go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
         terminal = to_terminal(path)
-        for data, n, lines_by_recipe, items_by_recipe in batches:
-            if terminal:  # a person reads it: controls and bidi overrides as \u escapes
-                data = json_line(data.decode("utf-8"), terminal=True).encode("utf-8")
-            out.write(data)
-            rows += n
-            by_recipe.update(lines_by_recipe)
-            items.update(items_by_recipe)
+        with nullcontext() if is_stdout(path) else synced_while_writing(out):
+            for data, n, lines_by_recipe, items_by_recipe in batches:
+                if terminal:  # a person reads it: controls and bidi overrides as \u escapes
+                    data = json_line(data.decode("utf-8"), terminal=True).encode("utf-8")
+                out.write(data)
+                rows += n
+                by_recipe.update(lines_by_recipe)
+                items.update(items_by_recipe)
     st = None if status == "all" else status
     skipped = count_by_recipe(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until,
                               min_score) - items
