@@ -367,3 +367,58 @@ def test_the_written_file_keeps_id_and_instance_order_across_batches(tmp_path, m
     if fmt == "alpaca":
         fifth = [r["output"] for r in got if r["instruction"] == "Task 4."]
         assert fifth == ["out 4.2", "out 4.1", "out 4.0"]
+
+
+def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
+    """From PROCESS_FROM ids on, a reader process renders every other batch; the file is
+    the same, line for line, as the reader thread alone writes, and so are the counts."""
+    with Pool(tmp_path / "p.db") as p:
+        for n in range(30):
+            recipe = ("self-instruct", "textbook", "reasoning", "custom")[n % 4]
+            p.add_candidate(Candidate(recipe=recipe, instruction=f"Task {n}.", text=f"T {n}.",
+                                      answer=str(n), status="accepted",
+                                      instances=[Instance(f"in {n}", f"out {n}.{i}")
+                                                 for i in range(2)]))
+        monkeypatch.setattr(exsql, "BATCH", 4)
+        monkeypatch.setattr(exsql, "PROCESS_FROM", 0)
+        alone = export(p, "messages", tmp_path / "alone.jsonl")
+        monkeypatch.setattr(exsql, "PROCESS_FROM", 1)
+        spawned: list[object] = []
+        real = exsql._reader_process
+
+        def counting():
+            spawned.append(real())
+            return spawned[-1]
+
+        monkeypatch.setattr(exsql, "_reader_process", counting)
+        both = export(p, "messages", tmp_path / "both.jsonl")
+    assert spawned and spawned[0] is not None
+    assert (tmp_path / "both.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
+    assert (both.rows, both.by_recipe, both.items_by_recipe) == (
+        alone.rows, alone.by_recipe, alone.items_by_recipe)
+
+
+def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch):
+    """Should the reader process die, its batches are read again by the threads: the file
+    is whole and in order."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Dead:
+        def submit(self, *args, **kwargs):
+            fut: Future[object] = Future()
+            fut.set_exception(BrokenProcessPool("killed"))
+            return fut
+
+        def shutdown(self, **kwargs):
+            pass
+
+    with Pool(tmp_path / "p.db") as p:
+        for n in range(20):
+            p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
+        monkeypatch.setattr(exsql, "BATCH", 3)
+        monkeypatch.setattr(exsql, "PROCESS_FROM", 1)
+        monkeypatch.setattr(exsql, "_reader_process", Dead)
+        s = export(p, "alpaca", tmp_path / "out.jsonl")
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert s.rows == 20 and [json.loads(x)["output"] for x in lines] == [str(n) for n in range(20)]
