@@ -4,4 +4,5 @@ import sys
 
 from synthstudio.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a process is spawned (export's reader process)
+    sys.exit(main())
