@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from textual.widgets import Input, TextArea
 
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
@@ -189,3 +191,19 @@ async def test_quit_during_generation_stops_the_run_and_keeps_accepted(tmp_path,
         await settled(pilot)
     assert pool.get_run(1).status == "stopped"
     assert len(by_status(pool, ACCEPTED)) == 3
+
+
+async def test_heap_is_frozen_once_queue_and_list_are_shown_and_thawed_at_exit(tmp_path,
+                                                                               pool):
+    """A full garbage collection would walk the whole queue in the middle of a key press;
+    what start-up loaded is frozen out of its reach, and given back when the studio ends."""
+    fill(pool)
+    gc.unfreeze()
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        assert app.curator.queue and app.pool_pane.items
+        queue = app.curator.queue[0]
+        assert gc.get_freeze_count() > 0
+        assert not any(o is queue for o in gc.get_objects())  # out of the collector's reach
+    assert gc.get_freeze_count() == 0

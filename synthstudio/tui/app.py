@@ -153,6 +153,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
         backends = [b for b in (self.backend if self._owns_backend else None,
                                 self.judge_backend_to_close()) if b is not None]
         await asyncio.to_thread(self._close_threads, backends)
+        self.thaw_heap()
 
     def _close_threads(self, backends: list[Backend]) -> None:
         """Write what is still queued (nothing accepted is lost), close the backends on

@@ -6,9 +6,19 @@ are recorded there in the order they were made. The counts are kept by the
 :class:`~synthstudio.tui.tally.Tally` from the decisions and new candidates, and checked
 against the pool a moment after the last decision, when a run ends, and every
 ``CHECK_EVERY_S`` (another process may write the same pool).
+
+Once the first queue and list are shown, what the studio holds then (its modules, the
+widgets, a queue of thousands of candidates) is moved out of the garbage collector's
+reach (``gc.freeze``): a full collection would walk all of it, a pause of 0.2-0.3 s on
+a 1,000,000-item pool's queue, landing on whichever key press happened to trigger it.
+Frozen objects are still freed when nothing refers to them; only reference cycles among
+them would stay, so the studio thaws the heap when it closes (tests run many studios in
+one process).
 """
 
 from __future__ import annotations
+
+import gc
 
 from synthstudio.curation import Decision
 from synthstudio.records import ACCEPTED, Candidate
@@ -35,6 +45,8 @@ class PoolSync(StudioBase):
     def init_pool_sync(self) -> None:
         self.tally = Tally()
         self._writes = 0
+        #: the first reads shown so far ("queue", "list"); the heap is frozen after both
+        self._first_shown: set[str] = set()
         self.pool_thread = PoolThread(self._pool_error)
 
     def start_pool_sync(self) -> None:
@@ -100,6 +112,19 @@ class PoolSync(StudioBase):
         self.generation.set_queue(queue, focus, self.curator.show_filtered)
         if self.focus_source == "queue" or self.focus_candidate is None:
             self.focus_on(focus, "queue")
+        self._shown_first("queue")
+
+    def _shown_first(self, what: str) -> None:
+        """Freeze the heap once the first queue and list are in (see the module's doc)."""
+        if len(self._first_shown) < 2:
+            self._first_shown.add(what)
+            if len(self._first_shown) == 2:
+                gc.freeze()
+
+    def thaw_heap(self) -> None:
+        """Give what was frozen back to the collector (the studio closes)."""
+        if len(self._first_shown) == 2:
+            gc.unfreeze()
 
     # -- the Pool pane's list ----------------------------------------------------------------
 
@@ -131,6 +156,7 @@ class PoolSync(StudioBase):
         if self.ui_ready():
             self.judge_scores_known(event.scores)
             self.pool_pane.show_items(event.items, event.search, event.focus_id, event.order)
+            self._shown_first("list")
 
     # -- counts ------------------------------------------------------------------------------
 
