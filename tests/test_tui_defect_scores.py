@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
-
 from synthstudio.filters.dataset import check_record
 from synthstudio.records import PROPOSED, Candidate
 from tests.tui_kit import make_app, wait_for
@@ -19,18 +17,16 @@ async def test_scores_pane_lists_every_dataset_filter(tmp_path, pool):
     c.scores = v.results
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
-        table = app.query_one("#filters", DataTable)
 
         def shown() -> bool:  # start-up may show its own focus first: show ours again
             if app.scores.candidate is not c:
                 app.scores.show(c)
-            return table.row_count == len(c.scores)
+            return len(app.scores.filter_rows()) == len(c.scores)
 
         await wait_for(pilot, shown)
         await pilot.pause(0.3)
         assert shown()
-        rows = {str(table.get_row_at(i)[0]): [str(x) for x in table.get_row_at(i)]
-                for i in range(table.row_count)}
+        rows = {row[0]: row for row in app.scores.filter_rows()}
         for name in ("unseen_content", "input_placeholder", "refusal",
                      "merged_instructions", "missing_input", "non_text_output",
                      "no_output", "instance_symbols_only"):
@@ -38,5 +34,8 @@ async def test_scores_pane_lists_every_dataset_filter(tmp_path, pool):
         assert "fail" in rows["refusal"][1] and "pass" in rows["no_output"][1]
         assert rows["refusal"][2] == "As an AI language model,"  # what it found
         assert "attached photo" in rows["unseen_content"][4]  # and why
-        verdict = str(app.query_one("#verdict", Static).render())
+        verdict = app.scores.text("verdict")
+        drawn = app.scores.sheet.shown_text()
+        assert drawn.startswith("#3 ◐ proposed: fails input_placeholder")
+        assert "\n refusal " in drawn  # its row in the table
         assert "unseen_content" in verdict and "refusal" in verdict

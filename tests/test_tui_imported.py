@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import DataTable, Static
-
 from synthstudio.datasets.export import export_rows
 from synthstudio.datasets.importer import import_file
 from synthstudio.records import ACCEPTED, REJECTED
@@ -30,17 +28,15 @@ async def test_imported_items_are_listed_scored_and_curated(tmp_path, pool):
         assert [c.instruction for c in app.curator.queue] == [r["instruction"] for r in ROWS]
         first = app.focus_candidate
         assert first is not None and first.instruction == ROWS[0]["instruction"]
-        table = app.scores.query_one("#filters", DataTable)
-        assert table.row_count == len(first.scores) >= 10
-        verdict = app.scores.query_one("#verdict", Static).render()
-        assert "passes every filter" in str(verdict)
+        assert len(app.scores.filter_rows()) == len(first.scores) >= 10
+        assert "passes every filter" in app.scores.text("verdict")
         assert str(app.scores.border_subtitle) == "imported · alpaca.json, line 1"
         await pilot.press("a")  # accept the healthy tips
         await wait_for(pilot, lambda: app.focus_candidate is not None
                        and app.focus_candidate.id != first.id)
         second = app.focus_candidate
         assert "unseen_content" in second.failed_filters  # a link the model cannot open
-        assert "fails" in str(app.scores.query_one("#verdict", Static).render())
+        assert "fails" in app.scores.text("verdict")
         await pilot.press("r")
         await wait_for(pilot, lambda: pool.get_candidate(second.id).status == REJECTED)
         await pilot.press("a")

@@ -3,8 +3,6 @@ ordering by score, and automatic rating of new candidates, against a stand-in ju
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 from synthstudio.config import Settings
 from synthstudio.records import ACCEPTED, PROPOSED, Candidate, FilterResult, Instance
 from tests.judge_standins import MODEL, JudgeOllama
@@ -28,9 +26,10 @@ def add(pool, text: str, status: str = PROPOSED) -> int:
 
 
 def judge_rows(app) -> list[list[str]]:
-    table = app.scores.query_one("#filters", DataTable)
-    rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-    return [r for r in rows if r[0] == "judge"]
+    rows = [r for r in app.scores.filter_rows() if r[0] == "judge"]
+    drawn = app.scores.sheet.shown_text().splitlines()
+    assert len([line for line in drawn if line.startswith(" judge ")]) == len(rows)
+    return rows
 
 
 async def test_j_rates_the_candidate_in_focus_and_shows_a_judge_row(tmp_path, pool):

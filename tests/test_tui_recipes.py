@@ -45,9 +45,10 @@ async def test_reasoning_scores_show_checks_thinking_and_answer_apart(tmp_path, 
         await wait_for(pilot, lambda: not app.running and bool(app.curator.queue), 30)
         c = app.focus_candidate
         assert c is not None and c.recipe == "reasoning" and c.status == PROPOSED
-        checks = first_column(app.scores.query_one("#filters", DataTable))
+        checks = [row[0] for row in app.scores.filter_rows()]
         assert {"format", "accuracy"} <= set(checks)
-        body = shown(app.scores.query_one("#reasoning", Static))
+        body = app.scores.text("reasoning")
+        assert "Thinking" in app.scores.sheet.shown_text()
         assert "Thinking" in body and "Answer" in body
         thinking_part, answer_part = body.split("Answer", 1)
         assert "counting up from two" in thinking_part

@@ -11,17 +11,17 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
 
 from synthstudio.records import ACCEPTED, PROPOSED, Candidate, first_failure
 from synthstudio.tui.panes import Pane
+from synthstudio.tui.sheet import Block, Part, Sheet, Table
 from synthstudio.tui.text import cell, highlight_overlap, one_line, safe
 
 MAX_INSTANCES = 5
-Part = str | Content | tuple[str, str]
+COLUMNS = ("filter", "result", "value", "threshold", "detail")
+Piece = str | Content | tuple[str, str]
 
 
 def fmt_value(v: Any) -> Text:
@@ -34,7 +34,7 @@ def fmt_value(v: Any) -> Text:
 
 def verdict(c: Candidate) -> Content:
     """The overall verdict and its reason, in one line."""
-    parts: list[Part] = [(f"#{c.id} ", "bold")]
+    parts: list[Piece] = [(f"#{c.id} ", "bold")]
     if c.status == ACCEPTED:
         parts.append(("✓ accepted", "bold $success"))
         if c.meta.get("edited"):
@@ -63,7 +63,7 @@ def heading(c: Candidate) -> Content:
 
 def body(c: Candidate) -> Content:
     """The rest of the candidate: classification flag, instances, or the text."""
-    parts: list[Part] = []
+    parts: list[Piece] = []
     if c.is_classification:
         parts.append(("classification task\n", "italic"))
     for n, inst in enumerate(c.instances[:MAX_INSTANCES], 1):
@@ -79,7 +79,7 @@ def body(c: Candidate) -> Content:
 
 def reasoning(c: Candidate) -> Content:
     """A reasoning candidate's thinking and answer, apart."""
-    parts: list[Part] = []
+    parts: list[Piece] = []
     if c.thinking:
         parts += [("Thinking\n", "bold underline"), safe(c.thinking.strip(), "italic"),
                   "\n\n"]
@@ -99,7 +99,7 @@ def nearest(c: Candidate) -> Content:
             rows = r.extra["nearest"]
     if not rows:
         return Content("")
-    parts: list[Part] = [("ROUGE-L nearest in the pool (shared words highlighted)\n",
+    parts: list[Piece] = [("ROUGE-L nearest in the pool (shared words highlighted)\n",
                           "bold")]
     for row in rows:
         if not isinstance(row, list | tuple) or len(row) < 2:
@@ -122,6 +122,10 @@ def origin(c: Candidate) -> str:
 
 
 class ScoresPane(Pane):
+    """The candidate in focus on one :class:`~synthstudio.tui.sheet.Sheet`: its verdict,
+    the instruction, every filter (and the judge) in a table, the rest of the item, the
+    nearest pool items, the thinking and answer. Drawn once per candidate."""
+
     BORDER_TITLE = "3 Scores"
 
     def __init__(self, **kwargs: object) -> None:
@@ -129,21 +133,18 @@ class ScoresPane(Pane):
         self.candidate: Candidate | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="scores-body"):
-            yield Static(id="verdict")
-            yield Static(id="cand-heading")
-            yield DataTable(id="filters", cursor_type="row", zebra_stripes=True,
-                            show_cursor=False)
-            yield Static(id="cand-body")
-            yield Static(id="nearest")
-            yield Static(id="reasoning")
+        yield Sheet(id="scores-body")
 
     def on_mount(self) -> None:
         self.show(None)
 
     @property
     def primary(self) -> Widget:
-        return self.query_one("#scores-body")
+        return self.sheet
+
+    @property
+    def sheet(self) -> Sheet:
+        return self.query_one("#scores-body", Sheet)
 
     def _mark(self, passed: bool) -> Text:
         colours = self.app.theme_variables
@@ -151,33 +152,36 @@ class ScoresPane(Pane):
             return Text("✓ pass", style=colours.get("success", ""))
         return Text("✗ fail", style=f"bold {colours.get('error', '')}".strip())
 
-    def _part(self, selector: str, content: Content) -> None:
-        widget = self.query_one(selector, Static)
-        widget.update(content)
-        widget.display = bool(content.plain.strip())
-
     def show(self, c: Candidate | None) -> None:
         """Show ``c`` (or an empty state)."""
         self.candidate = c
-        table = self.query_one("#filters", DataTable)
-        table.clear(columns=True)
-        table.add_columns("filter", "result", "value", "threshold", "detail")
-        for part in ("#cand-heading", "#cand-body", "#nearest", "#reasoning"):
-            self.query_one(part, Static).update("")
         if c is None:
-            self.query_one("#verdict", Static).update(Content(
-                "No candidate in focus: generate (g), or pick one in the queue or the pool."))
-            table.display = False
+            self.sheet.show([Block("verdict", Content(
+                "No candidate in focus: generate (g), or pick one in the queue or the "
+                "pool."), keep=True)])
             self.border_subtitle = ""
             return
-        self.query_one("#verdict", Static).update(verdict(c))
-        self.query_one("#cand-heading", Static).update(heading(c))
-        self._part("#cand-body", body(c))
         judge = self.app.judge_row(c)  # type: ignore[attr-defined]
-        for r in [*c.scores, *([judge] if judge is not None else [])]:
-            table.add_row(cell(r.name), self._mark(r.passed), fmt_value(r.value),
-                          fmt_value(r.threshold), cell(one_line(r.detail, 80)))
-        table.display = bool(c.scores) or judge is not None
-        self._part("#nearest", nearest(c))
-        self._part("#reasoning", reasoning(c))
-        self.border_subtitle = Content(origin(c))
+        rows = [[cell(r.name), self._mark(r.passed), fmt_value(r.value),
+                 fmt_value(r.threshold), cell(one_line(r.detail, 80))]
+                for r in [*c.scores, *([judge] if judge is not None else [])]]
+        parts: list[Part] = [
+            Block("verdict", verdict(c), keep=True),
+            Block("heading", heading(c), keep=True),
+            Table("filters", COLUMNS, rows),
+            Block("body", body(c), pad=1),
+            Block("nearest", nearest(c), pad=1),
+            Block("reasoning", reasoning(c), pad=1),
+        ]
+        self.sheet.show(parts)
+        subtitle = origin(c)
+        if str(self.border_subtitle) != subtitle:
+            self.border_subtitle = Content(subtitle)
+
+    def text(self, part: str) -> str:
+        """What the part ``part`` shows (verdict, heading, body, nearest, reasoning)."""
+        return self.sheet.text(part)
+
+    def filter_rows(self) -> list[list[str]]:
+        """The filter table's rows as shown (filter, result, value, threshold, detail)."""
+        return self.sheet.table_rows("filters")

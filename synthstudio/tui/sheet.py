@@ -1,0 +1,219 @@
+"""A read-only page of text blocks and tables, drawn by one widget as lines.
+
+The Scores pane showed a candidate with six widgets (five ``Static`` and a
+``DataTable``): each new candidate updated all six, the screen laid out all of them
+again, and the table measured its cells anew; that was most of the cost of moving the
+highlight in the queue. A :class:`Sheet` takes the whole page at once
+(:meth:`Sheet.show`), wraps its text to the width once, and draws only the lines in view
+(Textual's line API). Its size changes only its own scroll bars, so no layout of the
+screen follows unless a scroll bar comes or goes.
+
+A table looks as a ``DataTable`` with zebra stripes and no cursor does (the same
+component styles, one cell of padding each side, columns as wide as their widest cell);
+a table wider than the view scrolls sideways with the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.content import Content
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual
+
+
+@dataclass(frozen=True)
+class Block:
+    """Text wrapped to the width, ``pad`` blank lines above it; an empty block (only
+    whitespace) is left out unless ``keep``."""
+
+    name: str
+    content: Content
+    pad: int = 0
+    keep: bool = False
+
+    @property
+    def shown(self) -> bool:
+        return self.keep or bool(self.content.plain.strip())
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and rows of one-line cells (left out when it has no rows)."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: list[list[Text]] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.rows)
+
+
+Part = Block | Table
+
+
+class Sheet(ScrollView, can_focus=True):
+    ALLOW_MAXIMIZE = False  # the pane is zoomed, not the page in it
+
+    COMPONENT_CLASSES = {"sheet--header", "sheet--even-row", "sheet--odd-row"}
+
+    # the look of Textual's DataTable (zebra stripes, no cursor), unfocused
+    DEFAULT_CSS = """
+    Sheet {
+        &:dark {
+            & > .sheet--even-row {
+                background: $surface-darken-1 40%;
+            }
+        }
+        & > .sheet--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .sheet--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .sheet--odd-row {
+        }
+        & > .sheet--even-row {
+            background: $surface-lighten-1 50%;
+        }
+    }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.parts: list[Part] = []
+        self._lines: list[Strip] = []
+        self._width = -1  # the width the lines were drawn for
+
+    # -- what is shown -----------------------------------------------------------------
+
+    def show(self, parts: Sequence[Part]) -> None:
+        """Show ``parts`` in place of what is shown (the scroll position stays)."""
+        self.parts = list(parts)
+        self._width = -1
+        self._draw()
+
+    def text(self, name: str) -> str:
+        """The plain text of the block ``name`` as shown ("" when it is left out)."""
+        for part in self.parts:
+            if isinstance(part, Block) and part.name == name and part.shown:
+                return part.content.plain
+        return ""
+
+    def table_rows(self, name: str) -> list[list[str]]:
+        """The rows of the table ``name`` as shown, each cell's plain text."""
+        for part in self.parts:
+            if isinstance(part, Table) and part.name == name:
+                return [[c.plain for c in row] for row in part.rows]
+        return []
+
+    def shown_text(self) -> str:
+        """Every line as drawn (all of them, not only those in view), as plain text."""
+        return "\n".join(s.text.rstrip() for s in self._lines)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _draw(self) -> None:
+        """Draw every line for the current width; the view's size follows (a scroll bar
+        that comes or goes changes the width: drawn once more for that one)."""
+        if not self.is_attached or not self.size:
+            return
+        for _ in range(2):
+            width = self.scrollable_content_region.width
+            if width == self._width:
+                break
+            self._width = width
+            self._lines = self._render_parts(width)
+            wide = max((s.cell_length for s in self._lines), default=0)
+            self._resize(Size(max(width, wide), len(self._lines)))
+        self.refresh()
+
+    def _resize(self, size: Size) -> None:
+        if size == self.virtual_size:
+            return
+        # no layout of the screen (which a new virtual size asks for): the view's own
+        # size does not change, only its scroll bars (which ask for one if they change)
+        self.set_reactive(Sheet.virtual_size, size)
+        self._scroll_update(size)
+
+    def _render_parts(self, width: int) -> list[Strip]:
+        lines: list[Strip] = []
+        style = self.visual_style
+        for part in self.parts:
+            if not part.shown:
+                continue
+            if isinstance(part, Table):
+                lines += self._render_table(part, width)
+                continue
+            lines += [Strip.blank(0)] * part.pad
+            lines += Visual.to_strips(self, part.content, width, None, style)
+        return lines
+
+    def _render_table(self, table: Table, width: int) -> list[Strip]:
+        """The table as a ``DataTable`` draws it: header, then rows in zebra stripes,
+        each row's style filling the width."""
+        console = self.app.console
+        header = [Text(c) for c in table.columns]
+        widths = [c.cell_len for c in header]
+        for row in table.rows:
+            widths = [max(w, c.cell_len) for w, c in zip(widths, row, strict=True)]
+        widths = [w + 2 for w in widths]  # one cell of padding each side
+        rest = max(0, width - sum(widths))
+        base = self.rich_style
+        rows = [(header, self.get_component_rich_style("sheet--header"))]
+        even = self.get_component_rich_style("sheet--even-row")
+        odd = self.get_component_rich_style("sheet--odd-row")
+        rows += [(row, odd if i % 2 else even) for i, row in enumerate(table.rows)]
+        lines = []
+        null = Style.null()
+        for index, (cells, row_style) in enumerate(rows, -1):
+            segments: list[Segment] = []
+            for column, (cell, w) in enumerate(zip(cells, widths, strict=True)):
+                # each cell marked with its place, as a DataTable does (which also keeps
+                # the cells apart on screen and in screenshots)
+                style = row_style + Style.from_meta({"row": index, "column": column})
+                pad = Segment(" ", style)
+                # a Text without spans renders without its own style: add it here
+                own = style if cell.spans else style + console.get_style(cell.style,
+                                                                         default=null)
+                segments += [pad, *Segment.apply_style(cell.render(console), own),
+                             Segment(" " * (w - 1 - cell.cell_len), style)]
+            segments.append(Segment(" " * rest, row_style + Style.from_meta(
+                {"row": index, "column": 0, "out_of_bounds": True})))
+            lines.append(Strip(segments).adjust_cell_length(max(width, sum(widths)), base)
+                         .simplify())
+        return lines
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._draw()
+
+    def notify_style_update(self) -> None:
+        """New styles (a theme): draw again with their colours when next in view."""
+        super().notify_style_update()
+        self._width = -1
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        if y == 0 and width != self._width:  # a scroll bar came or went: draw again
+            self.call_later(self._draw)
+        style = self.rich_style
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(width, style)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, style)
