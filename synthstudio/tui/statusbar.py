@@ -31,6 +31,7 @@ class StatusBar(Horizontal):
         self.state = "idle"
         self._backend: tuple[str, str, str] | None = None
         self._down = False
+        self._right_width = -1
 
     def compose(self) -> ComposeResult:
         yield Static(Content("○ no model yet"), id="status-backend")
@@ -76,8 +77,14 @@ class StatusBar(Horizontal):
             self.state = state
         c = self.counts
         rate_text = f"{self.rate:.1f} tok/s" if self.rate else "– tok/s"
-        self.query_one("#status-right", Static).update(Content.assemble(
+        line = Content.assemble(
             (self.state, "bold"), " · ",
             (f"✓{c.get(ACCEPTED, 0)}", "$success"), " ",
             (f"●{c.get(PROPOSED, 0)}", "bold"), " ",
-            (f"✗{c.get(REJECTED, 0)}", "$error"), f" · {rate_text}"))
+            (f"✗{c.get(REJECTED, 0)}", "$error"), f" · {rate_text}")
+        # its width follows the text: the screen is laid out again only when that changes
+        # (not after every decision, which changes the counts, rarely their width)
+        width = line.cell_length
+        self.query_one("#status-right", Static).update(line,
+                                                       layout=width != self._right_width)
+        self._right_width = width

@@ -113,9 +113,10 @@ class PoolPane(CandidateListPane):
 
     def _subtitle(self) -> None:
         by_score = self.order != "arrival" and not self.search
-        self.border_subtitle = (f"{len(self.listing.records)} shown"
-                                + (" (search)" if self.search else "")
-                                + (f", by score ({self.order} first)" if by_score else ""))
+        subtitle = (f"{len(self.listing.records)} shown" + (" (search)" if self.search else "")
+                    + (f", by score ({self.order} first)" if by_score else ""))
+        if str(self.border_subtitle) != subtitle:  # the same one is not drawn again
+            self.border_subtitle = subtitle
 
     def accepted(self, c: Candidate) -> None:
         """``c`` was accepted: it heads the list (a search, or a list ordered by score,
@@ -137,10 +138,11 @@ class PoolPane(CandidateListPane):
         self.listing.update(c)
 
     def show_counts(self, tally: Tally) -> None:
-        self.query_one("#pool-counts", Static).update(counts_line(tally))
+        # both lines are one row high whatever they say: no layout of the screen
+        self.query_one("#pool-counts", Static).update(counts_line(tally), layout=False)
         reasons = tally.top_reasons()
         line = self.query_one("#pool-reasons", Static)
-        line.update(reasons_line(reasons))
+        line.update(reasons_line(reasons), layout=False)
         line.display = bool(reasons)
         line.tooltip = "\n".join(f"{r}: {n}" for r, n in reasons) or None
 
