@@ -80,3 +80,28 @@ async def test_prepend_moves_to_the_top_keeps_the_limit_and_the_highlight() -> N
         assert app.listing.current_key() == "3"
         await pilot.click(RecordList, offset=(2, 1))
         assert app.listing.current_key() == "9"
+
+
+async def test_insert_puts_a_record_in_its_place_and_keeps_the_rest() -> None:
+    """An item back in the queue goes to its place; the other options stay as they were
+    (not made anew), the highlight stays on its record, clicks land right."""
+    app = ListApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        items = [Item(i, f"item {i}") for i in range(0, 40, 2)]
+        app.listing.show(items, focus=4)
+        await pilot.pause()
+        before = list(app.listing._options)
+        back = Item(3, "item 3")
+        app.listing.insert(2, back)
+        await pilot.pause()
+        assert rows(app, 4) == ["item 0", "item 2", "item 3", "item 4"]
+        assert list(app.listing.records)[:4] == ["0", "2", "3", "4"]
+        assert app.listing.current() is items[2]  # still item 4
+        kept = [o for o in app.listing._options if o.id != "3"]
+        assert all(a is b for a, b in zip(kept, before, strict=True))
+        assert len(app.listing._line_cache.lines) == len(items) + 1
+        await pilot.click(RecordList, offset=(2, 2))
+        assert app.listing.current() is back
+        app.listing.insert(0, Item(4, "item 4"))  # moving one that is shown
+        await pilot.pause()
+        assert rows(app, 2) == ["item 4", "item 0"] and len(app.listing.records) == 21

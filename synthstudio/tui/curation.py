@@ -45,16 +45,19 @@ class CurationActions(PoolSync):
         else:
             target = c
         gen = self.generation
-        if self.curator.index_of(c) is None:
+        index = self.curator.index_of(c)
+        if index is None:
             gen.drop(c, target if from_queue else None)
         elif c.id is not None and str(c.id) in gen.listing.records:
             gen.listing.update(c)
-        else:  # back in the queue: at its place in id order
-            gen.set_queue(queue, target if from_queue else None, self.curator.show_filtered)
+        else:  # back in the queue, at its place in the queue's order
+            gen.insert(index, c, target if from_queue else None)
         if c.status == ACCEPTED:
             self.pool_pane.accepted(c)
         elif was_accepted:
             self.pool_pane.left(c)
+            if not from_queue:
+                return  # the Pool pane tells which of its items is in focus now
         self.focus_on(target, self.focus_source, again=target is c)
 
     # -- decisions -------------------------------------------------------------------------

@@ -163,18 +163,28 @@ class RecordList(OptionList, Generic[R]):
     def prepend(self, record: R, limit: int) -> None:
         """Put ``record`` first (moving it if it is shown) and keep at most ``limit``;
         the highlight stays on the record it was on."""
+        self.insert(0, record, limit)
+
+    def insert(self, index: int, record: R, limit: int | None = None) -> None:
+        """Put ``record`` at ``index`` (moving it if it is shown), keep at most ``limit``;
+        the highlight stays on the record it was on. The other options are kept as they
+        are (``show`` would make the list anew: tens of milliseconds for 2,000)."""
         keep = self.current_key()
         key = self.option_id(record)
         if self.records.pop(key, None) is not None:
             self.remove_option(key)
+        index = max(0, min(index, len(self._options)))
         option = self._option(key, record)
-        self._options.insert(0, option)
+        self._options.insert(index, option)
         self._id_to_option[key] = option
         self._option_to_index = {o: i for i, o in enumerate(self._options)}
-        self.records = {key: record, **self.records}
-        for extra in list(self.records)[limit:]:
-            del self.records[extra]
-            self.remove_option(extra)
+        items = list(self.records.items())
+        items.insert(index, (key, record))
+        self.records = dict(items)
+        if limit is not None:
+            for extra in list(self.records)[limit:]:
+                del self.records[extra]
+                self.remove_option(extra)
         self._clear_caches()
         self._update_lines()
         self.highlight(keep)

@@ -274,6 +274,14 @@ class GenerationPane(CandidateListPane):
         self.listing.append(c)
         self._title()
 
+    def insert(self, index: int, c: Candidate, focus: Candidate | None) -> None:
+        """``c`` is back in the queue at ``index``: its line goes there (the others stay
+        as they are); ``focus`` is highlighted, else the highlight stays."""
+        self.listing.insert(index, c)
+        if focus is not None:
+            self.listing.highlight(focus.id)
+        self._title()
+
     def _title(self) -> None:
         """Only proposed items wait; with f on, the filtered-out ones are counted apart."""
         records = list(self.listing.records.values())
