@@ -81,3 +81,19 @@ async def test_a_wide_table_scrolls_sideways_and_a_long_page_down():
         assert sheet.scroll_offset == (0, 0)
         assert not sheet.show_horizontal_scrollbar and not sheet.show_vertical_scrollbar
         assert sheet.render_line(0).text.startswith("short")
+
+
+async def test_a_new_theme_draws_the_table_in_its_colours():
+    app = One()
+    async with app.run_test(size=(40, 10)) as pilot:
+        app.theme = "textual-dark"
+        sheet = app.query_one(Sheet)
+        sheet.show([Table("filters", COLUMNS, rows(2))])
+        await pilot.pause()
+        dark = sheet.render_line(0)._segments[0].style.bgcolor
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        light = sheet.render_line(0)._segments[0].style.bgcolor
+        assert dark is not None and light is not None and dark != light
+        assert sheet.render_line(0).text.startswith(" filter")
