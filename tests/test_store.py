@@ -194,11 +194,11 @@ def test_add_candidates_stores_what_add_candidate_stores(tmp_path):
         pool.close()
 
 
-def test_scores_json_is_the_json_of_the_results():
+def testscores_json_is_the_json_of_the_results():
     """The scores column reuses the JSON of repeated results: never for two results that
     are equal in Python but not in JSON (0, 0.0, False, -0.0)."""
     from synthstudio.store.connection import _dumps
-    from synthstudio.store.pool import _scores_json
+    from synthstudio.store.pool import scores_json
 
     odd: list[object] = [0, 0.0, -0.0, False, True, 1, 1.0, None, "", "0", float("nan"),
                          float("inf"), -float("inf"), (0, 1), (0.0, 1), [1], "é\u2028"]
@@ -211,6 +211,6 @@ def test_scores_json_is_the_json_of_the_results():
                for extra in ({}, {"k": [1]})]
     for _ in range(2):  # the second time from the cache
         for r in results:
-            assert _scores_json([r]) == _dumps([r.as_dict()]), r
-        assert _scores_json(results) == _dumps([r.as_dict() for r in results])
-    assert _scores_json([]) == "[]"
+            assert scores_json([r]) == _dumps([r.as_dict()]), r
+        assert scores_json(results) == _dumps([r.as_dict() for r in results])
+    assert scores_json([]) == "[]"

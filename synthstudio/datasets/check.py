@@ -27,7 +27,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from synthstudio.config import Settings
 from synthstudio.datasets.formats import Example, check_format, to_example
@@ -165,8 +165,22 @@ def _verdicts_of(chunk: list[tuple[str, list[tuple[str, str]]]]
     return list(layouts), packed
 
 
+def _stored_of(chunk: list[tuple[str, list[tuple[str, str]]]]
+                ) -> list[tuple[bool, str]]:
+    """In a filter process, for an import: whether each record passed, and its results as
+    the pool stores them (made here, so the reading process only writes them)."""
+    from synthstudio.store.pool import scores_json
+
+    settings, disable = _JOB
+    out = []
+    for instruction, pairs in chunk:
+        v = verdict_of(instruction, pairs, settings, disable)
+        out.append((v.passed, scores_json(v.results)))
+    return out
+
+
 def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Settings,
-           disable: Collection[str] = (), *, workers: int = 1
+           disable: Collection[str] = (), *, workers: int = 1, stored: bool = False
            ) -> Iterator[tuple[Record, Example | InputError, RecordVerdict | InputError]]:
     """Each mapped record with its verdict (or its error), in input order.
 
@@ -174,7 +188,8 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
     at a time, at most two batches per worker in flight (memory stays bounded). A batch
     goes out as plain text (instruction, then input and output pairs) and comes back as
     plain tuples: pickling the dataclasses cost the reading process more than the
-    filters saved."""
+    filters saved. ``stored`` (an import): with processes, a verdict carries only
+    ``passed`` and the results as the pool stores them (:attr:`RecordVerdict.stored`)."""
     if workers <= 1:
         for rec, ex in pairs:
             yield rec, ex, (ex if isinstance(ex, InputError)
@@ -185,9 +200,7 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
 
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["synthstudio.datasets.check"])
-    pending: deque[tuple[list[tuple[Record, Example | InputError]],
-                         Future[tuple[list[Layout], list[Packed | RecordVerdict]]]]
-                   ] = deque()
+    pending: deque[tuple[list[tuple[Record, Example | InputError]], Future[Any]]] = deque()
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
                              initargs=(settings, tuple(disable))) as pool:
         it = iter(pairs)
@@ -198,11 +211,22 @@ def judged(pairs: Iterable[tuple[Record, Example | InputError]], settings: Setti
                     break
                 work = [(ex.instruction, [(i.input, i.output) for i in ex.instances])
                         for _, ex in batch if not isinstance(ex, InputError)]
-                pending.append((batch, pool.submit(_verdicts_of, work)))
+                pending.append((batch, pool.submit(_stored_of if stored else _verdicts_of,
+                                                   work)))
             if not pending:
                 return
             batch, fut = pending.popleft()
-            layouts, packed = fut.result()
+            if stored:
+                made = iter(cast(list[tuple[bool, str]], fut.result()))
+                for rec, ex in batch:
+                    if isinstance(ex, InputError):
+                        yield rec, ex, ex
+                    else:
+                        passed, text = next(made)
+                        yield rec, ex, RecordVerdict(passed, stored=text)
+                continue
+            layouts, packed = cast(tuple[list[Layout], list[Packed | RecordVerdict]],
+                                   fut.result())
             done = iter(packed)
             for rec, ex in batch:
                 yield rec, ex, (ex if isinstance(ex, InputError)

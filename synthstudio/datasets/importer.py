@@ -91,19 +91,22 @@ def import_file(pool: Pool, path: str | Path, *, fmt: str = "auto", status: str 
     source = str(Path(path).resolve())
     summary = ImportSummary(str(path))
     batch: list[Candidate] = []
+    stored: list[str | None] = []  # each item's scores column, when a filter process made it
     written: list[int] = []
     by_format: dict[str, int] = {}
 
     def flush(done: int) -> None:
         if batch:
-            written.extend(pool.add_candidates(batch))
+            written.extend(pool.add_candidates(batch, stored))
             batch.clear()
+            stored.clear()
         if progress is not None:
             progress(summary.imported, done, reader.total)
 
     try:
         pairs = mapped(reader, fmt, reader.name)
-        for rec, ex, verdict in judged(pairs, settings, disable, workers=workers):
+        for rec, ex, verdict in judged(pairs, settings, disable, workers=workers,
+                                       stored=True):
             if isinstance(ex, InputError) or isinstance(verdict, InputError):
                 err = ex if isinstance(ex, InputError) else cast(InputError, verdict)
                 if not skip_bad:
@@ -112,6 +115,7 @@ def import_file(pool: Pool, path: str | Path, *, fmt: str = "auto", status: str 
                 continue
             c = to_candidate(rec, ex, verdict, source, status)
             batch.append(c)
+            stored.append(verdict.stored)
             summary.imported += 1
             summary.accepted += c.status == ACCEPTED
             summary.flagged += not verdict.passed  # c.passed, without a walk of its scores

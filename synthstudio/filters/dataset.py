@@ -44,6 +44,9 @@ class RecordVerdict:
     scores: dict[str, ScoreValue] = field(default_factory=dict)
     #: the full results, in order, as the Scores pane shows them
     results: list[FilterResult] = field(default_factory=list)
+    #: the results as the pool stores them (JSON), when a filter process made them for
+    #: an import instead of ``results``, ``failed`` and ``scores`` (empty then)
+    stored: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"passed": self.passed, "failed": list(self.failed),

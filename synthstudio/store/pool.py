@@ -43,16 +43,18 @@ _INSERT_COLUMNS = ", ".join(_CANDIDATE_FIELDS)
 _MARKS = ", ".join("?" * len(_CANDIDATE_FIELDS))
 
 
-def _candidate_row(c: Candidate) -> tuple[Any, ...]:
+def _candidate_row(c: Candidate, scores: str | None = None) -> tuple[Any, ...]:
     """The values of a new candidate's row, in :data:`_CANDIDATE_FIELDS` order; stamps
-    ``c.created_at`` (and ``c.decided_at`` when it is decided) if unset."""
+    ``c.created_at`` (and ``c.decided_at`` when it is decided) if unset. ``scores``: the
+    scores column already made (:func:`scores_json`), else made from ``c.scores``."""
     c.created_at = c.created_at or now()
     if c.status != PROPOSED and not c.decided_at:
         c.decided_at = c.created_at
     return (c.run_id, c.recipe, c.status, c.reason, c.instruction,
             None if c.is_classification is None else int(c.is_classification),
             c.text, c.thinking, c.answer, _dumps(c.meta),
-            _scores_json(c.scores), c.created_at, c.decided_at or None)
+            scores_json(c.scores) if scores is None else scores, c.created_at,
+            c.decided_at or None)
 
 
 #: the JSON of a filter result without extra data, by its fields and their types (0, 0.0
@@ -69,7 +71,7 @@ def _plain(x: object) -> bool:
                                         and math.copysign(1.0, x) < 0)  # type: ignore[arg-type]
 
 
-def _scores_json(scores: list[FilterResult]) -> str:
+def scores_json(scores: list[FilterResult]) -> str:
     """``_dumps([s.as_dict() for s in scores])``, each distinct result's JSON made once."""
     parts = []
     for s in scores:
@@ -122,8 +124,11 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
             self._write_instances(conn, "candidate_id", c.id, c.instances)
         return c.id
 
-    def add_candidates(self, candidates: list[Candidate]) -> list[int]:
+    def add_candidates(self, candidates: list[Candidate],
+                       scores: list[str | None] | None = None) -> list[int]:
         """Insert many candidates in one transaction (all or none); set each ``c.id``.
+        ``scores``: each one's scores column already made (:func:`scores_json`, in a
+        filter process), None where it is to be made from ``c.scores``.
 
         Stored exactly as :meth:`add_candidate` stores each, with the ids SQLite would
         give them one by one (the largest id + 1, read under the write lock), but several
@@ -131,7 +136,8 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
         so one row per statement cost more than the rest of the insert together."""
         if not candidates:
             return []
-        rows = [_candidate_row(c) for c in candidates]
+        made = scores if scores is not None else [None] * len(candidates)
+        rows = [_candidate_row(c, j) for c, j in zip(candidates, made, strict=True)]
         with self.transaction() as conn:
             first = int(conn.execute("SELECT coalesce(max(id), 0) FROM candidates")
                         .fetchone()[0]) + 1
@@ -197,7 +203,7 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                     c.status, c.reason, c.instruction,
                     None if c.is_classification is None else int(c.is_classification),
                     c.text, c.thinking, c.answer, _dumps(c.meta),
-                    _scores_json(c.scores),
+                    scores_json(c.scores),
                     None if c.status == PROPOSED else (c.decided_at or now()), c.id,
                 ),
             )
