@@ -107,7 +107,9 @@ class GenerationPane(CandidateListPane):
             parts.append(f"{rate:.1f} tok/s" if rate else "– tok/s")
             parts.append(f"{b.elapsed:.1f} s")
         parts.append(f"{self.model or '?'} @ {self.backend or '?'}")
-        self.query_one("#gen-header", Static).update(safe(" · ".join(parts)))
+        # one line high whatever it says (themes/studio.tcss): no layout of the screen,
+        # which this line, redrawn every second while a request runs, used to cost
+        self.query_one("#gen-header", Static).update(safe(" · ".join(parts)), layout=False)
 
     @property
     def stream(self) -> StreamView:
