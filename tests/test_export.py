@@ -370,8 +370,9 @@ def test_the_written_file_keeps_id_and_instance_order_across_batches(tmp_path, m
 
 
 def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
-    """From PROCESS_FROM ids on, a reader process renders every other batch; the file is
-    the same, line for line, as the reader thread alone writes, and so are the counts."""
+    """From PROCESS_FROM ids on, a reader process renders batches once it has started;
+    the file is the same, line for line, as the reader thread alone writes, and so are
+    the counts."""
     with Pool(tmp_path / "p.db") as p:
         for n in range(30):
             recipe = ("self-instruct", "textbook", "reasoning", "custom")[n % 4]
@@ -383,16 +384,28 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
         monkeypatch.setattr(exsql, "PROCESS_FROM", 0)
         alone = export(p, "messages", tmp_path / "alone.jsonl")
         monkeypatch.setattr(exsql, "PROCESS_FROM", 1)
-        spawned: list[object] = []
+        rendered: list[int] = []
         real = exsql._reader_process
 
-        def counting():
-            spawned.append(real())
-            return spawned[-1]
+        class Started:  # the process is up before the first range is handed out
+            def __init__(self) -> None:
+                self.inner = real()
+                assert self.inner is not None
 
-        monkeypatch.setattr(exsql, "_reader_process", counting)
+            def submit(self, fn, *args, **kwargs):
+                fut = self.inner.submit(fn, *args, **kwargs)
+                if fn is exsql._ready_in_process:
+                    fut.result()
+                else:
+                    rendered.append(1)
+                return fut
+
+            def shutdown(self, **kwargs):
+                self.inner.shutdown(**kwargs)
+
+        monkeypatch.setattr(exsql, "_reader_process", Started)
         both = export(p, "messages", tmp_path / "both.jsonl")
-    assert spawned and spawned[0] is not None
+    assert len(rendered) >= 2  # of 8 ranges: the process took its share
     assert (tmp_path / "both.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
     assert (both.rows, both.by_recipe, both.items_by_recipe) == (
         alone.rows, alone.by_recipe, alone.items_by_recipe)
@@ -404,10 +417,16 @@ def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    class Dead:
-        def submit(self, *args, **kwargs):
+    died: list[int] = []
+
+    class Dead:  # starts, then dies at its first range
+        def submit(self, fn, *args, **kwargs):
             fut: Future[object] = Future()
-            fut.set_exception(BrokenProcessPool("killed"))
+            if fn is exsql._ready_in_process:
+                fut.set_result(True)
+            else:
+                died.append(1)
+                fut.set_exception(BrokenProcessPool("killed"))
             return fut
 
         def shutdown(self, **kwargs):
@@ -421,4 +440,5 @@ def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch
         monkeypatch.setattr(exsql, "_reader_process", Dead)
         s = export(p, "alpaca", tmp_path / "out.jsonl")
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert died  # a range was handed to the process and read again here
     assert s.rows == 20 and [json.loads(x)["output"] for x in lines] == [str(n) for n in range(20)]

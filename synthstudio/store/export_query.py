@@ -328,15 +328,25 @@ PROCESS_FROM = 200_000
 _process_conns: dict[str, sqlite3.Connection] = {}
 
 
-def _render_in_process(path: str, sql: str, params: dict[str, Any]) -> list[Any]:
-    """One batch, in a reader process: its own connection, kept for the next batch, inside
-    one read transaction."""
+def _open_in_process(path: str) -> sqlite3.Connection:
+    """The reader process's connection to ``path``, kept for every batch, inside one read
+    transaction (the first call, made as soon as the process starts, opens it)."""
     conn = _process_conns.get(path)
     if conn is None:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         conn.execute("BEGIN")
         _process_conns[path] = conn
-    return conn.execute(sql, params).fetchall()
+    return conn
+
+
+def _ready_in_process(path: str) -> bool:
+    _open_in_process(path)
+    return True
+
+
+def _render_in_process(path: str, sql: str, params: dict[str, Any]) -> list[Any]:
+    """One batch, in a reader process."""
+    return _open_in_process(path).execute(sql, params).fetchall()
 
 
 def _reader_process() -> ProcessPoolExecutor | None:
@@ -383,10 +393,16 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
     pending: deque[tuple[Future[Any], int, bool]] = deque()  # (future, lo, in the process)
     executor = ThreadPoolExecutor(workers, thread_name_prefix="export")
     process = started = None  # the reader process while it serves; the one started
+    ready: Future[bool] | None = None  # done once the process has started
     where = str(Path(path).resolve())
 
-    def submit(lo: int, n: int) -> None:
-        if process is not None and n % 2:
+    def submit(lo: int) -> None:
+        # the process takes a range once it has started (until then the thread takes them
+        # all: spawning takes a few tenths of a second) and while it holds no more than
+        # the thread; ranges are yielded in order whichever reader had them
+        in_process = sum(1 for _f, _lo, mine in pending if mine)
+        if (process is not None and ready is not None and ready.done()
+                and ready.exception() is None and in_process <= len(pending) - in_process):
             pending.append((process.submit(_render_in_process, where, sql,
                                            {**params, "lo": lo, "hi": lo + size}), lo, True))
         else:
@@ -396,9 +412,11 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
         top = int(connect().execute("SELECT coalesce(max(id), 0) FROM candidates").fetchone()[0])
         if PROCESS_FROM and top >= PROCESS_FROM:
             process = started = _reader_process()
-        starts = enumerate(range(0, top, size))
-        for n, lo in starts:
-            submit(lo, n)
+        if process is not None:
+            ready = process.submit(_ready_in_process, where)
+        starts = iter(range(0, top, size))
+        for lo in starts:
+            submit(lo)
             if len(pending) >= 2 * (workers + (process is not None)):
                 break
         while pending:
@@ -413,7 +431,7 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
                 rows = fut.result()
             nxt = next(starts, None)
             if nxt is not None:
-                submit(nxt[1], nxt[0])
+                submit(nxt)
             yield rows
     finally:
         for fut, _lo, _in in pending:
