@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import synthstudio.datasets.export as ex
 import synthstudio.store.export_query as exsql
+import synthstudio.store.export_reader as exread
 from synthstudio.cli import main
 from synthstudio.datasets.export import candidate_rows, export, export_rows, parse_when
 from synthstudio.errors import InputError
@@ -200,7 +201,7 @@ def test_many_batches_keep_order(pool, tmp_path, monkeypatch):
     for n in range(40):
         pool.add_candidate(_si(f"Task number {n}.", ("", str(n)), status="accepted"))
     whole = list(export_rows(pool, "alpaca"))
-    monkeypatch.setattr(exsql, "BATCH", 3)
+    monkeypatch.setattr(exread, "BATCH", 3)
     assert list(export_rows(pool, "alpaca")) == whole
     assert [r["output"] for r in whole[-40:]] == [str(n) for n in range(40)]
 
@@ -219,8 +220,8 @@ def _exploding(real):
 
 
 def test_failure_mid_write_leaves_nothing(pool, tmp_path, monkeypatch):
-    monkeypatch.setattr(exsql, "BATCH", 2)
-    monkeypatch.setattr(exsql, "read_batches", _exploding(exsql.read_batches))
+    monkeypatch.setattr(exread, "BATCH", 2)
+    monkeypatch.setattr(exread, "read_batches", _exploding(exread.read_batches))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(Boom):
@@ -233,8 +234,8 @@ def test_failure_keeps_existing_target(pool, tmp_path, monkeypatch):
     out_dir.mkdir()
     target = out_dir / "a.jsonl"
     target.write_text("old content\n", encoding="utf-8")
-    monkeypatch.setattr(exsql, "BATCH", 2)
-    monkeypatch.setattr(exsql, "read_batches", _exploding(exsql.read_batches))
+    monkeypatch.setattr(exread, "BATCH", 2)
+    monkeypatch.setattr(exread, "read_batches", _exploding(exread.read_batches))
     with pytest.raises(Boom):
         export(pool, "alpaca", target)
     assert target.read_text(encoding="utf-8") == "old content\n"
@@ -358,7 +359,7 @@ def test_the_written_file_keeps_id_and_instance_order_across_batches(tmp_path, m
             p.add_candidate(c)
         with p.lock:  # store one item's instances in reverse order of their idx
             p.conn.execute("UPDATE instances SET idx = 2 - idx WHERE candidate_id = 5")
-        monkeypatch.setattr(exsql, "BATCH", 4)
+        monkeypatch.setattr(exread, "BATCH", 4)
         expected = list(export_rows(p, fmt))
         s = export(p, fmt, tmp_path / "out.jsonl")
     got = [json.loads(line) for line in
@@ -380,12 +381,12 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
                                       answer=str(n), status="accepted",
                                       instances=[Instance(f"in {n}", f"out {n}.{i}")
                                                  for i in range(2)]))
-        monkeypatch.setattr(exsql, "BATCH", 4)
-        monkeypatch.setattr(exsql, "PROCESS_FROM", 0)
+        monkeypatch.setattr(exread, "BATCH", 4)
+        monkeypatch.setattr(exread, "PROCESS_FROM", 0)
         alone = export(p, "messages", tmp_path / "alone.jsonl")
-        monkeypatch.setattr(exsql, "PROCESS_FROM", 1)
+        monkeypatch.setattr(exread, "PROCESS_FROM", 1)
         rendered: list[int] = []
-        real = exsql._reader_process
+        real = exread._reader_process
 
         class Started:  # the process is up before the first range is handed out
             def __init__(self) -> None:
@@ -394,7 +395,7 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
 
             def submit(self, fn, *args, **kwargs):
                 fut = self.inner.submit(fn, *args, **kwargs)
-                if fn is exsql._ready_in_process:
+                if fn is exread._ready_in_process:
                     fut.result()
                 else:
                     rendered.append(1)
@@ -403,7 +404,7 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
             def shutdown(self, **kwargs):
                 self.inner.shutdown(**kwargs)
 
-        monkeypatch.setattr(exsql, "_reader_process", Started)
+        monkeypatch.setattr(exread, "_reader_process", Started)
         both = export(p, "messages", tmp_path / "both.jsonl")
     assert len(rendered) >= 2  # of 8 ranges: the process took its share
     assert (tmp_path / "both.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
@@ -422,7 +423,7 @@ def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch
     class Dead:  # starts, then dies at its first range
         def submit(self, fn, *args, **kwargs):
             fut: Future[object] = Future()
-            if fn is exsql._ready_in_process:
+            if fn is exread._ready_in_process:
                 fut.set_result(True)
             else:
                 died.append(1)
@@ -435,9 +436,9 @@ def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch
     with Pool(tmp_path / "p.db") as p:
         for n in range(20):
             p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
-        monkeypatch.setattr(exsql, "BATCH", 3)
-        monkeypatch.setattr(exsql, "PROCESS_FROM", 1)
-        monkeypatch.setattr(exsql, "_reader_process", Dead)
+        monkeypatch.setattr(exread, "BATCH", 3)
+        monkeypatch.setattr(exread, "PROCESS_FROM", 1)
+        monkeypatch.setattr(exread, "_reader_process", Dead)
         s = export(p, "alpaca", tmp_path / "out.jsonl")
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert died  # a range was handed to the process and read again here

@@ -56,12 +56,10 @@ from synthstudio.store.export_query import (
     US,
     WS,
     Batch,
-    T,
-    as_is,
     build_query,
     count_by_recipe,
-    export_batches,
 )
+from synthstudio.store.export_reader import T, as_is, export_batches
 
 FORMATS = ("alpaca", "self-instruct", "sharegpt", "messages", "textbook")
 REASONING_STYLES = ("think", "field")
@@ -281,7 +279,7 @@ def _encoded(rows: list[Batch]) -> tuple[bytes, int, Counter[str], Counter[str]]
         recipe, first = entry.rsplit(RS, 1)
         lines[recipe] += 1
         items[recipe] += int(first)
-    return (bytes(data) + b"\n" if n else b""), n, lines, items
+    return (data + b"\n" if n else b""), n, lines, items
 
 
 def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEPTED,

@@ -17,8 +17,9 @@ it through :class:`Pool`'s methods and gets typed records (:mod:`synthstudio.rec
   ``count_runs``, ``is_empty``;
 - judge scores (:mod:`.scores_store`): ``save_score``, ``get_score``, ``scores_for``,
   ``ids_to_judge``, ``count_to_judge``, ``ids_by_score``, ``score_histogram``;
-- the export (:mod:`.export_query`) and the report (:mod:`.report_query`) read through
-  their own connections, in id-range batches or one snapshot.
+- the export (:mod:`.export_query`, run by :mod:`.export_reader`) and the report
+  (:mod:`.report_query`) read through their own connections, in id-range batches or one
+  snapshot.
 
 Recipes see only :class:`synthstudio.recipes.context.RecipeStore`, the reads they need.
 Prompt, raw output and provenance live in ``candidate_provenance`` beside
