@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from synthstudio.backends import openai_compat, sse_stream
 from synthstudio.backends.base import (
     ChatRequest,
     Chunk,
@@ -25,6 +26,15 @@ from synthstudio.errors import BackendError
 from tests.standins import SSE, OpenAIStandin, Reply, sse
 
 pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture(params=["lean", "httpx"], autouse=True)
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both ways of reading a chat stream: ``sse_stream`` (plain http
+    without a proxy) and httpx (https, proxies)."""
+    if request.param == "httpx":
+        monkeypatch.setattr(openai_compat, "lean_target", lambda url: None)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -194,4 +204,62 @@ async def test_real_llama_cpp_server() -> None:
                                                                   num_predict=40),
                               json_schema=schema))
     assert "name" in json.loads(texts(chunks, ContentDelta))
+    await b.aclose()
+
+
+def event(content: str) -> dict[str, object]:
+    return {"object": "chat.completion.chunk", "model": "m",
+            "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}]}
+
+
+async def test_crlf_comments_and_cuts_anywhere(oa: OpenAIStandin) -> None:
+    """CRLF line ends, comments and keep-alives, a line and UTF-8 characters ('é' is
+    two bytes, '☃' three) cut across HTTP chunks that arrive apart."""
+    wire = (b": keep-alive\r\n\r\n"
+            + b"".join(b"data: " + json.dumps(event(t), ensure_ascii=False).encode()
+                       + b"\r\n\r\n" for t in ("h\u00e9", "llo \u2603", "!"))
+            + b": ping\r\n\r\ndata: [DONE]\r\n\r\n")
+    cuts = [0, 5, wire.index("\u00e9".encode()) + 1, wire.index("\u2603".encode()) + 2,
+            len(wire) - 3, len(wire)]
+    parts: list[bytes | float] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        parts += [wire[a:b], 0.03]
+    oa.queue_raw(Reply(content_type=SSE, parts=parts))
+    b = OpenAIBackend(oa.url, model="m")
+    chunks = await run(b, req())
+    assert texts(chunks, ContentDelta) == "h\u00e9llo \u2603!"
+    assert isinstance(chunks[-1], Final) and chunks[-1].eval_tokens == 3
+    await b.aclose()
+
+
+async def test_invalid_utf8_becomes_a_replacement_character(oa: OpenAIStandin) -> None:
+    bad = b'data: {"choices": [{"delta": {"content": "a\xffb"}}]}\n\n'
+    oa.queue_raw(Reply(content_type=SSE, parts=[bad, sse(b"[DONE]")]))
+    b = OpenAIBackend(oa.url, model="m")
+    assert texts(await run(b, req()), ContentDelta) == "a\ufffdb"
+    await b.aclose()
+
+
+async def test_keep_alives_before_the_first_token_are_no_event_stream(
+        oa: OpenAIStandin) -> None:
+    oa.queue_raw(Reply(content_type=SSE, parts=[b": ping\n\n", 0.05, b": ping\n\n"]))
+    b = OpenAIBackend(oa.url, model="m")
+    with pytest.raises(BackendError) as e:
+        await run(b, req())
+    assert e.value.kind == "stream" and "event stream" in str(e.value)
+    await b.aclose()
+
+
+async def test_a_line_without_end_is_refused_at_the_limit(
+        oa: OpenAIStandin, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lean reader holds at most ``MAX_LINE`` bytes of one line (httpx has no limit:
+    the garbage is read to its end and is no event stream)."""
+    monkeypatch.setattr(sse_stream, "MAX_LINE", 1 << 16)
+    oa.queue_garbage(1 << 20)
+    b = OpenAIBackend(oa.url, model="m")
+    with pytest.raises(BackendError) as e:
+        await run(b, req())
+    assert e.value.kind == "stream"
+    if reader == "lean":
+        assert "a line of more than 65,536 bytes without an end" in str(e.value)
     await b.aclose()

@@ -1,7 +1,10 @@
-"""OpenAI-compatible backend (llama.cpp server, vLLM, LM Studio, TGI) over plain httpx.
+"""OpenAI-compatible backend (llama.cpp server, vLLM, LM Studio, TGI).
 
 Streams ``POST {base_url}/chat/completions`` as server-sent events (``data: {...}``
-lines ending with ``data: [DONE]``) and lists ``{base_url}/models``. Reasoning arrives as
+lines ending with ``data: [DONE]``) and lists ``{base_url}/models``. Over plain http
+without a proxy the chat stream is read by :mod:`~synthstudio.backends.sse_stream`
+(about a fifth of httpx's CPU per token, reads batched); https, proxies and the model
+list go through httpx. Reasoning arrives as
 ``delta.reasoning_content``, ``delta.reasoning`` or inline ``<think>...</think>`` in the
 content; all three become :class:`ThinkingDelta`.
 
@@ -23,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from synthstudio.backends import sse_stream
 from synthstudio.backends.base import (
     ChatRequest,
     Chunk,
@@ -30,6 +34,14 @@ from synthstudio.backends.base import (
     ModelInfo,
     ThinkingDelta,
     safe_text,
+)
+from synthstudio.backends.sse_stream import (
+    LineTooLong,
+    SSEProtocol,
+    StreamBroken,
+    lean_target,
+    open_stream,
+    request_bytes,
 )
 from synthstudio.backends.thinksplit import ThinkSplitter
 from synthstudio.errors import BackendError
@@ -194,14 +206,22 @@ class OpenAIBackend:
     def __init__(self, base_url: str, api_key: str = "", model: str = "",
                  connect_timeout: float = 5.0, read_timeout: float = 600.0,
                  stall_timeout: float = 120.0, headers_timeout: float = 600.0,
-                 check_timeout: float = 5.0, concurrency: int = 8) -> None:
+                 check_timeout: float = 5.0, concurrency: int = 8,
+                 lean: bool | None = None) -> None:
         self.base_url = normalize_base_url(base_url)
         self.model = model
         self.read_timeout = read_timeout
         self.stall_timeout = min(stall_timeout, read_timeout)
         self.headers_timeout = headers_timeout
         self.check_timeout = check_timeout
+        self.connect_timeout = connect_timeout
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.headers = headers
+        #: chat streams over plain http without a proxy are read by ``sse_stream`` (one
+        #: tenth of httpx's CPU per token); ``lean=False`` keeps them on httpx
+        self.lean = lean_target(self.base_url) if lean is not False else None
+        if lean and self.lean is None:
+            raise ValueError(f"{self.base_url} cannot be read without httpx")
         # httpx's read limit is only a backstop: each phase has its own asyncio timeout
         self.client = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers,
@@ -278,30 +298,115 @@ class OpenAIBackend:
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         model = request.model or self.model or await self.ensure_model()
         reader = ChunkReader(model)
+        body = build_body(request, model)
         try:
-            async with self._post_stream(build_body(request, model)) as resp:
-                if resp.status_code >= 400:
-                    body = await resp.aread()
-                    raise status_error(resp.status_code, error_text(body), model,
-                                       self.base_url)
-                events, done = self._events(resp), False
-                try:
-                    async for obj in events:
-                        if obj is None:
-                            done = True
-                            continue
-                        for chunk in reader.feed(obj):
-                            yield chunk
-                finally:
-                    await events.aclose()
-                if not done and reader.finish is None:
-                    raise BackendError(f"The server at {self.base_url} ended the answer "
-                                       "early.", "Retry; the server may have restarted.",
-                                       kind="stream")
-                for chunk in reader.final():
-                    yield chunk
+            events = self._lean_events(body, model) if self.lean else self._httpx_events(
+                body, model)
+            done = False
+            try:
+                async for obj in events:
+                    if obj is None:
+                        done = True
+                        continue
+                    for chunk in reader.feed(obj):
+                        yield chunk
+            finally:
+                await events.aclose()
+            if not done and reader.finish is None:
+                raise BackendError(f"The server at {self.base_url} ended the answer "
+                                   "early.", "Retry; the server may have restarted.",
+                                   kind="stream")
+            for chunk in reader.final():
+                yield chunk
         except Exception as exc:
             raise self._map(exc) from None
+
+    async def _httpx_events(self, body: dict[str, Any], model: str
+                            ) -> AsyncGenerator[dict[str, Any] | None, None]:
+        async with self._post_stream(body) as resp:
+            if resp.status_code >= 400:
+                raw = await resp.aread()
+                raise status_error(resp.status_code, error_text(raw), model, self.base_url)
+            events = self._events(resp)
+            try:
+                async for obj in events:
+                    yield obj
+            finally:
+                await events.aclose()
+
+    async def _lean_events(self, body: dict[str, Any], model: str
+                           ) -> AsyncGenerator[dict[str, Any] | None, None]:
+        """The events of a chat stream read by :mod:`sse_stream` (``None`` for
+        ``[DONE]``), with the same limits, errors and sentences as through httpx."""
+        assert self.lean is not None
+        host, port, prefix = self.lean
+        raw = request_bytes(host, port, prefix + "/chat/completions",
+                            json.dumps(body).encode(), self.headers)
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                proto = await open_stream(host, port, raw)
+        except (OSError, TimeoutError):
+            raise BackendError(f"No OpenAI-compatible server answers at {self.base_url}.",
+                               URL_HINT, kind="unreachable") from None
+        try:
+            try:
+                async with asyncio.timeout(self.headers_timeout):
+                    await proto.wait_head()
+            except TimeoutError:
+                raise self._silent("did not start answering", self.headers_timeout,
+                                   "headers_timeout") from None
+            self._raise_broken(proto)
+            if proto.status >= 400:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.read_timeout):
+                        while not proto.done and proto.error is None:
+                            await proto.wait()
+                            proto.take()
+                raise status_error(proto.status, error_text(bytes(proto.error_body)),
+                                   model, self.base_url)
+            seen, first = False, True
+            while True:
+                wait = self.read_timeout if first else self.stall_timeout
+                try:
+                    async with asyncio.timeout(wait):
+                        await proto.wait()
+                except TimeoutError:
+                    raise self._stopped(wait, first) from None
+                first = first and not proto.fresh
+                for payload in proto.take():
+                    data = payload.decode("utf-8", "replace")
+                    if data == "[DONE]":
+                        yield None
+                        return
+                    seen = True
+                    yield self._decode(data)
+                self._raise_broken(proto)
+                if proto.done and not proto.fresh:
+                    break
+        finally:
+            proto.close()
+        if not seen:
+            raise BackendError(f"The server at {self.base_url} did not send an event stream.",
+                               "Check openai_base_url.", kind="stream")
+
+    def _raise_broken(self, proto: SSEProtocol) -> None:
+        if isinstance(proto.error, LineTooLong):
+            raise BackendError(f"The server at {self.base_url} sent a line of more than "
+                               f"{sse_stream.MAX_LINE:,} bytes without an end.",
+                               "Check openai_base_url; it must be an OpenAI-compatible "
+                               "server.", kind="stream")
+        if isinstance(proto.error, StreamBroken):
+            raise BackendError(f"The connection to {self.base_url} broke mid-answer.",
+                               "The server may have crashed or restarted; retry.",
+                               kind="stream")
+
+    def _stopped(self, wait: float, first: bool) -> BackendError:
+        return BackendError(
+            f"The server at {self.base_url} stopped sending for {wait:g} s"
+            + (" before the first token." if first else " mid-answer."),
+            "The model may be stuck or the machine overloaded; retry, or raise "
+            + ("read_timeout" if first else "stall_timeout") + " in the config.",
+            kind="timeout")
 
     @contextlib.asynccontextmanager
     async def _post_stream(self, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
@@ -343,12 +448,7 @@ class OpenAIBackend:
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
-                    raise BackendError(
-                        f"The server at {self.base_url} stopped sending for {wait:g} s"
-                        + (" before the first token." if first else " mid-answer."),
-                        "The model may be stuck or the machine overloaded; retry, or raise "
-                        + ("read_timeout" if first else "stall_timeout") + " in the config.",
-                        kind="timeout") from None
+                    raise self._stopped(wait, first) from None
                 first = False
                 data = _sse_data(line)
                 if data == "[DONE]":
