@@ -45,25 +45,11 @@ async def collect(backend: Backend, request: ChatRequest,
     thinking: list[str] = []
     start = time.perf_counter()
     stream = backend.stream_chat(request)
-    waiter = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
-    step: asyncio.Future[Chunk] | None = None
-    try:
-        while True:
-            if cancel is not None and cancel.is_set():
-                comp.cancelled = True
-                break
-            try:
-                if waiter is None:
-                    chunk = await anext(stream)
-                else:
-                    step = asyncio.ensure_future(anext(stream))
-                    await asyncio.wait({step, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                    if not step.done():
-                        comp.cancelled = True
-                        break
-                    chunk, step = step.result(), None
-            except StopAsyncIteration:
-                break
+
+    async def pump() -> None:
+        """The whole stream in one task (not one task per chunk: a token costs a few
+        function calls, not a task and a wait)."""
+        async for chunk in stream:
             if isinstance(chunk, ContentDelta | ThinkingDelta):
                 if comp.first_token_s is None:
                     comp.first_token_s = time.perf_counter() - start
@@ -72,12 +58,34 @@ async def collect(backend: Backend, request: ChatRequest,
                 comp.final = chunk
             if on_chunk is not None:
                 on_chunk(chunk)
+            if cancel is not None and cancel.is_set():  # set by on_chunk, or meanwhile
+                comp.cancelled = True
+                return
+
+    try:
+        if cancel is None:
+            await pump()
+        elif cancel.is_set():
+            comp.cancelled = True
+        else:
+            task = asyncio.ensure_future(pump())
+            waiter = asyncio.ensure_future(cancel.wait())
+            ended = False  # the stream ended (or failed) by itself
+            try:
+                await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                ended = task.done()
+            finally:
+                waiter.cancel()
+                if not task.done():
+                    task.cancel()
+                    await asyncio.wait({task})
+                if not ended and not task.cancelled():
+                    task.exception()  # what closing the stream raised is of no interest
+            if ended:
+                task.result()  # the stream's error, as raised
+            else:
+                comp.cancelled = True
     finally:
-        if waiter is not None:
-            waiter.cancel()
-        if step is not None and not step.done():
-            step.cancel()
-            await asyncio.wait({step})
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
             await aclose()
