@@ -109,6 +109,10 @@ async def run(url: str, rate: float, seconds: float, presses: int) -> bool:
     settings = Settings(backend="openai", openai_base_url=url, recipe="textbook",
                         model="local-model")
     settings.count = 1
+    # one request at a time: with several, the long reply raced the stand-in's short
+    # default replies for the studio's focus, and now and then the studio followed a
+    # short one that had ended (the long reply then streamed undrawn: "6 tokens shown")
+    settings.concurrency = 1
     settings.textbook.max_tokens = int(rate * seconds) + 100
     app = SynthStudio(pool=pool, settings=settings, config_path=Path(tmp) / "c.toml")
     ok = True
