@@ -54,6 +54,7 @@ class GenerationPane(CandidateListPane):
         self.state = "idle"
         self._redraw: Timer | None = None
         self._ticker: Timer | None = None
+        self._tick_due = False  # the header's second came while a batch of text was due
         self._filtered = False
         self.recipe_line = ""
 
@@ -202,6 +203,13 @@ class GenerationPane(CandidateListPane):
         return True
 
     def _tick(self) -> None:
+        """Once a second: the header's rate and time, and the others' lines. While text
+        streams a batch is due within ``REDRAW_S``: they are drawn with it, in the same
+        frame (each frame draws every pane of the screen again, cached or not)."""
+        if self._redraw is not None:
+            self._tick_due = True
+            return
+        self._tick_due = False
         self.show_others()
         self.show_header()
 
@@ -211,6 +219,8 @@ class GenerationPane(CandidateListPane):
         if self._redraw is not None:
             self._redraw.stop()
             self._redraw = None
+        if self._tick_due:
+            self._tick()
         taken = self.streams.take()
         if not taken:
             return
