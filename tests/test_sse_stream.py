@@ -37,8 +37,8 @@ class FakeTransport:
         self.aborted = True
 
 
-def proto(pace: float = 0.0) -> tuple[SSEProtocol, FakeTransport]:
-    p = SSEProtocol(pace)
+def proto(pace: float = 0.0, after: float = 0.0) -> tuple[SSEProtocol, FakeTransport]:
+    p = SSEProtocol(pace, after)
     t = FakeTransport()
     p.connection_made(t)  # type: ignore[arg-type]
     return p, t
@@ -153,13 +153,24 @@ async def test_a_line_without_end_stops_at_the_limit(monkeypatch: pytest.MonkeyP
 
 async def test_reads_rest_between_batches() -> None:
     """After each read the socket pauses for ``pace``; what came meanwhile is one read."""
-    p, t = proto(pace=0.05)
+    p, t = proto(pace=0.05, after=0.0)
     p.data_received(HEAD + chunked(b"data: 1\n\n")[:-5])
     assert t.paused == 1 and t.resumed == 0
     await asyncio.sleep(0.2)
     assert t.resumed == 1
     p.data_received(chunked(b"data: 2\n\n", b"data: 3\n\n"))  # the end of the body
     assert p.take() == [b"1", b"2", b"3"] and p.done and t.paused == 1
+
+
+async def test_no_rest_before_the_body_streamed_a_while() -> None:
+    """A short reply is read as it comes: its end is never held back by a rest."""
+    p, t = proto(pace=0.05, after=0.15)
+    p.data_received(HEAD + chunked(b"data: 1\n\n")[:-5])
+    p.data_received(chunked(b"data: 2\n\n")[:-5])
+    assert t.paused == 0
+    await asyncio.sleep(0.2)
+    p.data_received(chunked(b"data: 3\n\n")[:-5])
+    assert t.paused == 1 and p.take() == [b"1", b"2", b"3"]
 
 
 async def test_wait_returns_on_lines_end_or_failure() -> None:
