@@ -201,6 +201,9 @@ def test_request_bytes() -> None:
     assert lines[0] == "POST /v1/chat/completions HTTP/1.1" and "Host: h:8" in lines
     assert "Connection: close" in lines and "Authorization: Bearer k" in lines
     assert "Content-Length: 8" in lines and json.loads(payload) == {"a": 1}
+    assert b"Host: [::1]:8\r\n" in request_bytes("::1", 8, "/", b"", {})
+    with pytest.raises(ValueError):
+        request_bytes("h", 8, "/", b"", {"Authorization": "Bearer k\r\nX-Evil: 1"})
 
 
 def test_lean_target_only_for_plain_http_without_a_proxy(
@@ -209,6 +212,7 @@ def test_lean_target_only_for_plain_http_without_a_proxy(
         monkeypatch.delenv(key, raising=False)
     assert lean_target("http://127.0.0.1:8080/v1") == ("127.0.0.1", 8080, "/v1")
     assert lean_target("http://server/api/v1/") == ("server", 80, "/api/v1")
+    assert lean_target("http://[::1]:8080/v1") == ("::1", 8080, "/v1")
     assert lean_target("https://server/v1") is None
     monkeypatch.setenv("http_proxy", "http://proxy:3128")
     assert lean_target("http://server/v1") is None

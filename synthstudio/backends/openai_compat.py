@@ -206,8 +206,7 @@ class OpenAIBackend:
     def __init__(self, base_url: str, api_key: str = "", model: str = "",
                  connect_timeout: float = 5.0, read_timeout: float = 600.0,
                  stall_timeout: float = 120.0, headers_timeout: float = 600.0,
-                 check_timeout: float = 5.0, concurrency: int = 8,
-                 lean: bool | None = None) -> None:
+                 check_timeout: float = 5.0, concurrency: int = 8) -> None:
         self.base_url = normalize_base_url(base_url)
         self.model = model
         self.read_timeout = read_timeout
@@ -217,11 +216,9 @@ class OpenAIBackend:
         self.connect_timeout = connect_timeout
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.headers = headers
-        #: chat streams over plain http without a proxy are read by ``sse_stream`` (one
-        #: tenth of httpx's CPU per token); ``lean=False`` keeps them on httpx
-        self.lean = lean_target(self.base_url) if lean is not False else None
-        if lean and self.lean is None:
-            raise ValueError(f"{self.base_url} cannot be read without httpx")
+        #: (host, port, path) when chat streams are read by ``sse_stream`` (plain http
+        #: without a proxy), else None: httpx reads them
+        self.lean = lean_target(self.base_url)
         # httpx's read limit is only a backstop: each phase has its own asyncio timeout
         self.client = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers,

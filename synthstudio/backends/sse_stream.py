@@ -62,7 +62,11 @@ def lean_target(url: str) -> tuple[str, int, str] | None:
 def request_bytes(host: str, port: int, path: str, body: bytes,
                   headers: dict[str, str]) -> bytes:
     """An HTTP/1.1 ``POST`` of a JSON ``body`` on a connection closed after it."""
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}",
+    for value in (path, *headers.values()):
+        if "\r" in value or "\n" in value:
+            raise ValueError("a line break in a request header")
+    where = f"[{host}]" if ":" in host else host  # an IPv6 address
+    lines = [f"POST {path} HTTP/1.1", f"Host: {where}:{port}",
              "Content-Type: application/json", "Accept: text/event-stream",
              f"Content-Length: {len(body)}", "Connection: close",
              "User-Agent: synthstudio"]
