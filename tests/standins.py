@@ -97,10 +97,16 @@ class _Base:
         self.lock = threading.Lock()
         #: requests being answered now, and the most at once so far
         self.in_flight = self.max_in_flight = 0
+        self.accepted = 0  # TCP connections accepted
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with standin.lock:
+                    standin.accepted += 1
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from synthstudio.backends import ollama as ollama_backend
+from synthstudio.backends import sse_stream
 from synthstudio.backends.base import (
     ChatRequest,
     Chunk,
@@ -23,6 +25,15 @@ from synthstudio.errors import BackendError
 from tests.standins import OllamaStandin
 
 pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture(params=["lean", "client"], autouse=True)
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both ways of reading a chat: ``sse_stream`` (plain http without
+    a proxy) and the ``ollama`` client (https, proxies)."""
+    if request.param == "client":
+        monkeypatch.setattr(ollama_backend, "lean_target", lambda url: None)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -220,3 +231,19 @@ def test_host_normalisation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLLAMA_HOST", "10.0.0.2:9999")
     assert normalize_host("") == "http://10.0.0.2:9999"
     assert OllamaBackend().host == "http://10.0.0.2:9999"
+
+
+async def test_a_long_stream_comes_whole_and_a_huge_line_is_refused(
+        ol: OllamaStandin, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(f"w{i} " for i in range(400))
+    ol.queue_chat(content=text, chunk=2)
+    b = OllamaBackend(ol.url, "qwen3:0.6b")
+    assert texts(await run(b, req()), ContentDelta) == text
+    monkeypatch.setattr(sse_stream, "MAX_LINE", 1 << 16)
+    ol.queue_garbage(1 << 20)
+    with pytest.raises(BackendError) as e:
+        await run(b, req())
+    assert e.value.kind == "stream"
+    if reader == "lean":
+        assert "a line of more than 65,536 bytes without an end" in str(e.value)
+    await b.aclose()

@@ -263,3 +263,17 @@ async def test_a_line_without_end_is_refused_at_the_limit(
     if reader == "lean":
         assert "a line of more than 65,536 bytes without an end" in str(e.value)
     await b.aclose()
+
+
+async def test_sequential_requests_share_one_connection(oa: OpenAIStandin) -> None:
+    b = OpenAIBackend(oa.url, model="m")
+    for _ in range(3):
+        oa.queue_chat(content="one two three", chunk=4)
+        assert texts(await run(b, req()), ContentDelta) == "one two three"
+    assert oa.accepted == 1
+    oa.queue_stream_error("boom")  # a failed stream: its connection may go
+    with pytest.raises(BackendError):
+        await run(b, req())
+    assert texts(await run(b, req()), ContentDelta) == oa.default_content
+    assert oa.accepted <= 2
+    await b.aclose()

@@ -193,13 +193,40 @@ async def test_wait_returns_on_lines_end_or_failure() -> None:
     assert isinstance(p.error, StreamBroken)
 
 
+async def test_a_connection_serves_the_next_response_when_read_to_its_end() -> None:
+    p, t = proto()
+    for n in (1, 2):  # the same protocol, response after response
+        p.data_received(HEAD + chunked(b"data: %d\n\n" % n))
+        assert p.take() == [b"%d" % n] and p.done and p.reusable
+        p.reset()
+    p.data_received(HEAD + chunked(b"data: 3\n\n") + b"HTTP/1.1 200 OK")
+    assert p.done and not p.reusable  # bytes beyond the response
+    for wire in (HEAD.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + chunked(b""),
+                 HEAD.replace(b"HTTP/1.1", b"HTTP/1.0") + chunked(b"")):
+        p, _ = proto()
+        p.data_received(wire)
+        assert p.done and not p.reusable
+    p, _ = proto()
+    p.data_received(b"HTTP/1.1 200 OK\r\n\r\ndata: 1\n")  # ends with the connection
+    p.eof_received()
+    assert p.done and not p.reusable
+    p, _ = proto()
+    p.data_received(HEAD + b"5\r\ndata:")
+    p.connection_lost(None)
+    assert not p.reusable and not p.stale  # a reply had begun: not to be sent again
+    p, _ = proto()
+    p.connection_lost(None)
+    assert p.stale and not p.reusable
+
+
 def test_request_bytes() -> None:
     raw = request_bytes("h", 8, "/v1/chat/completions", json.dumps({"a": 1}).encode(),
                         {"Authorization": "Bearer k"})
     head, _, payload = raw.partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
     assert lines[0] == "POST /v1/chat/completions HTTP/1.1" and "Host: h:8" in lines
-    assert "Connection: close" in lines and "Authorization: Bearer k" in lines
+    assert "Authorization: Bearer k" in lines
+    assert not any(line.lower().startswith("connection:") for line in lines)  # kept alive
     assert "Content-Length: 8" in lines and json.loads(payload) == {"a": 1}
     assert b"Host: [::1]:8\r\n" in request_bytes("::1", 8, "/", b"", {})
     with pytest.raises(ValueError):

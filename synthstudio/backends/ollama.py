@@ -23,6 +23,7 @@ import httpx
 import ollama
 import pydantic
 
+from synthstudio.backends import sse_stream
 from synthstudio.backends.base import (
     ChatRequest,
     Chunk,
@@ -33,6 +34,13 @@ from synthstudio.backends.base import (
     safe_text,
 )
 from synthstudio.backends.openai_compat import pool_limits
+from synthstudio.backends.sse_stream import (
+    Connections,
+    LineTooLong,
+    StreamBroken,
+    lean_target,
+    request_bytes,
+)
 from synthstudio.errors import BackendError
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -85,9 +93,15 @@ class OllamaBackend:
         self.stall_timeout = min(stall_timeout, read_timeout)
         self.timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=60.0,
                                      pool=connect_timeout)
+        self.connect_timeout = connect_timeout
         # one client for the whole run: parallel requests share its connection pool
         self.client = ollama.AsyncClient(host=self.host, timeout=self.timeout,
                                          limits=pool_limits(concurrency))
+        #: (host, port, path) when chats are read by ``sse_stream`` (plain http without a
+        #: proxy: a token costs a fraction of the client's httpx and pydantic), else None
+        self.lean = lean_target(self.host)
+        self.connections = (Connections(self.lean[0], self.lean[1], concurrency + 1)
+                            if self.lean else None)
 
     # -- errors -------------------------------------------------------------------------
     def _map(self, exc: BaseException, model: str) -> BackendError:
@@ -166,9 +180,9 @@ class OllamaBackend:
             kwargs["think"] = request.think
         if request.json_schema is not None:
             kwargs["format"] = request.json_schema
-        parts: AsyncIterator[ollama.ChatResponse] | None = None
+        parts: AsyncIterator[Part] | None = None
         try:
-            parts = await self.client.chat(**kwargs)
+            parts = self._lean_parts(kwargs) if self.lean else self._client_parts(kwargs)
             first = True
             while True:
                 wait = self.read_timeout if first else self.stall_timeout
@@ -186,13 +200,13 @@ class OllamaBackend:
                         "The model may be stuck or the machine overloaded; retry, or raise "
                         "read_timeout in the config.", kind="timeout") from None
                 first = False
-                msg = part.message
-                if msg.thinking:
-                    yield ThinkingDelta(safe_text(msg.thinking))
-                if msg.content:
-                    yield ContentDelta(safe_text(msg.content))
-                if part.done:
-                    yield _final(part, model)
+                thinking, content, done = part
+                if thinking:
+                    yield ThinkingDelta(safe_text(thinking))
+                if content:
+                    yield ContentDelta(safe_text(content))
+                if done is not None:
+                    yield _final(done, model)
                     # read to the end of the body (it follows at once) so the connection
                     # goes back to the pool instead of being closed: a new connection per
                     # request costs more than a short request itself
@@ -206,6 +220,88 @@ class OllamaBackend:
         finally:
             if parts is not None:
                 await parts.aclose()  # type: ignore[attr-defined]
+
+    async def _client_parts(self, kwargs: dict[str, Any]) -> AsyncIterator[Part]:
+        """The chat through the ``ollama`` client (https, proxies)."""
+        async for part in await self.client.chat(**kwargs):
+            msg = part.message
+            yield msg.thinking, msg.content, part if part.done else None
+
+    async def _lean_parts(self, kwargs: dict[str, Any]) -> AsyncIterator[Part]:
+        """The chat read by :mod:`sse_stream`, as the client would send and check it:
+        the same body, errors as the client raises them (so they map the same); only
+        the last part is made a ``ChatResponse``."""
+        assert self.lean is not None and self.connections is not None
+        host, port, prefix = self.lean
+        body = {k: v for k, v in kwargs.items() if v is not None}
+        body["messages"] = [{k: v for k, v in m.items() if v} for m in kwargs["messages"]]
+        body["tools"] = []
+        key = os.environ.get("OLLAMA_API_KEY")
+        raw = request_bytes(host, port, prefix + "/api/chat", json.dumps(body).encode(),
+                            {"Authorization": f"Bearer {key}"} if key else {},
+                            accept="application/json")
+        fresh = False
+        for attempt in range(3):  # a kept-alive connection closed meanwhile: a new one
+            try:
+                async with asyncio.timeout(self.connect_timeout):
+                    proto, reused = await self.connections.open(raw, ndjson=True,
+                                                                fresh=fresh)
+            except (OSError, TimeoutError):
+                raise ConnectionError(f"nothing answers at {self.host}") from None
+            try:
+                await proto.wait_head()
+            except BaseException:
+                proto.close()
+                raise
+            if not (reused and proto.stale) or attempt == 2:
+                break
+            proto.close()
+            fresh = True
+        try:
+            self._raise_broken(proto)
+            if proto.status >= 300:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.read_timeout):
+                        while not proto.done and proto.error is None:
+                            await proto.wait()
+                raise ollama.ResponseError(bytes(proto.error_body).decode("utf-8", "replace"),
+                                           proto.status)
+            while True:
+                await proto.wait()
+                for line in proto.take():
+                    part = json.loads(line.decode("utf-8", "replace"))
+                    if not isinstance(part, dict):
+                        raise TypeError("a part is not an object")
+                    if err := part.get("error"):
+                        raise ollama.ResponseError(err)
+                    msg = part.get("message") or {}
+                    thinking, content = msg.get("thinking"), msg.get("content")
+                    if not all(isinstance(t, str | None) for t in (thinking, content)):
+                        raise TypeError("a part's message is not text")
+                    if part.get("done"):
+                        yield thinking, content, ollama.ChatResponse(**part)
+                        with contextlib.suppress(TimeoutError):  # the body's end, so
+                            async with asyncio.timeout(1.0):  # the connection is kept
+                                while not proto.done and proto.error is None:
+                                    await proto.wait()
+                                    proto.take()
+                        return
+                    yield thinking, content, None
+                self._raise_broken(proto)
+                if proto.done:
+                    return
+        finally:
+            self.connections.release(proto)
+
+    def _raise_broken(self, proto: sse_stream.SSEProtocol) -> None:
+        if isinstance(proto.error, LineTooLong):
+            raise BackendError(f"Ollama at {self.host} sent a line of more than "
+                               f"{sse_stream.MAX_LINE:,} bytes without an end.",
+                               "Check that OLLAMA_HOST points at an Ollama server.",
+                               kind="stream")
+        if isinstance(proto.error, StreamBroken):
+            raise BackendError("The connection to Ollama broke mid-answer.",
+                               "Ollama may have crashed or restarted; retry.", kind="stream")
 
     # -- models -------------------------------------------------------------------------
     def _silent(self, seconds: float | None = None) -> BackendError:
@@ -285,7 +381,13 @@ class OllamaBackend:
                                kind="unreachable") from exc
 
     async def aclose(self) -> None:
+        if self.connections is not None:
+            self.connections.close()
         await self.client.close()
+
+
+#: one part of a chat: its thinking, its content, and the whole part when it is the last
+Part = tuple[str | None, str | None, ollama.ChatResponse | None]
 
 
 def _secs(ns: int | None) -> float | None:

@@ -36,11 +36,11 @@ from synthstudio.backends.base import (
     safe_text,
 )
 from synthstudio.backends.sse_stream import (
+    Connections,
     LineTooLong,
     SSEProtocol,
     StreamBroken,
     lean_target,
-    open_stream,
     request_bytes,
 )
 from synthstudio.backends.thinksplit import ThinkSplitter
@@ -219,6 +219,8 @@ class OpenAIBackend:
         #: (host, port, path) when chat streams are read by ``sse_stream`` (plain http
         #: without a proxy), else None: httpx reads them
         self.lean = lean_target(self.base_url)
+        self.connections = (Connections(self.lean[0], self.lean[1], concurrency + 1)
+                            if self.lean else None)
         # httpx's read limit is only a backstop: each phase has its own asyncio timeout
         self.client = httpx.AsyncClient(
             base_url=self.base_url + "/", headers=headers,
@@ -335,23 +337,12 @@ class OpenAIBackend:
                            ) -> AsyncGenerator[dict[str, Any] | None, None]:
         """The events of a chat stream read by :mod:`sse_stream` (``None`` for
         ``[DONE]``), with the same limits, errors and sentences as through httpx."""
-        assert self.lean is not None
+        assert self.lean is not None and self.connections is not None
         host, port, prefix = self.lean
         raw = request_bytes(host, port, prefix + "/chat/completions",
                             json.dumps(body).encode(), self.headers)
+        proto = await self._lean_open(raw)
         try:
-            async with asyncio.timeout(self.connect_timeout):
-                proto = await open_stream(host, port, raw)
-        except (OSError, TimeoutError):
-            raise BackendError(f"No OpenAI-compatible server answers at {self.base_url}.",
-                               URL_HINT, kind="unreachable") from None
-        try:
-            try:
-                async with asyncio.timeout(self.headers_timeout):
-                    await proto.wait_head()
-            except TimeoutError:
-                raise self._silent("did not start answering", self.headers_timeout,
-                                   "headers_timeout") from None
             self._raise_broken(proto)
             if proto.status >= 400:
                 with contextlib.suppress(TimeoutError):
@@ -374,6 +365,13 @@ class OpenAIBackend:
                     data = payload.decode("utf-8", "replace")
                     if data == "[DONE]":
                         yield None
+                        # read to the end of the body so the connection can serve the
+                        # next request (a new one costs more than a short reply)
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(1.0):
+                                while not proto.done and proto.error is None:
+                                    await proto.wait()
+                                    proto.take()
                         return
                     seen = True
                     yield self._decode(data)
@@ -381,10 +379,40 @@ class OpenAIBackend:
                 if proto.done and not proto.fresh:
                     break
         finally:
-            proto.close()
+            self.connections.release(proto)
         if not seen:
             raise BackendError(f"The server at {self.base_url} did not send an event stream.",
                                "Check openai_base_url.", kind="stream")
+
+    async def _lean_open(self, raw: bytes) -> SSEProtocol:
+        """``raw`` sent and the response's head in, within ``headers_timeout``; a kept-
+        alive connection that the server closed meanwhile is replaced at once (as on
+        the httpx path), since nothing was generated."""
+        assert self.connections is not None
+        fresh = False
+        try:
+            async with asyncio.timeout(self.headers_timeout):
+                for attempt in range(STALE_RETRIES + 1):
+                    try:
+                        async with asyncio.timeout(self.connect_timeout):
+                            proto, reused = await self.connections.open(raw, fresh=fresh)
+                    except (OSError, TimeoutError):
+                        raise BackendError(f"No OpenAI-compatible server answers at "
+                                           f"{self.base_url}.", URL_HINT,
+                                           kind="unreachable") from None
+                    try:
+                        await proto.wait_head()
+                    except BaseException:
+                        proto.close()
+                        raise
+                    if not (reused and proto.stale) or attempt == STALE_RETRIES:
+                        return proto
+                    proto.close()
+                    fresh = True
+        except TimeoutError:
+            raise self._silent("did not start answering", self.headers_timeout,
+                               "headers_timeout") from None
+        raise AssertionError("unreachable")
 
     def _raise_broken(self, proto: SSEProtocol) -> None:
         if isinstance(proto.error, LineTooLong):
@@ -482,6 +510,8 @@ class OpenAIBackend:
         return obj
 
     async def aclose(self) -> None:
+        if self.connections is not None:
+            self.connections.close()
         await self.client.aclose()
 
 

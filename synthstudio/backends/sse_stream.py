@@ -1,4 +1,4 @@
-"""One streamed ``POST`` over plain HTTP/1.1, read as server-sent events, cheaply.
+"""One streamed ``POST`` over plain HTTP/1.1, read as server-sent events (or NDJSON), cheaply.
 
 A local model streams one event per token, and through httpx each event costs the
 studio about a millisecond of CPU: every HTTP chunk climbs h11, httpcore, anyio and
@@ -12,8 +12,9 @@ A rest delays the end of a reply by at most ``PACE_S``: short replies (a judge's
 verdict, an instance) are never paced, so it costs a long one under 2.5 % of its time.
 
 Only ``http://`` without a proxy goes this way (:func:`lean_target`); the backend keeps
-httpx for the rest. Each request has a connection of its own (``Connection: close``), so
-there is no pool and no stale kept-alive connection to retry. No textual here.
+httpx for the rest. A connection whose response was read to its end is kept alive for
+the next request (:class:`Connections`): a new connection per request costs more than a
+judge's short reply on a fast server. No textual here.
 """
 
 from __future__ import annotations
@@ -60,16 +61,15 @@ def lean_target(url: str) -> tuple[str, int, str] | None:
 
 
 def request_bytes(host: str, port: int, path: str, body: bytes,
-                  headers: dict[str, str]) -> bytes:
-    """An HTTP/1.1 ``POST`` of a JSON ``body`` on a connection closed after it."""
+                  headers: dict[str, str], accept: str = "text/event-stream") -> bytes:
+    """An HTTP/1.1 ``POST`` of a JSON ``body`` (the connection is kept alive)."""
     for value in (path, *headers.values()):
         if "\r" in value or "\n" in value:
             raise ValueError("a line break in a request header")
     where = f"[{host}]" if ":" in host else host  # an IPv6 address
     lines = [f"POST {path} HTTP/1.1", f"Host: {where}:{port}",
-             "Content-Type: application/json", "Accept: text/event-stream",
-             f"Content-Length: {len(body)}", "Connection: close",
-             "User-Agent: synthstudio"]
+             "Content-Type: application/json", f"Accept: {accept}",
+             f"Content-Length: {len(body)}", "User-Agent: synthstudio"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
@@ -78,17 +78,27 @@ class SSEProtocol(asyncio.Protocol):
     """Reads one response: its status and headers, then its body as ``data:`` payloads.
 
     ``payloads`` gathers the payload of every complete ``data:`` line (stripped bytes),
-    and every complete line that starts with ``{`` (a bare JSON error body), in order.
+    and every complete line that starts with ``{`` (a bare JSON error body), in order;
+    with ``ndjson`` (Ollama's stream), every line that is not blank.
     An error status keeps the raw body instead (``error_body``). The consumer waits with
     :meth:`wait` and takes with :meth:`take`.
     """
 
-    def __init__(self, pace: float = PACE_S, after: float = PACE_AFTER_S) -> None:
+    def __init__(self, pace: float = PACE_S, after: float = PACE_AFTER_S,
+                 ndjson: bool = False) -> None:
         self.loop = asyncio.get_running_loop()
         self.pace = pace
         self.after = after
-        self._body_from: float | None = None  # when the body's first bytes came
         self.transport: asyncio.Transport | None = None
+        self.closed = False  # the connection is gone (or going)
+        self.spoiled = False  # bytes came between responses: never reused
+        self.reset(ndjson)
+
+    def reset(self, ndjson: bool = False) -> None:
+        """Ready for the next response on this connection."""
+        self.ndjson = ndjson
+        self._body_from: float | None = None  # when the body's first bytes came
+        self.received = 0  # bytes of this response so far
         self.status = 0
         self.headers: dict[str, str] = {}
         self.head_done = False
@@ -102,10 +112,28 @@ class SSEProtocol(asyncio.Protocol):
         self._raw = bytearray()  # body bytes still in their chunked framing
         self._lines = bytearray()  # decoded body after the last complete line
         self._mode = "close"  # "chunked" | "length" | "close"
+        self._version = ""
         self._left = 0  # bytes left in the body ("length") or in the chunk ("chunked")
         self._chunk_state = "size"  # "size" | "data" | "crlf" | "trailer"
         self._waiter: asyncio.Future[None] | None = None
-        self._resume: asyncio.TimerHandle | None = None
+        self._stop_resting()
+
+    @property
+    def reusable(self) -> bool:
+        """The response was read to its end and the server keeps the connection."""
+        return (self.done and self.error is None and not self.closed and not self.spoiled
+                and self._mode != "close" and self._version == "HTTP/1.1"
+                and self.headers.get("connection", "").lower() != "close")
+
+    @property
+    def stale(self) -> bool:
+        """The connection closed before a byte of the response came (a kept-alive one
+        that the server had closed meanwhile: nothing was generated)."""
+        return isinstance(self.error, StreamBroken) and self.received == 0
+
+    def send(self, request: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(request)
 
     # -- the consumer's side --------------------------------------------------------------
 
@@ -132,11 +160,18 @@ class SSEProtocol(asyncio.Protocol):
         return out
 
     def close(self) -> None:
-        if self._resume is not None:
-            self._resume.cancel()
-            self._resume = None
+        self._stop_resting()
+        self.closed = True
         if self.transport is not None:
             self.transport.abort()
+
+    def _stop_resting(self) -> None:
+        resume = getattr(self, "_resume", None)
+        if resume is not None:
+            resume.cancel()
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.resume_reading()
+        self._resume: asyncio.TimerHandle | None = None
 
     # -- asyncio's side -------------------------------------------------------------------
 
@@ -145,7 +180,9 @@ class SSEProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.done or self.error is not None:
+            self.spoiled = True
             return
+        self.received += len(data)
         try:
             if not self.head_done:
                 data = self._read_head(data)
@@ -190,6 +227,7 @@ class SSEProtocol(asyncio.Protocol):
             self.transport.resume_reading()
 
     def _ended(self) -> None:
+        self.closed = True
         if not self.done and self.error is None:
             if not self.head_done:
                 self.error = StreamBroken("the connection closed before the response")
@@ -215,7 +253,7 @@ class SSEProtocol(asyncio.Protocol):
         parts = status_line.split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
             raise StreamBroken("the response is not HTTP")
-        self.status = int(parts[1])
+        self._version, self.status = parts[0], int(parts[1])
         for field in fields:
             name, sep, value = field.partition(":")
             if sep:
@@ -239,7 +277,9 @@ class SSEProtocol(asyncio.Protocol):
         if self._mode == "close":
             self._body(data)
         elif self._mode == "length":
-            data = data[:self._left]
+            if len(data) > self._left:
+                self.spoiled = True
+                data = data[:self._left]
             self._left -= len(data)
             self._body(data)
             if self._left == 0:
@@ -287,6 +327,7 @@ class SSEProtocol(asyncio.Protocol):
                 at = end + 2
                 if line_empty:
                     del raw[:at]
+                    self.spoiled = self.spoiled or bool(raw)
                     self._finish()
                     return
         del raw[:at]
@@ -317,6 +358,9 @@ class SSEProtocol(asyncio.Protocol):
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         self.fresh = True
         out = self.payloads
+        if self.ndjson:
+            out += [line for line in block.split(b"\n") if line.strip()]
+            return
         for line in block.split(b"\n"):
             if line.startswith(b"data:"):
                 out.append(line[5:].strip())
@@ -331,18 +375,47 @@ class SSEProtocol(asyncio.Protocol):
             rest, self._lines = bytes(self._lines), bytearray()
             self._split(rest)
         self.done = True
-        if self._resume is not None:
-            self._resume.cancel()
-            self._resume = None
+        self._stop_resting()  # idle, the connection still hears the server close it
 
 
-async def open_stream(host: str, port: int, request: bytes) -> SSEProtocol:
-    """Connect, send ``request`` and return the protocol reading its response (the
-    caller waits for the head with :meth:`SSEProtocol.wait_head`)."""
-    loop = asyncio.get_running_loop()
-    _, proto = await loop.create_connection(lambda: SSEProtocol(PACE_S, PACE_AFTER_S),
-                                            host, port)
-    assert proto.transport is not None
-    proto.transport.write(request)
-    return proto
+class Connections:
+    """The kept-alive connections to one server, for one event loop.
 
+    :meth:`open` sends a request on an idle connection if there is one, else on a new
+    one; :meth:`release` keeps a connection whose response was read to its end. A
+    request on a kept-alive connection that the server closed meanwhile fails before any
+    byte of a response (``SSEProtocol.stale``): the caller sends it again on a new one.
+    """
+
+    def __init__(self, host: str, port: int, keep: int) -> None:
+        self.host, self.port, self.keep = host, port, keep
+        self._idle: list[SSEProtocol] = []
+
+    async def open(self, request: bytes, ndjson: bool = False, fresh: bool = False
+                   ) -> tuple[SSEProtocol, bool]:
+        """``request`` sent; the protocol reading its response, and whether the
+        connection had served a request before."""
+        loop = asyncio.get_running_loop()
+        while self._idle and not fresh:
+            proto = self._idle.pop()
+            if proto.closed or proto.spoiled or proto.loop is not loop:
+                proto.close()
+                continue
+            proto.reset(ndjson)
+            proto.send(request)
+            return proto, True
+        _, proto = await loop.create_connection(
+            lambda: SSEProtocol(PACE_S, PACE_AFTER_S, ndjson), self.host, self.port)
+        proto.send(request)
+        return proto, False
+
+    def release(self, proto: SSEProtocol) -> None:
+        """Keep ``proto``'s connection for the next request if it can serve one."""
+        if proto.reusable and len(self._idle) < self.keep:
+            self._idle.append(proto)
+        else:
+            proto.close()
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
