@@ -1,4 +1,6 @@
-"""Ollama backend: streams ``/api/chat`` through the official ``ollama`` client.
+"""Ollama backend: streams ``/api/chat``, over plain http with :mod:`sse_stream` (NDJSON
+lines, a fraction of the CPU per token), else through the official ``ollama`` client,
+which also lists, shows and pulls models.
 
 Timeouts (``httpx.Timeout``): *connect* is short (default 5 s) so a server that is not
 running is reported at once. *read* is the longest wait for the first chunk: Ollama sends
