@@ -14,7 +14,7 @@ from synthstudio.backends.sse_stream import (
     SSEProtocol,
     StreamBroken,
     lean_target,
-    request_bytes,
+    post_request,
 )
 
 
@@ -36,12 +36,21 @@ class FakeTransport:
     def abort(self) -> None:
         self.aborted = True
 
+    def write(self, data: bytes) -> None:
+        self.sent = getattr(self, "sent", b"") + data
+
+
+def ask(p: SSEProtocol) -> SSEProtocol:
+    """``p`` with a request sent, as before every response."""
+    p.send(post_request("h", 8, "/v1/chat/completions", b"{}", {}))
+    return p
+
 
 def proto(pace: float = 0.0, after: float = 0.0) -> tuple[SSEProtocol, FakeTransport]:
     p = SSEProtocol(pace, after)
     t = FakeTransport()
     p.connection_made(t)  # type: ignore[arg-type]
-    return p, t
+    return ask(p), t
 
 
 def chunked(*parts: bytes) -> bytes:
@@ -200,6 +209,7 @@ async def test_a_connection_serves_the_next_response_when_read_to_its_end() -> N
         p.data_received(HEAD + chunked(b"data: %d\n\n" % n))
         assert p.take() == [b"%d" % n] and p.done and p.reusable
         p.reset()
+        ask(p)
     p.data_received(HEAD + chunked(b"data: 3\n\n") + b"HTTP/1.1 200 OK")
     assert p.done and not p.reusable  # bytes beyond the response
     for wire in (HEAD.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + chunked(b""),
@@ -220,18 +230,26 @@ async def test_a_connection_serves_the_next_response_when_read_to_its_end() -> N
     assert p.stale and not p.reusable
 
 
-def test_request_bytes() -> None:
-    raw = request_bytes("h", 8, "/v1/chat/completions", json.dumps({"a": 1}).encode(),
-                        {"Authorization": "Bearer k"})
-    head, _, payload = raw.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
-    assert lines[0] == "POST /v1/chat/completions HTTP/1.1" and "Host: h:8" in lines
-    assert "Authorization: Bearer k" in lines
-    assert not any(line.lower().startswith("connection:") for line in lines)  # kept alive
-    assert "Content-Length: 8" in lines and json.loads(payload) == {"a": 1}
-    assert b"Host: [::1]:8\r\n" in request_bytes("::1", 8, "/", b"", {})
+async def test_post_request() -> None:
+    p, t = proto()
+    head, _, payload = t.sent.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"POST /v1/chat/completions HTTP/1.1" and payload == b"{}"
+    p = SSEProtocol(0.0, 0.0)
+    p.connection_made(t := FakeTransport())  # type: ignore[arg-type]
+    p.send(post_request("h", 8, "/v1/chat/completions", json.dumps({"a": 1}).encode(),
+                        {"Authorization": "Bearer k"}))
+    head, _, payload = t.sent.partition(b"\r\n\r\n")
+    lines = head.decode().lower().split("\r\n")  # h11 sends header names in lower case
+    assert lines[0] == "post /v1/chat/completions http/1.1" and "host: h:8" in lines
+    assert "authorization: bearer k" in lines
+    assert not any(line.startswith("connection:") for line in lines)  # kept alive
+    assert "content-length: 8" in lines and json.loads(payload) == {"a": 1}
+    p = SSEProtocol(0.0, 0.0)
+    p.connection_made(t := FakeTransport())  # type: ignore[arg-type]
+    p.send(post_request("::1", 8, "/", b"", {}))
+    assert b"host: [::1]:8\r\n" in t.sent.lower()
     with pytest.raises(ValueError):
-        request_bytes("h", 8, "/", b"", {"Authorization": "Bearer k\r\nX-Evil: 1"})
+        post_request("h", 8, "/", b"", {"Authorization": "Bearer k\r\nX-Evil: 1"})
 
 
 def test_lean_target_only_for_plain_http_without_a_proxy(

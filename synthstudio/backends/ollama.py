@@ -41,7 +41,7 @@ from synthstudio.backends.sse_stream import (
     LineTooLong,
     StreamBroken,
     lean_target,
-    request_bytes,
+    post_request,
 )
 from synthstudio.errors import BackendError
 
@@ -239,7 +239,7 @@ class OllamaBackend:
         body["messages"] = [{k: v for k, v in m.items() if v} for m in kwargs["messages"]]
         body["tools"] = []
         key = os.environ.get("OLLAMA_API_KEY")
-        raw = request_bytes(host, port, prefix + "/api/chat", json.dumps(body).encode(),
+        raw = post_request(host, port, prefix + "/api/chat", json.dumps(body).encode(),
                             {"Authorization": f"Bearer {key}"} if key else {},
                             accept="application/json")
         fresh = False

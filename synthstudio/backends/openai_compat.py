@@ -38,10 +38,11 @@ from synthstudio.backends.base import (
 from synthstudio.backends.sse_stream import (
     Connections,
     LineTooLong,
+    Outgoing,
     SSEProtocol,
     StreamBroken,
     lean_target,
-    request_bytes,
+    post_request,
 )
 from synthstudio.backends.thinksplit import ThinkSplitter
 from synthstudio.errors import BackendError
@@ -339,7 +340,7 @@ class OpenAIBackend:
         ``[DONE]``), with the same limits, errors and sentences as through httpx."""
         assert self.lean is not None and self.connections is not None
         host, port, prefix = self.lean
-        raw = request_bytes(host, port, prefix + "/chat/completions",
+        raw = post_request(host, port, prefix + "/chat/completions",
                             json.dumps(body).encode(), self.headers)
         proto = await self._lean_open(raw)
         try:
@@ -384,7 +385,7 @@ class OpenAIBackend:
             raise BackendError(f"The server at {self.base_url} did not send an event stream.",
                                "Check openai_base_url.", kind="stream")
 
-    async def _lean_open(self, raw: bytes) -> SSEProtocol:
+    async def _lean_open(self, raw: Outgoing) -> SSEProtocol:
         """``raw`` sent and the response's head in, within ``headers_timeout``; a kept-
         alive connection that the server closed meanwhile is replaced at once (as on
         the httpx path), since nothing was generated."""

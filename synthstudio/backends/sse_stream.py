@@ -3,11 +3,13 @@
 A local model streams one event per token, and through httpx each event costs the
 studio about a millisecond of CPU: every HTTP chunk climbs h11, httpcore, anyio and
 httpx's decoders, with a timeout scope and a wake-up of its own. Here one asyncio
-protocol does the whole body: it undoes the chunked framing, splits lines and keeps the
-``data:`` payloads as bytes (no text decoding of whole buffers). Once the body has
-streamed for :data:`PACE_AFTER_S`, each read is followed by a rest of :data:`PACE_S`
-(the socket is not watched meanwhile), so a long fast stream is read in batches, at
-most 20 reads a second whatever its token rate, while a slow one is read as it comes.
+protocol reads the response: h11 (the HTTP/1.1 state machine under httpx, about 15 us
+an event) undoes the framing and says when a connection can be kept; the protocol splits
+lines and keeps the ``data:`` payloads as bytes (no text decoding of whole buffers).
+Once the body has streamed for :data:`PACE_AFTER_S`, each read is followed by a rest of
+:data:`PACE_S` (the socket is not watched meanwhile), so a long fast stream is read in
+batches, at most 20 reads a second whatever its token rate, while a slow one is read as
+it comes.
 A rest delays the end of a reply by at most ``PACE_S``: short replies (a judge's
 verdict, an instance) are never paced, so it costs a long one under 2.5 % of its time.
 
@@ -21,7 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
+from typing import NamedTuple
 from urllib.parse import urlsplit
+
+import h11
 
 #: after each read the socket rests this long (tokens wait in the kernel meanwhile)
 PACE_S = 0.05
@@ -60,18 +65,23 @@ def lean_target(url: str) -> tuple[str, int, str] | None:
     return parts.hostname, port, parts.path.rstrip("/")
 
 
-def request_bytes(host: str, port: int, path: str, body: bytes,
-                  headers: dict[str, str], accept: str = "text/event-stream") -> bytes:
+class Outgoing(NamedTuple):
+    """A request to send: its head (validated by h11) and its body."""
+    head: h11.Request
+    body: bytes
+
+
+def post_request(host: str, port: int, path: str, body: bytes, headers: dict[str, str],
+                 accept: str = "text/event-stream") -> Outgoing:
     """An HTTP/1.1 ``POST`` of a JSON ``body`` (the connection is kept alive)."""
     for value in (path, *headers.values()):
         if "\r" in value or "\n" in value:
             raise ValueError("a line break in a request header")
     where = f"[{host}]" if ":" in host else host  # an IPv6 address
-    lines = [f"POST {path} HTTP/1.1", f"Host: {where}:{port}",
-             "Content-Type: application/json", f"Accept: {accept}",
-             f"Content-Length: {len(body)}", "User-Agent: synthstudio"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    fields = [("Host", f"{where}:{port}"), ("Content-Type", "application/json"),
+              ("Accept", accept), ("Content-Length", str(len(body))),
+              ("User-Agent", "synthstudio"), *headers.items()]
+    return Outgoing(h11.Request(method="POST", target=path, headers=fields), body)
 
 
 class SSEProtocol(asyncio.Protocol):
@@ -92,6 +102,9 @@ class SSEProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closed = False  # the connection is gone (or going)
         self.spoiled = False  # bytes came between responses: never reused
+        #: the HTTP/1.1 state of this connection: framing, keep-alive, header limits
+        self._http = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+        self._eof = False
         self.reset(ndjson)
 
     def reset(self, ndjson: bool = False) -> None:
@@ -108,22 +121,18 @@ class SSEProtocol(asyncio.Protocol):
         #: a complete line (of any kind: comments and keep-alives too) came since a take
         self.fresh = False
         self.error_body = bytearray()
-        self._head = bytearray()
-        self._raw = bytearray()  # body bytes still in their chunked framing
         self._lines = bytearray()  # decoded body after the last complete line
-        self._mode = "close"  # "chunked" | "length" | "close"
-        self._version = ""
-        self._left = 0  # bytes left in the body ("length") or in the chunk ("chunked")
-        self._chunk_state = "size"  # "size" | "data" | "crlf" | "trailer"
         self._waiter: asyncio.Future[None] | None = None
         self._stop_resting()
+        if self._http.our_state is h11.DONE and self._http.their_state is h11.DONE:
+            self._http.start_next_cycle()  # a kept-alive connection's next exchange
 
     @property
     def reusable(self) -> bool:
-        """The response was read to its end and the server keeps the connection."""
+        """The response was read to its end and the server keeps the connection (h11
+        says so: not for ``Connection: close``, HTTP/1.0 or a body ended by closing)."""
         return (self.done and self.error is None and not self.closed and not self.spoiled
-                and self._mode != "close" and self._version == "HTTP/1.1"
-                and self.headers.get("connection", "").lower() != "close")
+                and self._http.our_state is h11.DONE and self._http.their_state is h11.DONE)
 
     @property
     def stale(self) -> bool:
@@ -131,9 +140,11 @@ class SSEProtocol(asyncio.Protocol):
         that the server had closed meanwhile: nothing was generated)."""
         return isinstance(self.error, StreamBroken) and self.received == 0
 
-    def send(self, request: bytes) -> None:
+    def send(self, request: Outgoing) -> None:
         assert self.transport is not None
-        self.transport.write(request)
+        http = self._http
+        self.transport.write(http.send(request.head) + http.send(h11.Data(data=request.body))
+                             + http.send(h11.EndOfMessage()))
 
     # -- the consumer's side --------------------------------------------------------------
 
@@ -182,17 +193,11 @@ class SSEProtocol(asyncio.Protocol):
         if self.done or self.error is not None:
             self.spoiled = True
             return
+        if not data:  # (h11 would take it for the end of the connection)
+            return
         self.received += len(data)
-        try:
-            if not self.head_done:
-                data = self._read_head(data)
-                if not self.head_done or not data:
-                    self._wake()
-                    return
-            self._read_body(data)
-        except (StreamBroken, LineTooLong) as exc:
-            self.error = exc
-        self._wake()
+        self._http.receive_data(data)
+        self._read()
         if not self.done and self.error is None and self.pace > 0 and self.status < 400:
             now = self.loop.time()
             if self._body_from is None:
@@ -228,109 +233,42 @@ class SSEProtocol(asyncio.Protocol):
 
     def _ended(self) -> None:
         self.closed = True
+        if not self._eof:
+            self._eof = True
+            if not self.done and self.error is None:
+                self._http.receive_data(b"")  # a body that ends with the connection ends
+                self._read()
         if not self.done and self.error is None:
-            if not self.head_done:
-                self.error = StreamBroken("the connection closed before the response")
-            elif self._mode == "close":
-                try:
-                    self._finish()
-                except LineTooLong as exc:
-                    self.error = exc
-            else:
-                self.error = StreamBroken("the connection closed mid-answer")
+            self.error = StreamBroken("the connection closed mid-answer" if self.head_done
+                                      else "the connection closed before the response")
         self._wake()
 
-    def _read_head(self, data: bytes) -> bytes:
-        self._head += data
-        end = self._head.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self._head) > MAX_HEAD:
-                raise StreamBroken("the response headers are too long")
-            return b""
-        head, rest = bytes(self._head[:end]), bytes(self._head[end + 4:])
-        self._head = bytearray()
-        status_line, *fields = head.decode("latin-1").split("\r\n")
-        parts = status_line.split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-            raise StreamBroken("the response is not HTTP")
-        self._version, self.status = parts[0], int(parts[1])
-        for field in fields:
-            name, sep, value = field.partition(":")
-            if sep:
-                self.headers[name.strip().lower()] = value.strip()
-        if 100 <= self.status < 200:  # an interim response: the real one follows
-            self.status, self.headers = 0, {}
-            return self._read_head(rest) if rest else b""
-        self.head_done = True
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            self._mode = "chunked"
-        elif "content-length" in self.headers:
-            try:
-                self._mode, self._left = "length", int(self.headers["content-length"])
-            except ValueError:
-                raise StreamBroken("the response has a bad Content-Length") from None
-            if self._left == 0:
-                self._finish()
-        return rest
-
-    def _read_body(self, data: bytes) -> None:
-        if self._mode == "close":
-            self._body(data)
-        elif self._mode == "length":
-            if len(data) > self._left:
-                self.spoiled = True
-                data = data[:self._left]
-            self._left -= len(data)
-            self._body(data)
-            if self._left == 0:
-                self._finish()
-        else:
-            self._raw += data
-            self._unchunk()
-
-    def _unchunk(self) -> None:
-        """Decode every complete piece of chunked framing in ``_raw``."""
-        raw, at = self._raw, 0
-        while at < len(raw):
-            if self._chunk_state == "size":
-                end = raw.find(b"\r\n", at)
-                if end < 0:
-                    if len(raw) - at > 1024:
-                        raise StreamBroken("a chunk size line is too long")
-                    break
-                size = raw[at:end].split(b";", 1)[0].strip()
-                try:
-                    self._left = int(size, 16)
-                except ValueError:
-                    raise StreamBroken("a chunk size is not a number") from None
-                at = end + 2
-                self._chunk_state = "data" if self._left else "trailer"
-            elif self._chunk_state == "data":
-                take = min(self._left, len(raw) - at)
-                self._body(raw[at:at + take])
-                at += take
-                self._left -= take
-                if self._left == 0:
-                    self._chunk_state = "crlf"
-            elif self._chunk_state == "crlf":
-                if len(raw) - at < 2:
-                    break
-                if raw[at:at + 2] != b"\r\n":
-                    raise StreamBroken("a chunk does not end where its size says")
-                at += 2
-                self._chunk_state = "size"
-            else:  # trailer lines until an empty one
-                end = raw.find(b"\r\n", at)
-                if end < 0:
-                    break
-                line_empty = end == at
-                at = end + 2
-                if line_empty:
-                    del raw[:at]
-                    self.spoiled = self.spoiled or bool(raw)
+    def _read(self) -> None:
+        """Take every complete HTTP event h11 has: the head, pieces of the body, its end."""
+        try:
+            while True:
+                event = self._http.next_event()
+                if isinstance(event, h11.Response):
+                    self.status = event.status_code
+                    self.headers = {k.decode("latin-1"): v.decode("latin-1")
+                                    for k, v in event.headers}
+                    self.head_done = True
+                elif isinstance(event, h11.Data):
+                    self._body(event.data)
+                elif isinstance(event, h11.EndOfMessage):
                     self._finish()
-                    return
-        del raw[:at]
+                    # bytes beyond the response: the connection is not to be trusted
+                    self.spoiled = self.spoiled or bool(self._http.trailing_data[0])
+                    break
+                elif event is h11.NEED_DATA or event is h11.PAUSED or isinstance(
+                        event, h11.ConnectionClosed):
+                    break
+                # an InformationalResponse (100 Continue): the real one follows
+        except h11.RemoteProtocolError as exc:
+            self.error = StreamBroken(f"the server broke HTTP ({exc})")
+        except LineTooLong as exc:
+            self.error = exc
+        self._wake()
 
     def _body(self, data: bytes | bytearray) -> None:
         if not data:
@@ -391,7 +329,7 @@ class Connections:
         self.host, self.port, self.keep = host, port, keep
         self._idle: list[SSEProtocol] = []
 
-    async def open(self, request: bytes, ndjson: bool = False, fresh: bool = False
+    async def open(self, request: Outgoing, ndjson: bool = False, fresh: bool = False
                    ) -> tuple[SSEProtocol, bool]:
         """``request`` sent; the protocol reading its response, and whether the
         connection had served a request before."""
