@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -18,7 +21,7 @@ import synthstudio.store.export_query as exsql
 import synthstudio.store.export_reader as exread
 from synthstudio.cli import main
 from synthstudio.datasets.export import candidate_rows, export, export_rows, parse_when
-from synthstudio.errors import InputError
+from synthstudio.errors import InputError, StoreError
 from synthstudio.records import Candidate, FilterResult, Instance, ItemStatus
 from synthstudio.store import Pool
 
@@ -325,6 +328,27 @@ def test_sql_rendering_matches_python(tmp_path, c, fmt, style, system, prov):
         p.close()
 
 
+def test_self_instruct_name_from_any_meta(tmp_path):
+    """The SQL parses a meta only when it holds the text "name": "name" as a value is no
+    name, a meta that is not JSON gives the id, a name is trimmed; each as the Python
+    rendering gives it."""
+    metas = ['{"name": " Spaced "}', '{"other": "name"}', "not json", '{}',
+             '{"name": "Plain"}']
+    with Pool(tmp_path / "p.db") as p:
+        ids = [p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
+               for n in range(len(metas))]
+        with p.lock:
+            p.conn.executemany("UPDATE candidates SET meta = ? WHERE id = ?",
+                               zip(metas, ids, strict=True))
+        expected = [row for cid in ids for row in candidate_rows(
+            p.get_candidate(cid), "self-instruct")]
+        got = list(export_rows(p, "self-instruct"))
+    assert got == expected
+    assert [r["name"] for r in got] == ["Spaced", f"synth_task_{ids[1]}",
+                                        f"synth_task_{ids[2]}", f"synth_task_{ids[3]}",
+                                        "Plain"]
+
+
 def test_summary_counts_lines_and_items_of_every_recipe(tmp_path):
     """Lines and items by recipe, counted from small per-row kinds: instanced items give a
     line per instance, and a recipe without a number (here "custom") is counted by name."""
@@ -386,26 +410,18 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
         alone = export(p, "messages", tmp_path / "alone.jsonl")
         monkeypatch.setattr(exread, "PROCESS_FROM", 1)
         rendered: list[int] = []
-        real = exread._reader_process
 
-        class Started:  # the process is up before the first range is handed out
-            def __init__(self) -> None:
-                self.inner = real()
-                assert self.inner is not None
+        class Started(exread.ReaderProcess):  # up before the first range is handed out
+            def __init__(self, *args):
+                super().__init__(*args)
+                assert self.ready.result(timeout=30) is True
 
-            def submit(self, fn, *args, **kwargs):
-                fut = self.inner.submit(fn, *args, **kwargs)
-                if fn is exread._ready_in_process:
-                    fut.result()
-                else:
-                    rendered.append(1)
-                return fut
+            def submit(self, lo, hi):
+                rendered.append(lo)
+                return super().submit(lo, hi)
 
-            def shutdown(self, **kwargs):
-                self.inner.shutdown(**kwargs)
-
-        monkeypatch.setattr(exread, "_reader_process", Started)
-        both = export(p, "messages", tmp_path / "both.jsonl")
+        monkeypatch.setattr(exread, "ReaderProcess", Started)
+        both = export(p, "messages", tmp_path / "both.jsonl")  # status: a StrEnum member
     assert len(rendered) >= 2  # of 8 ranges: the process took its share
     assert (tmp_path / "both.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
     assert (both.rows, both.by_recipe, both.items_by_recipe) == (
@@ -415,31 +431,83 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
 def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch):
     """Should the reader process die, its batches are read again by the threads: the file
     is whole and in order."""
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
-
     died: list[int] = []
 
-    class Dead:  # starts, then dies at its first range
-        def submit(self, fn, *args, **kwargs):
-            fut: Future[object] = Future()
-            if fn is exread._ready_in_process:
-                fut.set_result(True)
-            else:
-                died.append(1)
-                fut.set_exception(BrokenProcessPool("killed"))
-            return fut
+    class Dies(exread.ReaderProcess):  # starts, then is killed as it gets its first range
+        def __init__(self, *args):
+            super().__init__(*args)
+            assert self.ready.result(timeout=30) is True
 
-        def shutdown(self, **kwargs):
-            pass
+        def submit(self, lo, hi):
+            if not died:
+                died.append(lo)
+                self._proc.kill()
+                self._proc.wait()
+            return super().submit(lo, hi)
 
     with Pool(tmp_path / "p.db") as p:
         for n in range(20):
             p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
         monkeypatch.setattr(exread, "BATCH", 3)
         monkeypatch.setattr(exread, "PROCESS_FROM", 1)
-        monkeypatch.setattr(exread, "_reader_process", Dead)
+        monkeypatch.setattr(exread, "ReaderProcess", Dies)
         s = export(p, "alpaca", tmp_path / "out.jsonl")
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert died  # a range was handed to the process and read again here
     assert s.rows == 20 and [json.loads(x)["output"] for x in lines] == [str(n) for n in range(20)]
+
+
+def test_a_reader_process_error_is_reported_as_the_pools(tmp_path, monkeypatch):
+    """An SQLite error inside the reader process reaches the user as one sentence about
+    the pool, as the thread's does, and leaves no file behind."""
+    with Pool(tmp_path / "p.db") as p:
+        for n in range(10):
+            p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
+
+        class Broken(exread.ReaderProcess):
+            def __init__(self, path, sql, params):
+                super().__init__(path, "SELECT nosuchcolumn FROM candidates", params)
+                assert self.ready.result(timeout=30) is True
+
+        monkeypatch.setattr(exread, "BATCH", 2)
+        monkeypatch.setattr(exread, "PROCESS_FROM", 1)
+        monkeypatch.setattr(exread, "ReaderProcess", Broken)
+        with pytest.raises(StoreError, match=r"Cannot read the pool .*nosuchcolumn"):
+            export(p, "alpaca", tmp_path / "out.jsonl")
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_script_without_a_main_guard_exports_quietly(tmp_path):
+    """The reader process is a plain script: unlike a spawned multiprocessing child, it
+    does not import the caller's main module, so a script that calls ``export`` at its
+    top level works and prints nothing on stderr."""
+    with Pool(tmp_path / "p.db") as p:
+        for n in range(12):
+            p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(f"""\
+        import synthstudio.store.export_reader as r
+        from synthstudio.datasets.export import export
+        from synthstudio.store import Pool
+
+        used = []
+
+        class Seen(r.ReaderProcess):
+            def __init__(self, *args):
+                super().__init__(*args)
+                self.ready.result(30)  # up before the first range is handed out
+
+            def submit(self, lo, hi):
+                used.append(lo)
+                return super().submit(lo, hi)
+
+        r.PROCESS_FROM, r.BATCH, r.ReaderProcess = 1, 2, Seen
+        with Pool({str(tmp_path / "p.db")!r}) as p:
+            s = export(p, "alpaca", {str(tmp_path / "out.jsonl")!r})
+        print(s.rows, len(used) > 0)
+        """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "12 True", "")
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["output"] for x in lines] == [str(n) for n in range(12)]

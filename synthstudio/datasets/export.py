@@ -266,7 +266,8 @@ def export_rows(pool: Pool, fmt: str, **options: Any) -> Iterator[dict[str, Any]
 # -- writing -------------------------------------------------------------------------
 
 def _encoded(rows: list[Batch]) -> tuple[bytes, int, Counter[str], Counter[str]]:
-    """A batch as UTF-8 lines, with its lines and items by recipe."""
+    """A batch as UTF-8 lines (the last without its newline), with its lines and items by
+    recipe."""
     data, n, *counts, others = rows[0]
     lines: Counter[str] = Counter()
     items: Counter[str] = Counter()
@@ -279,7 +280,7 @@ def _encoded(rows: list[Batch]) -> tuple[bytes, int, Counter[str], Counter[str]]
         recipe, first = entry.rsplit(RS, 1)
         lines[recipe] += 1
         items[recipe] += int(first)
-    return (data + b"\n" if n else b""), n, lines, items
+    return (data if n else b""), n, lines, items
 
 
 def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEPTED,
@@ -309,6 +310,8 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
                 if terminal:  # a person reads it: controls and bidi overrides as \u escapes
                     data = json_line(data.decode("utf-8"), terminal=True).encode("utf-8")
                 out.write(data)
+                if n:  # written on its own: adding it to ``data`` would copy the batch
+                    out.write(b"\n")
                 rows += n
                 by_recipe.update(lines_by_recipe)
                 items.update(items_by_recipe)

@@ -145,7 +145,11 @@ def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
     :data:`GROUPED` or :data:`NO_JOIN`)."""
     if fmt == "self-instruct":
         key = "'synth_task_' || c.id"
-        return (f"json_object('id', {key}, 'name', coalesce({_trimmed(_meta('name'))}, {key}), "
+        # only a meta that holds the text "name" is parsed: json_extract matches a key as
+        # written, so it finds nothing in any other
+        name = (f"CASE WHEN instr(c.m, '\"name\"') "
+                f"THEN coalesce({_trimmed(_meta('name'))}, {key}) ELSE {key} END")
+        return (f"json_object('id', {key}, 'name', {name}, "
                 f"'instruction', c.instruction, 'instances', {_INSTANCES}, "
                 "'is_classification', json(CASE WHEN c.is_classification THEN 'true' "
                 "ELSE 'false' END))", GROUPED)
@@ -175,7 +179,9 @@ def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
 
 
 def _valid(col: str, default: str) -> str:
-    return f"CASE WHEN json_valid({col}) THEN {col} ELSE '{default}' END"
+    """``col`` if it holds valid JSON, else ``default`` (which it is, most often, as is)."""
+    return (f"CASE WHEN {col} = '{default}' THEN '{default}' WHEN json_valid({col}) "
+            f"THEN {col} ELSE '{default}' END")
 
 
 def filters(status: str | None = None, recipe: str | None = None, since: str | None = None,

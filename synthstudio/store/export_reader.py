@@ -3,20 +3,22 @@ range of ids at a time, in order, while the consumer writes the previous range.
 
 One reader thread with its own connection renders the next ranges; a second thread does
 not help: two threads rendering JSON in one SQLite library contend on its allocator and
-each runs at half speed. From :data:`PROCESS_FROM` ids on, a spawned reader process
-takes ranges as well, once it has started: two processes do not contend.
+each runs at half speed. From :data:`PROCESS_FROM` ids on, a reader process
+(:mod:`synthstudio.store.export_process`) takes ranges as well, once it has started: two
+processes do not contend.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import marshal
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,40 +55,114 @@ def export_batches(pool: PoolBase, sql: str, params: dict[str, Any], *,
     return guarded()
 
 
-#: id ranges from which a reader process joins the reader thread (starting one costs
-#: about 0.3 s; see :func:`read_batches`); 0 turns it off
+#: id ranges from which a reader process joins the reader thread (starting one costs a few
+#: hundredths of a second; see :func:`read_batches`); 0 turns it off
 PROCESS_FROM = 200_000
-
-_process_conns: dict[str, sqlite3.Connection] = {}
-
-
-def _open_in_process(path: str) -> sqlite3.Connection:
-    """The reader process's connection to ``path``, kept for every batch, inside one read
-    transaction (the first call, made as soon as the process starts, opens it)."""
-    conn = _process_conns.get(path)
-    if conn is None:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        conn.execute("BEGIN")
-        _process_conns[path] = conn
-    return conn
+#: bytes of the pool each reader maps into memory instead of copying them in with a system
+#: call per page (SQLite caps it at its compile-time limit, 2 GB by default; 0 turns it off):
+#: the export reads the pool once, front to back, and a read-only mapping costs no copy
+MMAP = 1 << 32
+_SCRIPT = Path(__file__).with_name("export_process.py")
 
 
-def _ready_in_process(path: str) -> bool:
-    _open_in_process(path)
-    return True
+def _plain(value: Any) -> Any:
+    """``value`` as its base type (a ``StrEnum`` member as its text)."""
+    kinds: tuple[type, ...] = (bool, int, float, str, bytes)
+    for kind in kinds:
+        if isinstance(value, kind):
+            return kind(value)
+    return value
 
 
-def _render_in_process(path: str, sql: str, params: dict[str, Any]) -> list[Any]:
-    """One batch, in a reader process."""
-    return _open_in_process(path).execute(sql, params).fetchall()
+class ReaderGone(Exception):
+    """The reader process ended before it answered."""
 
 
-def _reader_process() -> ProcessPoolExecutor | None:
-    if (os.cpu_count() or 1) < 2:
+class ReaderProcess:
+    """A reader in a child interpreter (:mod:`synthstudio.store.export_process`, run by its
+    path), with a thread that drains its answers as they come, so that it renders the next
+    range while this one is written. :attr:`ready` is done once the pool is open there."""
+
+    def __init__(self, path: str, sql: str, params: dict[str, Any]) -> None:
+        self._proc = subprocess.Popen([sys.executable, "-I", str(_SCRIPT)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL)
+        self._asked: deque[Future[Any]] = deque()
+        self._lock = threading.Lock()
+        self._gone = False
+        self.ready: Future[bool] = Future()
+        # plain values only: marshal refuses subclasses (a status is a StrEnum)
+        plain = {k: _plain(v) for k, v in params.items()}
+        self._send((path, sql, plain, MMAP))
+        self._drain = threading.Thread(target=self._answers, name="export-process",
+                                       daemon=True)
+        self._drain.start()
+
+    def _send(self, obj: Any) -> None:
+        stdin = self._proc.stdin
+        assert stdin is not None
+        marshal.dump(obj, stdin)
+        stdin.flush()
+
+    def _answers(self) -> None:
+        out = self._proc.stdout
+        try:
+            self.ready.set_result(bool(marshal.load(out)))  # type: ignore[arg-type]
+            while True:
+                ok, value = marshal.load(out)  # type: ignore[arg-type]
+                with self._lock:
+                    fut = self._asked.popleft()
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(sqlite3.DatabaseError(value))
+        except (EOFError, OSError, ValueError, TypeError, IndexError):
+            gone = ReaderGone(f"the export's reader process ended ({self._proc.poll()})")
+            with self._lock:
+                self._gone = True
+                waiting, self._asked = list(self._asked), deque()
+            if not self.ready.done():
+                self.ready.set_exception(gone)
+            for fut in waiting:
+                fut.set_exception(gone)
+
+    def submit(self, lo: int, hi: int) -> Future[Any]:
+        """The rows of ids ``lo < id <= hi``, once the process has rendered them."""
+        fut: Future[Any] = Future()
+        with self._lock:
+            if self._gone:
+                fut.set_exception(ReaderGone("the export's reader process has ended"))
+                return fut
+            self._asked.append(fut)
+        try:
+            self._send((lo, hi))
+        except OSError:  # it died: the draining thread fails what was asked
+            pass
+        return fut
+
+    def shutdown(self) -> None:
+        """End the process (its stdin closes; killed if it does not end within 5 s)."""
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._drain.join()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+
+def _reader_process(path: str, sql: str, params: dict[str, Any]) -> ReaderProcess | None:
+    if (os.cpu_count() or 1) < 2 or not sys.executable:
         return None
-    try:  # a fresh interpreter: forking a process that runs threads is unsafe
-        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    except (OSError, ValueError, ImportError):
+    try:
+        return ReaderProcess(path, sql, params)
+    except (OSError, ValueError):
         return None
 
 
@@ -97,7 +173,7 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
 
     Each worker thread reads through its own connection inside one read transaction and
     applies ``post`` there (e.g. encoding, off the consumer's thread). From
-    :data:`PROCESS_FROM` ids on, a reader process takes every other range: two threads
+    :data:`PROCESS_FROM` ids on, a :class:`ReaderProcess` takes every other range: two threads
     rendering JSON in one SQLite library contend (module docstring), two processes do
     not, so on two cores the SQL runs about twice as fast; its rows are given to ``post``
     here. At most two ranges per reader are held at once. Should the process die, its
@@ -112,6 +188,7 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
     def connect() -> sqlite3.Connection:
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None,
                                check_same_thread=False)
+        conn.execute(f"PRAGMA mmap_size = {MMAP}")
         conn.execute("BEGIN")
         with lock:
             conns.append(conn)
@@ -124,28 +201,25 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
 
     pending: deque[tuple[Future[Any], int, bool]] = deque()  # (future, lo, in the process)
     executor = ThreadPoolExecutor(workers, thread_name_prefix="export")
-    process = started = None  # the reader process while it serves; the one started
-    ready: Future[bool] | None = None  # done once the process has started
-    where = str(Path(path).resolve())
+    process: ReaderProcess | None = None  # the reader process while it serves
+    started: ReaderProcess | None = None  # the one started, to end
 
     def submit(lo: int) -> None:
         # the process takes a range once it has started (until then the thread takes them
-        # all: spawning takes a few tenths of a second) and while it holds no more than
-        # the thread; ranges are yielded in order whichever reader had them
+        # all until then) and while it holds no more than the thread; ranges are yielded
+        # in order whichever reader had them
         in_process = sum(1 for _f, _lo, mine in pending if mine)
-        if (process is not None and ready is not None and ready.done()
-                and ready.exception() is None and in_process <= len(pending) - in_process):
-            pending.append((process.submit(_render_in_process, where, sql,
-                                           {**params, "lo": lo, "hi": lo + size}), lo, True))
+        if (process is not None and process.ready.done()
+                and process.ready.exception() is None
+                and in_process <= len(pending) - in_process):
+            pending.append((process.submit(lo, lo + size), lo, True))
         else:
             pending.append((executor.submit(run, lo), lo, False))
 
     try:
         top = int(connect().execute("SELECT coalesce(max(id), 0) FROM candidates").fetchone()[0])
         if PROCESS_FROM and top >= PROCESS_FROM:
-            process = started = _reader_process()
-        if process is not None:
-            ready = process.submit(_ready_in_process, where)
+            process = started = _reader_process(str(Path(path).resolve()), sql, params)
         starts = iter(range(0, top, size))
         for lo in starts:
             submit(lo)
@@ -156,7 +230,7 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
             if in_process:
                 try:
                     rows = post(fut.result())
-                except BrokenProcessPool:
+                except ReaderGone:
                     process = None  # the threads take over, from this range on
                     rows = run(lo)
             else:
@@ -170,6 +244,6 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
             fut.cancel()
         executor.shutdown(wait=True)
         if started is not None:
-            started.shutdown(wait=True, cancel_futures=True)
+            started.shutdown()
         for conn in conns:
             conn.close()
