@@ -186,14 +186,14 @@ def test_check_cli_exit_codes(tmp_path, capsys):
 def test_filter_processes_by_default_only_for_a_big_file_on_several_cores(tmp_path, monkeypatch):
     """Starting filter processes costs over a second: a small file is checked in this
     process; a big one gets two processes when there are two cores or more."""
-    from synthstudio.datasets import check
+    from synthstudio.datasets import verdicts
 
     small, big = tmp_path / "small.jsonl", tmp_path / "big.jsonl"
     small.write_text("{}\n", encoding="utf-8")
     with open(big, "wb") as fh:
-        fh.truncate(check.WORKERS_FROM_BYTES)
-    monkeypatch.setattr(check.os, "cpu_count", lambda: 8)
-    assert (check.workers_for(small), check.workers_for(big)) == (1, 2)
-    assert check.workers_for(tmp_path / "missing.jsonl") == 1
-    monkeypatch.setattr(check.os, "cpu_count", lambda: 1)
-    assert check.workers_for(big) == 1
+        fh.truncate(verdicts.WORKERS_FROM_BYTES)
+    monkeypatch.setattr(verdicts.os, "cpu_count", lambda: 8)
+    assert (verdicts.workers_for(small), verdicts.workers_for(big)) == (1, 2)
+    assert verdicts.workers_for(tmp_path / "missing.jsonl") == 1
+    monkeypatch.setattr(verdicts.os, "cpu_count", lambda: 1)
+    assert verdicts.workers_for(big) == 1

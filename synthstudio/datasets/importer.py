@@ -2,7 +2,7 @@
 
 Each record is read by :class:`~synthstudio.datasets.reader.DatasetReader`, mapped by
 :mod:`synthstudio.datasets.formats`, checked by every applicable filter
-(:func:`synthstudio.datasets.check.verdict_for`) and stored as a ``self-instruct`` item
+(:func:`synthstudio.datasets.verdicts.verdict_for`) and stored as a ``self-instruct`` item
 with one instance per example, so the studio, ``report``, the recipes' ROUGE-L index and
 every export see it like a generated item. "No input" placeholders in an input are
 stored empty (the ``input_placeholder`` filter still says they were there).
@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import cast
 
 from synthstudio.config import Settings
-from synthstudio.datasets.check import judged, mapped, workers_for
+from synthstudio.datasets.check import mapped
 from synthstudio.datasets.formats import Example, check_format
 from synthstudio.datasets.reader import MAX_FIELD, DatasetReader, Record
+from synthstudio.datasets.verdicts import judged, workers_for
 from synthstudio.errors import InputError
 from synthstudio.filters.dataset import RecordVerdict
 from synthstudio.filters.placeholder import normalise_input
