@@ -1,7 +1,8 @@
 """Test doubles: a scripted backend that streams queued replies like a real one.
 
 ``ScriptedBackend(replies)`` takes a list of replies; each reply is a string (content),
-a ``Reply`` (content, thinking, done_reason, delay per chunk), a callable
+a ``Reply`` (content, thinking, done_reason, delay per chunk, an event to hold the
+stream on), a callable
 ``(ChatRequest) -> Reply | str`` or an exception instance to raise. When the queue is
 empty it repeats ``default``. Every request is recorded in ``.requests``.
 """
@@ -9,6 +10,7 @@ empty it repeats ``default``. Every request is recorded in ``.requests``.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,10 @@ class Reply:
     done_reason: str = "stop"
     delay: float = 0.0  # seconds between chunks
     chunk_size: int = 7
+    #: the stream waits after ``hold_after`` content chunks until this is set (a test
+    #: then knows the reply is still streaming, however slow the machine)
+    hold: threading.Event | None = None
+    hold_after: int = 0
 
 
 class ScriptedBackend:
@@ -60,9 +66,12 @@ class ScriptedBackend:
             if reply.delay:
                 await asyncio.sleep(reply.delay)
             yield ThinkingDelta(reply.thinking[i:i + n])
-        for i in range(0, len(reply.content), n):
+        for k, i in enumerate(range(0, len(reply.content), n)):
             if reply.delay:
                 await asyncio.sleep(reply.delay)
+            if reply.hold is not None and k == reply.hold_after:
+                while not reply.hold.is_set():
+                    await asyncio.sleep(0.005)
             yield ContentDelta(reply.content[i:i + n])
         tokens = max(1, len(reply.content) // 4)
         yield Final(done_reason=reply.done_reason, prompt_tokens=10, eval_tokens=tokens,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 from textual.widgets import Input, TextArea
 
@@ -156,9 +157,11 @@ async def test_cancel_key_cancels_and_keeps_partial_text(tmp_path, pool):
 async def test_ui_responds_while_tokens_stream_and_pause_works(tmp_path, pool):
     fill(pool, candidates=False)
     app = make_app(tmp_path, pool, count=1)
-    # long enough (about 3.5 s) that the keys below land mid-stream even on a busy machine
+    # the reply holds after 20 chunks until released: the keys below land mid-stream
+    # however busy the machine
+    hold = threading.Event()
     slow = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 12,
-                 delay=0.01, chunk_size=2)
+                 delay=0.01, chunk_size=2, hold=hold, hold_after=20)
     app.backend.replies = [slow]
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
@@ -173,6 +176,7 @@ async def test_ui_responds_while_tokens_stream_and_pause_works(tmp_path, pool):
         assert app.generation.buffer.ended is None  # still the same stream
         await pilot.pause(0.1)
         assert len(app.generation.buffer.text) < len(slow.content)
+        hold.set()
         await pilot.press("space")
         await wait_for(pilot, lambda: not app.engine.paused)
         await wait_for(pilot, lambda: not app.running, timeout=30)
