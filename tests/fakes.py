@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from synthstudio.backends.base import (
@@ -32,10 +32,9 @@ class Reply:
     done_reason: str = "stop"
     delay: float = 0.0  # seconds between chunks
     chunk_size: int = 7
-    #: the stream waits after ``hold_after`` content chunks until this is set (a test
-    #: then knows the reply is still streaming, however slow the machine)
-    hold: threading.Event | None = None
-    hold_after: int = 0
+    #: content chunk number -> an event the stream waits for before sending that chunk
+    #: (a test then knows the reply is still streaming, however slow the machine)
+    holds: dict[int, threading.Event] = field(default_factory=dict)
 
 
 class ScriptedBackend:
@@ -69,8 +68,8 @@ class ScriptedBackend:
         for k, i in enumerate(range(0, len(reply.content), n)):
             if reply.delay:
                 await asyncio.sleep(reply.delay)
-            if reply.hold is not None and k == reply.hold_after:
-                while not reply.hold.is_set():
+            if k in reply.holds:
+                while not reply.holds[k].is_set():
                     await asyncio.sleep(0.005)
             yield ContentDelta(reply.content[i:i + n])
         tokens = max(1, len(reply.content) // 4)

@@ -161,7 +161,7 @@ async def test_ui_responds_while_tokens_stream_and_pause_works(tmp_path, pool):
     # however busy the machine
     hold = threading.Event()
     slow = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 12,
-                 delay=0.01, chunk_size=2, hold=hold, hold_after=20)
+                 delay=0.01, chunk_size=2, holds={20: hold})
     app.backend.replies = [slow]
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)

@@ -3,6 +3,8 @@ follows the stream until the person scrolls up, and End follows again."""
 
 from __future__ import annotations
 
+import threading
+
 from tests.fakes import Reply
 from tests.tui_kit import fill, make_app, settled, wait_for
 
@@ -14,8 +16,9 @@ LONG = "".join(f"Paragraph {i}: the model keeps writing about bridges and rivers
 async def test_a_key_during_a_long_stream_is_answered_before_it_ends(tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool, count=1)
-    # about 400 chunks 10 ms apart: 4 s or more of streaming
-    app.backend.replies = [Reply(LONG, delay=0.01, chunk_size=64)]
+    # 400 chunks 10 ms apart, held at the 40th until the key has been answered
+    hold = threading.Event()
+    app.backend.replies = [Reply(LONG, delay=0.01, chunk_size=64, holds={40: hold})]
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await pilot.press("g")
@@ -29,6 +32,7 @@ async def test_a_key_during_a_long_stream_is_answered_before_it_ends(tmp_path, p
         assert app.generation.buffer.ended is None
         assert len(app.generation.stream.text) < len(LONG)
         assert str(first.id) not in app.generation.listing.records
+        hold.set()
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running, timeout=30)
 
@@ -37,7 +41,9 @@ async def test_the_pane_stops_following_when_scrolled_up_and_end_follows_again(
         tmp_path, pool):
     fill(pool)
     app = make_app(tmp_path, pool, count=1)
-    app.backend.replies = [Reply(LONG, delay=0.01, chunk_size=64)]
+    # held at chunks 150, 250 and 350: text keeps coming exactly when the test wants it
+    holds = {n: threading.Event() for n in (150, 250, 350)}
+    app.backend.replies = [Reply(LONG, delay=0.01, chunk_size=64, holds=holds)]
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await pilot.press("g")
@@ -48,14 +54,19 @@ async def test_the_pane_stops_following_when_scrolled_up_and_end_follows_again(
         await pilot.press("up", "up", "up")
         assert not view.following
         held = view.scroll_y
+        holds[150].set()
         await wait_for(pilot, lambda: view.max_scroll_y > held + 5)  # more text came
         assert view.scroll_y == held  # the view stayed where the person put it
         assert "End follows" in str(app.query_one("#gen-header").render())
         await pilot.press("end")
         assert view.following
-        await wait_for(pilot, lambda: view.max_scroll_y > held + 10)
-        await pilot.pause(0.2)
+        at_end = view.max_scroll_y
+        holds[250].set()
+        await wait_for(pilot, lambda: app.generation.buffer.chunks >= 350)  # held there
+        await settled(pilot)
+        assert view.max_scroll_y > at_end + 10
         assert view.scroll_y == view.max_scroll_y  # following the end again
+        holds[350].set()
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running, timeout=30)
 
