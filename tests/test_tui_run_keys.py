@@ -4,6 +4,8 @@ and comes first in the headers."""
 
 from __future__ import annotations
 
+import threading
+
 from textual.widgets import DataTable, Static
 
 from synthstudio.config import Settings
@@ -18,10 +20,10 @@ SIZE = (100, 30)
 #: a reply long enough (several seconds) that keys land while it streams
 SLOW = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 12,
              delay=0.01, chunk_size=2)
-#: longer still (about 15 s): a dozen keys and pauses land before it ends on a busy machine;
-#: C ends it early
+#: held at its 20th chunk until C cancels it: a dozen keys and pauses land before it ends,
+#: however busy the machine
 SLOWER = Reply(" Name a famous bridge in Europe and tell where it stands.\n10." * 50,
-               delay=0.01, chunk_size=2)
+               delay=0.01, chunk_size=2, holds={20: threading.Event()})
 
 
 def toasts(app) -> list[str]:
