@@ -477,6 +477,39 @@ def test_a_reader_process_error_is_reported_as_the_pools(tmp_path, monkeypatch):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_reader_process_left_mid_export_ends_quietly(tmp_path, monkeypatch):
+    """A consumer that stops reading mid-way (an error while writing, Ctrl-C) ends the
+    reader process at once; what it had been asked is dropped without an error in any
+    thread."""
+    import threading
+
+    with Pool(tmp_path / "p.db") as p:
+        for n in range(40):
+            p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
+    seen: list[BaseException] = []
+    procs: list[exread.ReaderProcess] = []
+
+    class Started(exread.ReaderProcess):
+        def __init__(self, *args):
+            super().__init__(*args)
+            assert self.ready.result(timeout=30) is True
+            procs.append(self)
+
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args.exc_value))
+    monkeypatch.setattr(exread, "PROCESS_FROM", 1)
+    monkeypatch.setattr(exread, "ReaderProcess", Started)
+    sql, params = exsql.build_query("alpaca", status="accepted")
+    batches = exread.read_batches(tmp_path / "p.db", sql, params, batch=2)
+    first = next(batches)
+    assert [r[0] for r in first] == [1, 2]
+    next(batches)
+    next(batches)  # the process has ranges in hand now
+    batches.close()
+    [proc] = procs
+    assert proc._proc.poll() is not None and not proc._drain.is_alive()
+    assert seen == []
+
+
 def test_a_script_without_a_main_guard_exports_quietly(tmp_path):
     """The reader process is a plain script: unlike a spawned multiprocessing child, it
     does not import the caller's main module, so a script that calls ``export`` at its

@@ -10,6 +10,7 @@ processes do not contend.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sqlite3
@@ -18,7 +19,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,6 +75,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _settle(fut: Future[Any], outcome: Any) -> None:
+    """Give ``fut`` its result, or its exception, unless it is done (cancelled) already."""
+    with contextlib.suppress(InvalidStateError):
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)
+
+
 class ReaderGone(Exception):
     """The reader process ended before it answered."""
 
@@ -112,19 +122,14 @@ class ReaderProcess:
                 ok, value = marshal.load(out)  # type: ignore[arg-type]
                 with self._lock:
                     fut = self._asked.popleft()
-                if ok:
-                    fut.set_result(value)
-                else:
-                    fut.set_exception(sqlite3.DatabaseError(value))
+                _settle(fut, value if ok else sqlite3.DatabaseError(value))
         except (EOFError, OSError, ValueError, TypeError, IndexError):
             gone = ReaderGone(f"the export's reader process ended ({self._proc.poll()})")
             with self._lock:
                 self._gone = True
                 waiting, self._asked = list(self._asked), deque()
-            if not self.ready.done():
-                self.ready.set_exception(gone)
-            for fut in waiting:
-                fut.set_exception(gone)
+            for fut in [self.ready, *waiting]:
+                _settle(fut, gone)
 
     def submit(self, lo: int, hi: int) -> Future[Any]:
         """The rows of ids ``lo < id <= hi``, once the process has rendered them."""
@@ -140,19 +145,23 @@ class ReaderProcess:
             pass
         return fut
 
-    def shutdown(self) -> None:
-        """End the process (its stdin closes; killed if it does not end within 5 s)."""
+    def shutdown(self, *, now: bool = False) -> None:
+        """End the process: its stdin closes and it exits once it has answered what it
+        was asked (killed if that takes over 5 s), or at once with ``now``."""
+        if now:
+            self._proc.kill()
         try:
             if self._proc.stdin is not None:
                 self._proc.stdin.close()
         except OSError:
             pass
-        try:
-            self._proc.wait(5)
-        except subprocess.TimeoutExpired:
+        # the draining thread ends when the process's stdout does (a wait on an event,
+        # where ``Popen.wait`` with a timeout polls)
+        self._drain.join(5)
+        if self._drain.is_alive():
             self._proc.kill()
-            self._proc.wait()
-        self._drain.join()
+            self._drain.join()
+        self._proc.wait()
         if self._proc.stdout is not None:
             self._proc.stdout.close()
 
@@ -244,6 +253,6 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
             fut.cancel()
         executor.shutdown(wait=True)
         if started is not None:
-            started.shutdown()
+            started.shutdown(now=bool(pending))  # nothing left to ask: it ends by itself
         for conn in conns:
             conn.close()
