@@ -25,7 +25,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.visual import Visual
@@ -98,6 +98,8 @@ class Sheet(ScrollView, can_focus=True):
         self.parts: list[Part] = []
         self._lines: list[Strip] = []
         self._width = -1  # the width the lines were drawn for
+        #: the page's style and view width while its lines are drawn (render_lines)
+        self._pass: tuple[Style, int] | None = None
 
     # -- what is shown -----------------------------------------------------------------
 
@@ -211,12 +213,20 @@ class Sheet(ScrollView, can_focus=True):
         self._width = -1
         self.refresh()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in ``crop``; the style and width are looked up once for all of them
+        (``rich_style`` walks every ancestor's styles: most of a line's cost)."""
+        self._pass = (self.rich_style, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        style, width = self._pass or (self.rich_style, self.scrollable_content_region.width)
         if y == 0 and width != self._width:  # a scroll bar came or went: draw again
             self.call_later(self._draw)
-        style = self.rich_style
         index = scroll_y + y
         if index >= len(self._lines):
             return Strip.blank(width, style)
