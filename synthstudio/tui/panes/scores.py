@@ -159,7 +159,7 @@ class ScoresPane(Pane):
             self.sheet.show([Block("verdict", Content(
                 "No candidate in focus: generate (g), or pick one in the queue or the "
                 "pool."), keep=True)])
-            self.border_subtitle = ""
+            self.set_subtitle("")
             return
         judge = self.app.judge_row(c)  # type: ignore[attr-defined]
         rows = [[cell(r.name), self._mark(r.passed), fmt_value(r.value),
@@ -174,9 +174,7 @@ class ScoresPane(Pane):
             Block("reasoning", reasoning(c), pad=1),
         ]
         self.sheet.show(parts)
-        subtitle = origin(c)
-        if str(self.border_subtitle) != subtitle:
-            self.border_subtitle = Content(subtitle)
+        self.set_subtitle(origin(c))
 
     def text(self, part: str) -> str:
         """What the part ``part`` shows (verdict, heading, body, nearest, reasoning)."""
