@@ -71,6 +71,8 @@ class PoolPane(CandidateListPane):
         self._searcher = Debouncer(self, SEARCH_DELAY_S, self.reload)
         #: arrival (newest first), or by judge score: best or worst first
         self.order = "arrival"
+        #: the rejection reasons shown (None: none shown yet)
+        self._reasons: list[tuple[str, int]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled("counting…", "dim"), id="pool-counts")
@@ -115,8 +117,7 @@ class PoolPane(CandidateListPane):
         by_score = self.order != "arrival" and not self.search
         subtitle = (f"{len(self.listing.records)} shown" + (" (search)" if self.search else "")
                     + (f", by score ({self.order} first)" if by_score else ""))
-        if str(self.border_subtitle) != subtitle:  # the same one is not drawn again
-            self.border_subtitle = subtitle
+        self.set_subtitle(subtitle)  # only when it changed, and only the frame's last row
 
     def accepted(self, c: Candidate) -> None:
         """``c`` was accepted: it heads the list (a search, or a list ordered by score,
@@ -141,6 +142,9 @@ class PoolPane(CandidateListPane):
         # both lines are one row high whatever they say: no layout of the screen
         self.query_one("#pool-counts", Static).update(counts_line(tally), layout=False)
         reasons = tally.top_reasons()
+        if reasons == self._reasons:  # an accept leaves them as they were: not drawn again
+            return
+        self._reasons = reasons
         line = self.query_one("#pool-reasons", Static)
         line.update(reasons_line(reasons), layout=False)
         line.display = bool(reasons)
