@@ -18,12 +18,12 @@ an accept redraws only what changed, not every row in view.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 from textual import events
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size, Spacing
+from textual.geometry import Region, Size, Spacing
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Padding, Visual
@@ -31,6 +31,14 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 R = TypeVar("R")
+
+
+class Row(Option):
+    """An option hashed by identity in C: ``Option.__hash__`` (``id(self)`` in Python)
+    runs for every dict operation on the options, thousands per key press on a long
+    queue."""
+
+    __hash__ = object.__hash__
 
 
 class RecordList(OptionList, Generic[R]):
@@ -50,11 +58,27 @@ class RecordList(OptionList, Generic[R]):
         self._made: dict[str, tuple[R, Option]] = {}
         self._drawn: LRUCache[tuple[Option, Style, Spacing, int], tuple[Visual, list[Strip]]]
         self._drawn = LRUCache(maxsize=2048)
+        #: the options' padding and width while lines are drawn (render_lines)
+        self._pass: tuple[Spacing, int] | None = None
+        #: (options, width) the line table was last made for
+        self._lines_for = (-1, -1)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in ``crop``; the options' padding and width are looked up once for
+        all of them, not once a line."""
+        self._update_lines()
+        self._pass = (self.get_component_styles("option-list--option").padding,
+                      self.scrollable_content_region.width - self._get_left_gutter_width())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         """The option's drawing, kept across removals (see the module's docstring)."""
-        padding = self.get_component_styles("option-list--option").padding
-        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        padding, width = self._pass or (
+            self.get_component_styles("option-list--option").padding,
+            self.scrollable_content_region.width - self._get_left_gutter_width())
         visual = self._get_visual(option)  # a new one when the prompt was replaced
         key = (option, style, padding, width)
         kept = self._drawn.get(key)
@@ -78,6 +102,21 @@ class RecordList(OptionList, Generic[R]):
         del cache.lines[count:]
         self.refresh()
 
+    def _remove_option(self, option: Option) -> Self:
+        """``OptionList._remove_option``, with the options after it renumbered in one
+        pass in C rather than one at a time in Python (a queue holds thousands)."""
+        index = self._option_to_index.pop(option)
+        self._mouse_hovering_over = None
+        self._pre_remove_option(option, index)
+        del self._options[index]
+        if option.id is not None:
+            del self._id_to_option[option.id]
+        after = self._options[index:]
+        self._option_to_index.update(zip(after, range(index, index + len(after)), strict=True))
+        self.highlighted = self.highlighted
+        self._clear_caches()
+        return self
+
     def _index_at(self, meta: dict[str, object]) -> int | None:
         key = meta.get("option_id")
         if isinstance(key, str) and key in self.records:
@@ -94,16 +133,22 @@ class RecordList(OptionList, Generic[R]):
         self._mouse_hovering_over = self._index_at(event.style.meta)
 
     def _update_lines(self) -> None:
-        """One line per option: nothing to measure (see the module's docstring)."""
-        if not self.scrollable_content_region:
+        """One line per option: nothing to measure (see the module's docstring). Called
+        many times a key press (every render, scroll and highlight): when neither the
+        options nor the width changed since the last time, there is nothing to do."""
+        region = self.scrollable_content_region
+        if not region:
             return
         cache = self._line_cache
         lines = cache.lines
+        width = region.width - self._get_left_gutter_width()
+        if (len(lines), width) == self._lines_for and len(lines) == len(self._options):
+            return
         for index in range(lines[-1][0] + 1 if lines else 0, len(self._options)):
             cache.index_to_line[index] = len(lines)
             cache.heights[index] = 1
             lines.append((index, 0))
-        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        self._lines_for = (len(lines), width)
         size = Size(width, len(lines))
         if size != self.virtual_size:
             height = self.size.height
@@ -120,7 +165,7 @@ class RecordList(OptionList, Generic[R]):
         made = self._made.get(key)
         if made is not None and made[0] is record:
             return made[1]
-        option = Option(self._label(record), id=key)
+        option = Row(self._label(record), id=key)
         self._made[key] = (record, option)
         return option
 
@@ -177,7 +222,8 @@ class RecordList(OptionList, Generic[R]):
         option = self._option(key, record)
         self._options.insert(index, option)
         self._id_to_option[key] = option
-        self._option_to_index = {o: i for i, o in enumerate(self._options)}
+        after = self._options[index:]
+        self._option_to_index.update(zip(after, range(index, index + len(after)), strict=True))
         items = list(self.records.items())
         items.insert(index, (key, record))
         self.records = dict(items)
