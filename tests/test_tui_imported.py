@@ -7,6 +7,7 @@ import json
 from synthstudio.datasets.export import export_rows
 from synthstudio.datasets.importer import import_file
 from synthstudio.records import ACCEPTED, REJECTED
+from synthstudio.tui.panes.scores import origin
 from tests.tui_kit import fill, make_app, wait_for
 
 ROWS = [{"instruction": "Give three tips for staying healthy.", "input": "",
@@ -17,10 +18,17 @@ ROWS = [{"instruction": "Give three tips for staying healthy.", "input": "",
          "output": "I like drinking tea."}]
 
 
+def frame_bottom(app, widget) -> str:
+    """The bottom row of ``widget``'s frame as the screen shows it now."""
+    region = widget.region
+    line = app.screen._compositor.render_strips()[region.bottom - 1]
+    return line.crop(region.x, region.right).text
+
+
 async def test_imported_items_are_listed_scored_and_curated(tmp_path, pool):
     fill(pool, candidates=False)
     src = tmp_path / "alpaca.json"
-    src.write_text(json.dumps(ROWS, ensure_ascii=False), encoding="utf-8")
+    src.write_text(json.dumps(ROWS, ensure_ascii=False, indent=1), encoding="utf-8")
     import_file(pool, src)
     app = make_app(tmp_path, pool)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -30,12 +38,16 @@ async def test_imported_items_are_listed_scored_and_curated(tmp_path, pool):
         assert first is not None and first.instruction == ROWS[0]["instruction"]
         assert len(app.scores.filter_rows()) == len(first.scores) >= 10
         assert "passes every filter" in app.scores.text("verdict")
-        assert str(app.scores.border_subtitle) == "imported · alpaca.json, line 1"
+        assert str(app.scores.border_subtitle) == "imported · alpaca.json, line 2"
         await pilot.press("a")  # accept the healthy tips
         await wait_for(pilot, lambda: app.focus_candidate is not None
                        and app.focus_candidate.id != first.id)
         second = app.focus_candidate
         assert "unseen_content" in second.failed_filters  # a link the model cannot open
+        # the new origin is drawn on screen (only the frame's bottom row is redrawn)
+        await pilot.pause()
+        assert origin(second) == "imported · alpaca.json, line 7"
+        assert frame_bottom(app, app.scores).endswith(" imported · alpaca.json, line 7 ─╯")
         assert "fails" in app.scores.text("verdict")
         await pilot.press("r")
         await wait_for(pilot, lambda: pool.get_candidate(second.id).status == REJECTED)

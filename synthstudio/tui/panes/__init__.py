@@ -32,7 +32,7 @@ class Pane(Vertical):
             return
         self._subtitle_text = text
         self._border_subtitle = Content(text).expand_tabs(4).split()[0]
-        width, height = self.size
+        width, height = self.outer_size  # the frame's size (``size`` is inside it)
         if not height:
             self.refresh()
             return
