@@ -93,13 +93,17 @@ class RecordList(OptionList, Generic[R]):
 
     def _clear_caches(self) -> None:
         """After a change of options: one line per option, so the line table only has to
-        follow their number (``OptionList`` rebuilds it whole, once per key press)."""
+        follow their number (``OptionList`` rebuilds it whole, once per key press). The
+        table and the view's size follow at once, not when the list is next drawn: a
+        size that changes then refreshes the scroll bar after the screen was drawn, and
+        the screen is drawn a second time for it."""
         cache = self._line_cache
         count = len(self._options)
         for index in range(count, len(cache.lines)):
             cache.index_to_line.pop(index, None)
             cache.heights.pop(index, None)
         del cache.lines[count:]
+        self._update_lines()
         self.refresh()
 
     def _remove_option(self, option: Option) -> Self:
