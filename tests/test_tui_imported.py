@@ -8,7 +8,7 @@ from synthstudio.datasets.export import export_rows
 from synthstudio.datasets.importer import import_file
 from synthstudio.records import ACCEPTED, REJECTED
 from synthstudio.tui.panes.scores import origin
-from tests.tui_kit import fill, make_app, wait_for
+from tests.tui_kit import fill, frame_bottom, make_app, wait_for
 
 ROWS = [{"instruction": "Give three tips for staying healthy.", "input": "",
          "output": "Eat well, sleep enough, move every day."},
@@ -16,13 +16,6 @@ ROWS = [{"instruction": "Give three tips for staying healthy.", "input": "",
          "output": "The article is about news."},
         {"instruction": "把下面的句子翻译成英文。", "input": "我喜欢喝茶。",
          "output": "I like drinking tea."}]
-
-
-def frame_bottom(app, widget) -> str:
-    """The bottom row of ``widget``'s frame as the screen shows it now."""
-    region = widget.region
-    line = app.screen._compositor.render_strips()[region.bottom - 1]
-    return line.crop(region.x, region.right).text
 
 
 async def test_imported_items_are_listed_scored_and_curated(tmp_path, pool):

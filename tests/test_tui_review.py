@@ -12,7 +12,7 @@ from synthstudio.tui.screens.confirm import AskScreen
 from synthstudio.tui.screens.edit import EditScreen
 from synthstudio.tui.screens.prompt import PromptScreen
 from tests.fakes import Reply
-from tests.tui_kit import fill, make_app, settled, wait_for
+from tests.tui_kit import fill, frame_bottom, make_app, settled, wait_for
 
 SIZE = (100, 30)
 
@@ -113,6 +113,11 @@ async def test_unaccept_from_the_pool_pane(tmp_path, pool):
         await settled(pilot)
         assert pool.get_candidate(newest.id).status == PROPOSED
         assert newest.id in [c.id for c in app.curator.queue]
+        # said in the Pool pane's bottom line (no toast); the item highlighted there now
+        # is the one in focus, in the Scores pane
+        assert f"#{newest.id} is back in the queue · " in frame_bottom(app, app.pool_pane)
+        now = app.pool_pane.highlighted()
+        assert now is not None and app.focus_candidate is now and app.scores.candidate is now
 
 
 async def test_model_output_is_inert(tmp_path, pool):

@@ -146,3 +146,10 @@ async def wait_for(pilot: Any, check: Any, timeout: float = 10.0) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("condition not reached in time")
+
+
+def frame_bottom(app: Any, widget: Any) -> str:
+    """The bottom row of ``widget``'s frame as the screen shows it now."""
+    region = widget.region
+    line = app.screen._compositor.render_strips()[region.bottom - 1]
+    return str(line.crop(region.x, region.right).text)

@@ -55,9 +55,12 @@ class CurationActions(PoolSync):
         if c.status == ACCEPTED:
             self.pool_pane.accepted(c)
         elif was_accepted:
-            self.pool_pane.left(c)
+            now = self.pool_pane.left(c)
             if not from_queue:
-                return  # the Pool pane tells which of its items is in focus now
+                # the item the Pool pane highlights now, shown in the same screen update
+                # (its message saying so comes after the screen was drawn)
+                self.focus_on(now, "pool")
+                return
         self.focus_on(target, self.focus_source, again=target is c)
 
     # -- decisions -------------------------------------------------------------------------
@@ -133,7 +136,9 @@ class CurationActions(PoolSync):
         if not self.curator.unaccept(c):
             self.notify(f"#{c.id} is not accepted.")
             return
-        self.notify(f"#{c.id} is back in the queue.")
+        # said in the Pool pane's bottom line, not in a toast (mounting one and taking it
+        # down again costs more than the rest of the key press)
+        self.pool_pane.note = f"#{c.id} is back in the queue"
         self._after(c, None, True)
 
     def action_accept_all(self) -> None:

@@ -71,6 +71,9 @@ class PoolPane(CandidateListPane):
         self._searcher = Debouncer(self, SEARCH_DELAY_S, self.reload)
         #: arrival (newest first), or by judge score: best or worst first
         self.order = "arrival"
+        #: what the last key did to the list, said before the count until the list
+        #: changes otherwise (an item un-accepted: where it went)
+        self.note = ""
         #: the rejection reasons shown (None: none shown yet)
         self._reasons: list[tuple[str, int]] | None = None
 
@@ -110,6 +113,7 @@ class PoolPane(CandidateListPane):
         if order != self.order and not search:
             return
         self.search = search
+        self.note = ""
         self.listing.show(items, focus_id)
         self._subtitle()
 
@@ -117,6 +121,8 @@ class PoolPane(CandidateListPane):
         by_score = self.order != "arrival" and not self.search
         subtitle = (f"{len(self.listing.records)} shown" + (" (search)" if self.search else "")
                     + (f", by score ({self.order} first)" if by_score else ""))
+        if self.note:
+            subtitle = f"{self.note} · {subtitle}"
         self.set_subtitle(subtitle)  # only when it changed, and only the frame's last row
 
     def accepted(self, c: Candidate) -> None:
@@ -125,15 +131,19 @@ class PoolPane(CandidateListPane):
         if self.search or self.order != "arrival":
             self.reload(focus_id=c.id)
             return
+        self.note = ""
         self.listing.prepend(c, LIST_LIMIT)
         self._subtitle()
 
-    def left(self, c: Candidate, focus: Candidate | None = None) -> None:
+    def left(self, c: Candidate, focus: Candidate | None = None) -> Candidate | None:
         """``c`` is no longer accepted: it leaves the list (the item highlighted now is the
-        one in focus if this list is in use, even if the highlight did not move)."""
+        one in focus if this list is in use, even if the highlight did not move).
+        Returns the item highlighted now."""
         self.listing.drop(c, focus.id if focus is not None else None)
         self._subtitle()
-        self.post_message(CandidateFocused(self.listing.current(), "pool"))
+        now = self.listing.current()
+        self.post_message(CandidateFocused(now, "pool"))
+        return now
 
     def changed(self, c: Candidate) -> None:
         self.listing.update(c)
