@@ -47,3 +47,21 @@ async def test_escape_leaves_the_pool_search(tmp_path, pool):
         await pilot.press("escape")  # clears the search
         assert box.value == ""
         await wait_for(pilot, lambda: listing.option_count == 2)
+
+
+async def test_a_search_longer_than_its_box_keeps_the_end_in_view(tmp_path, pool):
+    """The box sets its text's width without laying out the screen: it still scrolls
+    sideways to keep the cursor and the last letters typed in view."""
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        box = app.pool_pane.query_one("#pool-search", Input)
+        words = "the quick brown fox jumps over the lazy dog and then some more words end"
+        await pilot.press("4", "slash", *words)
+        await pilot.pause()
+        assert len(words) > box.content_size.width
+        assert box.virtual_size.width > box.content_size.width
+        assert box.scroll_offset.x > 0
+        region = box.region
+        row = app.screen._compositor.render_strips()[region.y]
+        assert "some more words end" in row.crop(region.x, region.right).text
