@@ -30,6 +30,8 @@ from textual.visual import Padding, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from synthstudio.tui.scrollbars import QuietScrollBars
+
 R = TypeVar("R")
 
 
@@ -41,7 +43,7 @@ class Row(Option):
     __hash__ = object.__hash__
 
 
-class RecordList(OptionList, Generic[R]):
+class RecordList(OptionList, QuietScrollBars, Generic[R]):
     DEFAULT_CSS = """
     RecordList > .option-list--option {
         text-wrap: nowrap;

@@ -26,9 +26,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 from textual.geometry import Region, Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.visual import Visual
+
+from synthstudio.tui.scrollbars import QuietScrollBars
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Table:
 Part = Block | Table
 
 
-class Sheet(ScrollView, can_focus=True):
+class Sheet(QuietScrollBars, can_focus=True):
     ALLOW_MAXIMIZE = False  # the pane is zoomed, not the page in it
 
     COMPONENT_CLASSES = {"sheet--header", "sheet--even-row", "sheet--odd-row"}
