@@ -8,6 +8,7 @@ import threading
 from textual.widgets import Input, TextArea
 
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
+from synthstudio.tui.quiet_gc import NEVER
 from synthstudio.tui.screens.confirm import AskScreen
 from synthstudio.tui.screens.edit import EditScreen
 from synthstudio.tui.screens.prompt import PromptScreen
@@ -208,6 +209,7 @@ async def test_heap_is_frozen_once_queue_and_list_are_shown_and_thawed_at_exit(t
     what start-up loaded is frozen out of its reach, and given back when the studio ends."""
     fill(pool)
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     app = make_app(tmp_path, pool)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
@@ -215,4 +217,9 @@ async def test_heap_is_frozen_once_queue_and_list_are_shown_and_thawed_at_exit(t
         queue = app.curator.queue[0]
         assert gc.get_freeze_count() > 0
         assert not any(o is queue for o in gc.get_objects())  # out of the collector's reach
+        # full collections are the studio's to run, in pauses (tui/quiet_gc.py)
+        assert app.quiet_gc.running and gc.get_threshold()[2] == NEVER
+        await pilot.press("down")
+        assert not app.quiet_gc.due(10**6)  # a key was just pressed
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds

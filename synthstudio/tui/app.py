@@ -13,6 +13,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Grid
 from textual.css.query import NoMatches
@@ -82,6 +83,11 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
             yield from (self._seeds, self._generation, self._scores, self._pool_pane)
         yield self._status
         yield Footer(compact=True)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):  # busy: no full collection now
+            self.quiet_gc.input()
+        await super().on_event(event)
 
     # -- start ----------------------------------------------------------------------------
 

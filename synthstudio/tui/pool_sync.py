@@ -13,12 +13,14 @@ reach (``gc.freeze``): a full collection would walk all of it, a pause of 0.2-0.
 a 1,000,000-item pool's queue, landing on whichever key press happened to trigger it.
 Frozen objects are still freed when nothing refers to them; only reference cycles among
 them would stay, so the studio thaws the heap when it closes (tests run many studios in
-one process).
+one process). From then on the full collections run in the person's pauses
+(:mod:`synthstudio.tui.quiet_gc`).
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 from synthstudio.curation import Decision
 from synthstudio.records import ACCEPTED, Candidate
@@ -32,6 +34,7 @@ from synthstudio.tui.messages import (
 )
 from synthstudio.tui.panes.pool import LIST_LIMIT, PoolPane
 from synthstudio.tui.pool_thread import PoolThread
+from synthstudio.tui.quiet_gc import CHECK_S, QuietGC
 from synthstudio.tui.tally import Tally
 
 CHECK_AFTER_S = 1.5
@@ -47,6 +50,7 @@ class PoolSync(StudioBase):
         self._writes = 0
         #: the first reads shown so far ("queue", "list"); the heap is frozen after both
         self._first_shown: set[str] = set()
+        self.quiet_gc = QuietGC(time.monotonic)
         self.pool_thread = PoolThread(self._pool_error)
 
     def start_pool_sync(self) -> None:
@@ -120,9 +124,14 @@ class PoolSync(StudioBase):
             self._first_shown.add(what)
             if len(self._first_shown) == 2:
                 gc.freeze()
+                # full collections from now on in the person's pauses (tui/quiet_gc.py)
+                self.quiet_gc.start()
+                self.set_interval(CHECK_S, self.quiet_gc.check)
 
     def thaw_heap(self) -> None:
-        """Give what was frozen back to the collector (the studio closes)."""
+        """Give what was frozen back to the collector, and the full collections back to
+        Python (the studio closes)."""
+        self.quiet_gc.stop()
         if len(self._first_shown) == 2:
             gc.unfreeze()
 
