@@ -239,7 +239,20 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
                 self.remove_option(extra)
         self._clear_caches()
         self._update_lines()
-        self.highlight(keep)
+        self._highlight_again(keep)
+
+    def _highlight_again(self, key: str | None) -> None:
+        """Highlight ``key`` at its new index without saying so: it is the same record,
+        and ``OptionHighlighted`` (which a new index posts) goes up to the app as a new
+        candidate in focus, on every accept for the Pool pane's list."""
+        if key is None or key not in self.records:
+            self.highlight(key)
+            return
+        index = self.get_option_index(key)
+        if index != self.highlighted:
+            self.set_reactive(OptionList.highlighted, index)
+            self.scroll_to_highlight()
+            self.refresh()
 
     def append(self, record: R) -> None:
         key = self.option_id(record)
