@@ -262,12 +262,8 @@ class OllamaBackend:
         try:
             self._raise_broken(proto)
             if proto.status >= 300:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.read_timeout):
-                        while not proto.done and proto.error is None:
-                            await proto.wait()
-                raise ollama.ResponseError(bytes(proto.error_body).decode("utf-8", "replace"),
-                                           proto.status)
+                said = await proto.read_error_body(self.read_timeout)
+                raise ollama.ResponseError(said.decode("utf-8", "replace"), proto.status)
             while True:
                 await proto.wait()
                 for line in proto.take():

@@ -346,13 +346,8 @@ class OpenAIBackend:
         try:
             self._raise_broken(proto)
             if proto.status >= 400:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.read_timeout):
-                        while not proto.done and proto.error is None:
-                            await proto.wait()
-                            proto.take()
-                raise status_error(proto.status, error_text(bytes(proto.error_body)),
-                                   model, self.base_url)
+                said = await proto.read_error_body(self.read_timeout)
+                raise status_error(proto.status, error_text(said), model, self.base_url)
             seen, first = False, True
             while True:
                 wait = self.read_timeout if first else self.stall_timeout

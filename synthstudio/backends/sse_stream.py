@@ -22,6 +22,7 @@ judge's short reply on a fast server. No textual here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import urllib.request
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -158,6 +159,16 @@ class SSEProtocol(asyncio.Protocol):
         """Until the status and headers came, or the stream failed."""
         while not (self.head_done or self.done or self.error is not None):
             await self._sleep()
+
+    async def read_error_body(self, seconds: float) -> bytes:
+        """The body of an error response, read to its end (or for ``seconds`` at most,
+        or until the stream fails): what the server said, up to :data:`MAX_ERROR_BODY`."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while not self.done and self.error is None:
+                    await self.wait()
+                    self.take()
+        return bytes(self.error_body)
 
     async def _sleep(self) -> None:
         self._waiter = self.loop.create_future()
