@@ -7,7 +7,7 @@ import json
 import tracemalloc
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from synthstudio.config import load_settings
@@ -39,6 +39,10 @@ json_values = st.recursive(
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(json_values.map(json.dumps) | st.text(max_size=60) | deep
                      | huge_numbers.map(lambda n: '{"instruction": ' + n + "}"), max_size=6))
+@example(lines=["["])  # a list that never closes
+@example(lines=["[", "null", "null"])
+@example(lines=["[", '{"instruction": "Say hi.", "instances": [{"input": "", '
+                '"output": "hi"}]},', "x"])  # a good task, then the list breaks
 def test_seed_importer_only_raises_its_own_error(tmp_path, lines):
     path = tmp_path / "fuzz.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
@@ -49,7 +53,14 @@ def test_seed_importer_only_raises_its_own_error(tmp_path, lines):
         except SynthError as err:
             assert "fuzz.jsonl" in str(err)
             assert pool.count_seeds() == before  # nothing half-imported
-        import_seed_file(pool, path, skip_bad=True)  # never raises for a bad line
+        try:
+            import_seed_file(pool, path, skip_bad=True)  # never raises for a bad line...
+        except SynthError as err:
+            # ...but a JSON list that breaks its own structure cannot be read past: one
+            # sentence naming the file, and nothing half-imported
+            text = path.read_text(encoding="utf-8", errors="surrogatepass")
+            assert text.lstrip("\ufeff \t\r\n").startswith("[")
+            assert "fuzz.jsonl" in str(err) and pool.count_seeds() == before
 
 
 @settings(max_examples=80, deadline=None,

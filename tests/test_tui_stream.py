@@ -65,7 +65,9 @@ async def test_the_pane_stops_following_when_scrolled_up_and_end_follows_again(
         await wait_for(pilot, lambda: app.generation.buffer.chunks >= 350)  # held there
         await settled(pilot)
         assert view.max_scroll_y > at_end + 10
-        assert view.scroll_y == view.max_scroll_y  # following the end again
+        # following the end again: with no more text coming, the view reaches it
+        await wait_for(pilot, lambda: view.scroll_y == view.max_scroll_y)
+        assert view.following
         holds[350].set()
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.running, timeout=30)
