@@ -242,23 +242,11 @@ class OllamaBackend:
         raw = post_request(host, port, prefix + "/api/chat", json.dumps(body).encode(),
                             {"Authorization": f"Bearer {key}"} if key else {},
                             accept="application/json")
-        fresh = False
-        for attempt in range(3):  # a kept-alive connection closed meanwhile: a new one
-            try:
-                async with asyncio.timeout(self.connect_timeout):
-                    proto, reused = await self.connections.open(raw, ndjson=True,
-                                                                fresh=fresh)
-            except (OSError, TimeoutError):
-                raise ConnectionError(f"nothing answers at {self.host}") from None
-            try:
-                await proto.wait_head()
-            except BaseException:
-                proto.close()
-                raise
-            if not (reused and proto.stale) or attempt == 2:
-                break
-            proto.close()
-            fresh = True
+        try:  # a kept-alive connection closed meanwhile is replaced (twice at most)
+            proto = await self.connections.request(raw, ndjson=True, retries=2,
+                                                   connect_timeout=self.connect_timeout)
+        except (OSError, TimeoutError):
+            raise ConnectionError(f"nothing answers at {self.host}") from None
         try:
             self._raise_broken(proto)
             if proto.status >= 300:
@@ -278,11 +266,7 @@ class OllamaBackend:
                         raise TypeError("a part's message is not text")
                     if part.get("done"):
                         yield thinking, content, ollama.ChatResponse(**part)
-                        with contextlib.suppress(TimeoutError):  # the body's end, so
-                            async with asyncio.timeout(1.0):  # the connection is kept
-                                while not proto.done and proto.error is None:
-                                    await proto.wait()
-                                    proto.take()
+                        await proto.read_to_end(1.0)  # so the connection is kept
                         return
                     yield thinking, content, None
                 self._raise_broken(proto)

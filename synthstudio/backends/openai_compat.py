@@ -363,11 +363,7 @@ class OpenAIBackend:
                         yield None
                         # read to the end of the body so the connection can serve the
                         # next request (a new one costs more than a short reply)
-                        with contextlib.suppress(TimeoutError):
-                            async with asyncio.timeout(1.0):
-                                while not proto.done and proto.error is None:
-                                    await proto.wait()
-                                    proto.take()
+                        await proto.read_to_end(1.0)
                         return
                     seen = True
                     yield self._decode(data)
@@ -385,30 +381,18 @@ class OpenAIBackend:
         alive connection that the server closed meanwhile is replaced at once (as on
         the httpx path), since nothing was generated."""
         assert self.connections is not None
-        fresh = False
         try:
             async with asyncio.timeout(self.headers_timeout):
-                for attempt in range(STALE_RETRIES + 1):
-                    try:
-                        async with asyncio.timeout(self.connect_timeout):
-                            proto, reused = await self.connections.open(raw, fresh=fresh)
-                    except (OSError, TimeoutError):
-                        raise BackendError(f"No OpenAI-compatible server answers at "
-                                           f"{self.base_url}.", URL_HINT,
-                                           kind="unreachable") from None
-                    try:
-                        await proto.wait_head()
-                    except BaseException:
-                        proto.close()
-                        raise
-                    if not (reused and proto.stale) or attempt == STALE_RETRIES:
-                        return proto
-                    proto.close()
-                    fresh = True
+                try:
+                    return await self.connections.request(
+                        raw, connect_timeout=self.connect_timeout, retries=STALE_RETRIES)
+                except (OSError, TimeoutError):  # the connection, not the headers
+                    raise BackendError(f"No OpenAI-compatible server answers at "
+                                       f"{self.base_url}.", URL_HINT,
+                                       kind="unreachable") from None
         except TimeoutError:
             raise self._silent("did not start answering", self.headers_timeout,
                                "headers_timeout") from None
-        raise AssertionError("unreachable")
 
     def _raise_broken(self, proto: SSEProtocol) -> None:
         if isinstance(proto.error, LineTooLong):

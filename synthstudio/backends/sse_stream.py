@@ -160,14 +160,19 @@ class SSEProtocol(asyncio.Protocol):
         while not (self.head_done or self.done or self.error is not None):
             await self._sleep()
 
-    async def read_error_body(self, seconds: float) -> bytes:
-        """The body of an error response, read to its end (or for ``seconds`` at most,
-        or until the stream fails): what the server said, up to :data:`MAX_ERROR_BODY`."""
+    async def read_to_end(self, seconds: float) -> None:
+        """Read (and drop) the rest of the body, for ``seconds`` at most or until the
+        stream fails: a response read to its end leaves its connection for the next."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 while not self.done and self.error is None:
                     await self.wait()
                     self.take()
+
+    async def read_error_body(self, seconds: float) -> bytes:
+        """The body of an error response (see :meth:`read_to_end`): what the server
+        said, up to :data:`MAX_ERROR_BODY`."""
+        await self.read_to_end(seconds)
         return bytes(self.error_body)
 
     async def _sleep(self) -> None:
@@ -357,6 +362,27 @@ class Connections:
             lambda: SSEProtocol(PACE_S, PACE_AFTER_S, ndjson), self.host, self.port)
         proto.send(request)
         return proto, False
+
+    async def request(self, request: Outgoing, *, ndjson: bool = False,
+                      connect_timeout: float, retries: int) -> SSEProtocol:
+        """``request`` sent and the response's head in. A kept-alive connection that the
+        server closed meanwhile (nothing was generated) is replaced at once, up to
+        ``retries`` times. Raises ``OSError`` or ``TimeoutError`` when nothing answers
+        within ``connect_timeout``."""
+        fresh = False
+        for attempt in range(retries + 1):
+            async with asyncio.timeout(connect_timeout):
+                proto, reused = await self.open(request, ndjson, fresh)
+            try:
+                await proto.wait_head()
+            except BaseException:
+                proto.close()
+                raise
+            if not (reused and proto.stale) or attempt == retries:
+                return proto
+            proto.close()
+            fresh = True
+        raise AssertionError("unreachable")
 
     def release(self, proto: SSEProtocol) -> None:
         """Keep ``proto``'s connection for the next request if it can serve one."""
