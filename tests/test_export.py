@@ -428,6 +428,42 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
         alone.rows, alone.by_recipe, alone.items_by_recipe)
 
 
+def test_each_reader_takes_the_next_range_when_it_is_free(tmp_path, monkeypatch):
+    """Ranges go to whichever reader is free, not turn by turn: a reader process that
+    answers slowly is handed few of them while the thread reads the rest, and the file
+    is the same, line for line, as the thread alone writes."""
+    import threading
+
+    with Pool(tmp_path / "p.db") as p:
+        for n in range(60):
+            p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
+        monkeypatch.setattr(exread, "BATCH", 2)  # 30 ranges
+        monkeypatch.setattr(exread, "PROCESS_FROM", 0)
+        alone = export(p, "alpaca", tmp_path / "alone.jsonl")
+        monkeypatch.setattr(exread, "PROCESS_FROM", 1)
+        handed: list[int] = []
+
+        class Slow(exread.ReaderProcess):  # every answer arrives 0.3 s late
+            def __init__(self, *args):
+                super().__init__(*args)
+                assert self.ready.result(timeout=30) is True
+
+            def submit(self, lo, hi):
+                handed.append(lo)
+                late = exread.Future()
+                answer = super().submit(lo, hi)
+                timer = threading.Timer(0.3, lambda: exread._settle(
+                    late, answer.exception() or answer.result()))
+                answer.add_done_callback(lambda _f: timer.start())
+                return late
+
+        monkeypatch.setattr(exread, "ReaderProcess", Slow)
+        both = export(p, "alpaca", tmp_path / "both.jsonl")
+    assert 1 <= len(handed) <= 10  # of 30: it took a range, and far fewer than half
+    assert (tmp_path / "both.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
+    assert (both.rows, both.items_by_recipe) == (alone.rows, alone.items_by_recipe)
+
+
 def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch):
     """Should the reader process die, its batches are read again by the threads: the file
     is whole and in order."""

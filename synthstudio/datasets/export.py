@@ -39,6 +39,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -301,6 +302,12 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
     batches = _batches(pool, fmt, status=status, recipe=recipe, since=since, until=until,
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
                        system=system, batched=True, post=_encoded, min_score=min_score)
+    st = None if status == "all" else status
+    # the matching items are counted while the file is written (a scan of its own)
+    counting = ThreadPoolExecutor(1, thread_name_prefix="export-count")
+    counted = counting.submit(count_by_recipe, pool, st, ONLY_RECIPE.get(fmt) or recipe,
+                              since, until, min_score)
+    counting.shutdown(wait=False)
     with atomic_writer(path) as fh:
         # bytes joined by SQLite go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
@@ -315,8 +322,6 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
                 rows += n
                 by_recipe.update(lines_by_recipe)
                 items.update(items_by_recipe)
-    st = None if status == "all" else status
-    skipped = count_by_recipe(pool, st, ONLY_RECIPE.get(fmt) or recipe, since, until,
-                              min_score) - items
+    skipped = counted.result() - items
     return ExportSummary(rows=rows, by_recipe=dict(by_recipe), path=Path(path),
                          items_by_recipe=dict(items), skipped=dict(skipped))

@@ -175,6 +175,55 @@ def _reader_process(path: str, sql: str, params: dict[str, Any]) -> ReaderProces
         return None
 
 
+class _Ranges:
+    """Consecutive id ranges handed to the readers as each becomes free (so a faster reader
+    takes more of them), at most ``ahead`` ranges beyond the one the consumer waits for,
+    and given back to the consumer in order whichever reader had them."""
+
+    def __init__(self, count: int, ahead: int) -> None:
+        self.count, self.ahead = count, ahead
+        self._cond = threading.Condition()
+        self._handed = 0  # ranges handed out
+        self._taken = 0  # ranges the consumer has taken
+        self._stopped = False
+        self._done: dict[int, tuple[Future[Any], bool]] = {}
+
+    def take(self) -> int | None:
+        """The next range's index for a free reader (waiting while the readers are
+        ``ahead`` ranges ahead), or None once there are no more or the consumer has left."""
+        with self._cond:
+            while (not self._stopped and self._handed < self.count
+                   and self._handed - self._taken >= self.ahead):
+                self._cond.wait()
+            if self._stopped or self._handed >= self.count:
+                return None
+            self._handed += 1
+            return self._handed - 1
+
+    def put(self, k: int, fut: Future[Any], in_process: bool) -> None:
+        """Range ``k`` is being read: its rows will be ``fut``'s result."""
+        with self._cond:
+            self._done[k] = (fut, in_process)
+            self._cond.notify_all()
+
+    def get(self, k: int) -> tuple[Future[Any], bool]:
+        """Range ``k``'s future (whether a reader has it yet or not)."""
+        with self._cond:
+            while k not in self._done:
+                self._cond.wait()
+            self._taken = k + 1
+            self._cond.notify_all()
+            return self._done.pop(k)
+
+    def stop(self) -> list[Future[Any]]:
+        """No more ranges; the futures handed out and not taken (to cancel)."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+            left, self._done = [f for f, _p in self._done.values()], {}
+            return left
+
+
 def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | None = None,
                  workers: int | None = None,
                  post: Callable[[list[Row]], T] = as_is) -> Iterator[T]:  # type: ignore[assignment]
@@ -182,11 +231,13 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
 
     Each worker thread reads through its own connection inside one read transaction and
     applies ``post`` there (e.g. encoding, off the consumer's thread). From
-    :data:`PROCESS_FROM` ids on, a :class:`ReaderProcess` takes every other range: two threads
-    rendering JSON in one SQLite library contend (module docstring), two processes do
-    not, so on two cores the SQL runs about twice as fast; its rows are given to ``post``
-    here. At most two ranges per reader are held at once. Should the process die, its
-    ranges are read again here, and the rest by the threads.
+    :data:`PROCESS_FROM` ids on, a :class:`ReaderProcess` reads ranges as well, once it has
+    started: two threads rendering JSON in one SQLite library contend (module docstring),
+    two processes do not, so on two cores the SQL runs about twice as fast; its rows are
+    given to ``post`` here. Each reader takes the next range when it is free (:class:`_Ranges`):
+    the thread shares its process with the consumer, which writes the file, so the reader
+    process takes more than half. The process holds at most two ranges at once. Should it
+    die, its ranges are read again here, and the rest by the threads.
     """
     size = batch or BATCH
     workers = max(1, workers or WORKERS)
@@ -203,56 +254,71 @@ def read_batches(path: Path, sql: str, params: dict[str, Any], *, batch: int | N
             conns.append(conn)
         return conn
 
-    def run(lo: int) -> T:
+    def run(lo: int) -> list[Row]:
         if not hasattr(local, "conn"):
             local.conn = connect()
-        return post(local.conn.execute(sql, {**params, "lo": lo, "hi": lo + size}).fetchall())
+        rows: list[Row] = local.conn.execute(
+            sql, {**params, "lo": lo, "hi": lo + size}).fetchall()
+        return rows
 
-    pending: deque[tuple[Future[Any], int, bool]] = deque()  # (future, lo, in the process)
-    executor = ThreadPoolExecutor(workers, thread_name_prefix="export")
-    process: ReaderProcess | None = None  # the reader process while it serves
-    started: ReaderProcess | None = None  # the one started, to end
+    top = int(connect().execute("SELECT coalesce(max(id), 0) FROM candidates").fetchone()[0])
+    starts = range(0, top, size)
+    process = None
+    if PROCESS_FROM and top >= PROCESS_FROM:
+        process = _reader_process(str(Path(path).resolve()), sql, params)
+    ranges = _Ranges(len(starts), 2 * (workers + (process is not None)))
 
-    def submit(lo: int) -> None:
-        # the process takes a range once it has started (until then the thread takes them
-        # all until then) and while it holds no more than the thread; ranges are yielded
-        # in order whichever reader had them
-        in_process = sum(1 for _f, _lo, mine in pending if mine)
-        if (process is not None and process.ready.done()
-                and process.ready.exception() is None
-                and in_process <= len(pending) - in_process):
-            pending.append((process.submit(lo, lo + size), lo, True))
-        else:
-            pending.append((executor.submit(run, lo), lo, False))
+    def thread_reader() -> None:
+        while (k := ranges.take()) is not None:
+            fut: Future[Any] = Future()
+            ranges.put(k, fut, False)
+            if fut.set_running_or_notify_cancel():
+                try:
+                    _settle(fut, post(run(starts[k])))
+                except BaseException as exc:  # noqa: BLE001 - the consumer raises it
+                    _settle(fut, exc)
 
+    def process_feeder(proc: ReaderProcess) -> None:
+        room = threading.Semaphore(2)
+        try:
+            proc.ready.result()
+        except BaseException:  # noqa: BLE001 - it never started: the threads read it all
+            return
+        while True:
+            room.acquire()
+            k = ranges.take()
+            if k is None:
+                return
+            fut = proc.submit(starts[k], starts[k] + size)
+            fut.add_done_callback(lambda _f: room.release())
+            ranges.put(k, fut, True)
+            if fut.done() and isinstance(fut.exception(), ReaderGone):
+                return  # gone: this range is read again by the consumer
+
+    executor = ThreadPoolExecutor(workers + 1, thread_name_prefix="export")
+    finished = False
     try:
-        top = int(connect().execute("SELECT coalesce(max(id), 0) FROM candidates").fetchone()[0])
-        if PROCESS_FROM and top >= PROCESS_FROM:
-            process = started = _reader_process(str(Path(path).resolve()), sql, params)
-        starts = iter(range(0, top, size))
-        for lo in starts:
-            submit(lo)
-            if len(pending) >= 2 * (workers + (process is not None)):
-                break
-        while pending:
-            fut, lo, in_process = pending.popleft()
+        for _ in range(workers):
+            executor.submit(thread_reader)
+        if process is not None:
+            executor.submit(process_feeder, process)
+        for k, lo in enumerate(starts):
+            fut, in_process = ranges.get(k)
             if in_process:
                 try:
                     rows = post(fut.result())
                 except ReaderGone:
-                    process = None  # the threads take over, from this range on
-                    rows = run(lo)
+                    rows = post(run(lo))
             else:
                 rows = fut.result()
-            nxt = next(starts, None)
-            if nxt is not None:
-                submit(nxt)
             yield rows
+        finished = True
     finally:
-        for fut, _lo, _in in pending:
+        for fut in ranges.stop():
             fut.cancel()
+        if process is not None:
+            # nothing left to ask: it ends by itself; else at once (its answers dropped)
+            process.shutdown(now=not finished)
         executor.shutdown(wait=True)
-        if started is not None:
-            started.shutdown(now=bool(pending))  # nothing left to ask: it ends by itself
         for conn in conns:
             conn.close()
