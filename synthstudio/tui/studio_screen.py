@@ -4,14 +4,19 @@ Textual gives the focus back to the widget focused before the dialog; when that 
 is gone (or nothing had the focus), its default would focus the first focusable widget,
 the Seeds search box, and the next hot keys (``p``, ``T``) would be typed into it.
 Here the focus goes to the pane used last instead (the Generation pane's queue if none).
+
+Its frames are drawn by :class:`synthstudio.tui.frame_timer.FrameTimer`: a frame that is due
+is drawn at once, not on Textual's grid of slots.
 """
 
 from __future__ import annotations
 
 from textual import events
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 
+from synthstudio.tui.frame_timer import frame_timer
 from synthstudio.tui.panes import Pane
 
 
@@ -30,6 +35,14 @@ class StudioScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="_default")
         self.last_pane: Pane | None = None
+        self._frames: Timer | None = None
+
+    @property
+    def _update_timer(self) -> Timer:
+        """Textual's screen update timer, paced from the last frame (tui/frame_timer.py)."""
+        if self._frames is None:
+            self._frames = frame_timer(self, self._on_timer_update)
+        return self._frames
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         pane = pane_of(event.widget)
