@@ -39,7 +39,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -52,6 +52,7 @@ from synthstudio.records import ACCEPTED, STATUSES, Candidate, FilterResult
 from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
 from synthstudio.store.export_query import (
+    EACH,
     LEAN_RECIPES,
     RS,
     US,
@@ -59,6 +60,7 @@ from synthstudio.store.export_query import (
     Batch,
     build_query,
     count_by_recipe,
+    row_expr,
 )
 from synthstudio.store.export_reader import T, as_is, export_batches
 
@@ -303,11 +305,15 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
                        with_provenance=with_provenance, reasoning_style=reasoning_style,
                        system=system, batched=True, post=_encoded, min_score=min_score)
     st = None if status == "all" else status
-    # the matching items are counted while the file is written (a scan of its own)
-    counting = ThreadPoolExecutor(1, thread_name_prefix="export-count")
-    counted = counting.submit(count_by_recipe, pool, st, ONLY_RECIPE.get(fmt) or recipe,
-                              since, until, min_score)
-    counting.shutdown(wait=False)
+    counted: Future[Counter[str]] | None = None
+    if row_expr(fmt, reasoning_style, False)[1] == EACH:
+        # one line per instance: an item without any has none, and is counted as skipped;
+        # the matching items are counted while the file is written (a scan of its own).
+        # The other formats write one line for every item they are asked for.
+        counting = ThreadPoolExecutor(1, thread_name_prefix="export-count")
+        counted = counting.submit(count_by_recipe, pool, st, ONLY_RECIPE.get(fmt) or recipe,
+                                  since, until, min_score)
+        counting.shutdown(wait=False)
     with atomic_writer(path) as fh:
         # bytes joined by SQLite go to the binary layer; the text one stays empty
         out = cast(io.TextIOWrapper, fh).buffer
@@ -322,6 +328,6 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
                 rows += n
                 by_recipe.update(lines_by_recipe)
                 items.update(items_by_recipe)
-    skipped = counted.result() - items
+    skipped = counted.result() - items if counted is not None else Counter()
     return ExportSummary(rows=rows, by_recipe=dict(by_recipe), path=Path(path),
                          items_by_recipe=dict(items), skipped=dict(skipped))
