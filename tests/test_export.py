@@ -394,6 +394,24 @@ def test_the_written_file_keeps_id_and_instance_order_across_batches(tmp_path, m
         assert fifth == ["out 4.2", "out 4.1", "out 4.0"]
 
 
+def _slow_reader_thread(monkeypatch, seconds: float) -> None:
+    """Each id range the export's reader thread reads takes ``seconds`` longer, so that a
+    reader process, which takes a range whenever it is free, surely gets some of a small
+    pool (the thread alone could read them all before the process asks for one)."""
+    import sqlite3
+    import time
+
+    class Slow(sqlite3.Connection):
+        def execute(self, sql, parameters=(), /):
+            if isinstance(parameters, dict) and "lo" in parameters:
+                time.sleep(seconds)
+            return super().execute(sql, parameters)
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(exread.sqlite3, "connect",
+                        lambda *a, **kw: connect(*a, factory=Slow, **kw))
+
+
 def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
     """From PROCESS_FROM ids on, a reader process renders batches once it has started;
     the file is the same, line for line, as the reader thread alone writes, and so are
@@ -421,6 +439,7 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
                 return super().submit(lo, hi)
 
         monkeypatch.setattr(exread, "ReaderProcess", Started)
+        _slow_reader_thread(monkeypatch, 0.05)
         both = export(p, "messages", tmp_path / "both.jsonl")  # status: a StrEnum member
     assert len(rendered) >= 2  # of 8 ranges: the process took its share
     assert (tmp_path / "both.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
@@ -429,11 +448,9 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
 
 
 def test_each_reader_takes_the_next_range_when_it_is_free(tmp_path, monkeypatch):
-    """Ranges go to whichever reader is free, not turn by turn: a reader process that
-    answers slowly is handed few of them while the thread reads the rest, and the file
-    is the same, line for line, as the thread alone writes."""
-    import threading
-
+    """Ranges go to whichever reader is free, not turn by turn: while the reader thread
+    is slow, the reader process reads most of them (taking turns, it would read half),
+    and the file is the same, line for line, as the thread alone writes."""
     with Pool(tmp_path / "p.db") as p:
         for n in range(60):
             p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
@@ -443,23 +460,19 @@ def test_each_reader_takes_the_next_range_when_it_is_free(tmp_path, monkeypatch)
         monkeypatch.setattr(exread, "PROCESS_FROM", 1)
         handed: list[int] = []
 
-        class Slow(exread.ReaderProcess):  # every answer arrives 0.3 s late
+        class Counted(exread.ReaderProcess):
             def __init__(self, *args):
                 super().__init__(*args)
                 assert self.ready.result(timeout=30) is True
 
             def submit(self, lo, hi):
                 handed.append(lo)
-                late = exread.Future()
-                answer = super().submit(lo, hi)
-                timer = threading.Timer(0.3, lambda: exread._settle(
-                    late, answer.exception() or answer.result()))
-                answer.add_done_callback(lambda _f: timer.start())
-                return late
+                return super().submit(lo, hi)
 
-        monkeypatch.setattr(exread, "ReaderProcess", Slow)
+        monkeypatch.setattr(exread, "ReaderProcess", Counted)
+        _slow_reader_thread(monkeypatch, 0.1)
         both = export(p, "alpaca", tmp_path / "both.jsonl")
-    assert 1 <= len(handed) <= 10  # of 30: it took a range, and far fewer than half
+    assert len(handed) >= 20  # of 30 (the thread holds one range for 0.1 s at a time)
     assert (tmp_path / "both.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
     assert (both.rows, both.items_by_recipe) == (alone.rows, alone.items_by_recipe)
 
@@ -487,6 +500,7 @@ def test_a_reader_process_that_dies_costs_nothing_but_time(tmp_path, monkeypatch
         monkeypatch.setattr(exread, "BATCH", 3)
         monkeypatch.setattr(exread, "PROCESS_FROM", 1)
         monkeypatch.setattr(exread, "ReaderProcess", Dies)
+        _slow_reader_thread(monkeypatch, 0.05)
         s = export(p, "alpaca", tmp_path / "out.jsonl")
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert died  # a range was handed to the process and read again here
@@ -508,6 +522,7 @@ def test_a_reader_process_error_is_reported_as_the_pools(tmp_path, monkeypatch):
         monkeypatch.setattr(exread, "BATCH", 2)
         monkeypatch.setattr(exread, "PROCESS_FROM", 1)
         monkeypatch.setattr(exread, "ReaderProcess", Broken)
+        _slow_reader_thread(monkeypatch, 0.2)
         with pytest.raises(StoreError, match=r"Cannot read the pool .*nosuchcolumn"):
             export(p, "alpaca", tmp_path / "out.jsonl")
     assert not (tmp_path / "out.jsonl").exists()
@@ -555,11 +570,23 @@ def test_a_script_without_a_main_guard_exports_quietly(tmp_path):
             p.add_candidate(_si(f"Task {n}.", ("", str(n)), status="accepted"))
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(f"""\
+        import sqlite3
+        import time
+
         import synthstudio.store.export_reader as r
         from synthstudio.datasets.export import export
         from synthstudio.store import Pool
 
         used = []
+
+        class Slow(sqlite3.Connection):  # the reader thread: so the process gets ranges
+            def execute(self, sql, parameters=(), /):
+                if isinstance(parameters, dict) and "lo" in parameters:
+                    time.sleep(0.05)
+                return super().execute(sql, parameters)
+
+        connect = sqlite3.connect
+        r.sqlite3.connect = lambda *a, **kw: connect(*a, factory=Slow, **kw)
 
         class Seen(r.ReaderProcess):
             def __init__(self, *args):
