@@ -25,18 +25,25 @@ class Target:
 def clock(monkeypatch):
     now = [100.0]
 
-    async def sleep(seconds: float) -> None:  # time passes, nobody waits
-        now[0] += seconds
-        await asyncio.sleep(0)
+    async def rest(hurry: asyncio.Event, seconds: float) -> None:
+        # a hurry that comes while the others run ends it; else the time passes
+        deadline = now[0] + seconds
+        for _ in range(50):
+            if hurry.is_set():
+                return
+            await asyncio.sleep(0)
+        now[0] = max(now[0], deadline)
 
-    monkeypatch.setattr(ft, "sleep", sleep)
+    monkeypatch.setattr(ft, "rest", rest)
     monkeypatch.setattr(ft._time, "get_time", lambda: now[0])
     return now
 
 
-async def _frames(clock, asks: list[tuple[float, float]]) -> list[float]:
+async def _frames(clock, asks: list[tuple[float, float]], hurried: tuple[int, ...] = ()
+                  ) -> list[float]:
     """Start times of the frames drawn when a frame is asked for at each ``(time, frame
-    length)`` of ``asks`` (each asked for once the one before has been drawn)."""
+    length)`` of ``asks`` (each asked for once the one before has been drawn; those whose
+    index is in ``hurried`` by a key press)."""
     starts: list[float] = []
     lengths = [length for _at, length in asks]
 
@@ -53,6 +60,8 @@ async def _frames(clock, asks: list[tuple[float, float]]) -> list[float]:
     task = asyncio.create_task(timer._run())
     for n, (at, _length) in enumerate(asks):
         clock[0] = max(clock[0], at)
+        if n in hurried:
+            timer.hurry()
         timer.resume()
         for _ in range(50):
             if len(starts) > n:
@@ -76,10 +85,27 @@ async def test_frames_asked_for_in_quick_succession_start_a_60th_of_a_second_apa
     assert starts[2] == pytest.approx(100.0 + 2 * PERIOD)
 
 
-async def test_the_studio_screen_draws_with_the_frame_timer(tmp_path):
+async def test_a_key_press_hurries_its_frame(clock):
+    """A frame asked for 5 ms after a short one starts at once when a key asked for it,
+    and waits out the 1/60 s otherwise."""
+    starts = await _frames(clock, [(100.0, 0.002), (100.005, 0.002)], hurried=(1,))
+    assert starts == [100.0, 100.005]
+    starts = await _frames(clock, [(200.0, 0.002), (200.005, 0.002)])
+    assert starts == [200.0, pytest.approx(200.0 + PERIOD)]
+
+
+async def test_the_studio_screen_draws_with_the_frame_timer_and_keys_hurry_it(
+        tmp_path, monkeypatch):
+    hurried: list[FrameTimer] = []
+    monkeypatch.setattr(FrameTimer, "hurry", lambda self: hurried.append(self))
     with Pool(tmp_path / "p.db") as pool:
         app = make_app(tmp_path, pool)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert app.screen.id == "_default"
-            assert isinstance(app.screen._update_timer, FrameTimer)
+            timer = app.screen._update_timer
+            assert isinstance(timer, FrameTimer)
+            await pilot.hover("#panes")  # the mouse does not hurry frames
+            assert hurried == []
+            await pilot.press("down")
+            assert hurried and all(t is timer for t in hurried)

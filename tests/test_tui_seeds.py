@@ -102,3 +102,13 @@ async def test_chinese_seeds_are_listed(tmp_path, pool):
         listing = app.seeds.query_one("#seed-list", OptionList)
         texts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
         assert "把下面的句子翻译成英文。" in texts
+
+
+def test_an_instance_row_not_yet_mounted_holds_its_instance():
+    """A focus change can ask the editor for the seed while a new instance row is still
+    being mounted (no text boxes yet): the row answers with the instance it was made
+    with, not an error."""
+    from synthstudio.records import Instance
+    from synthstudio.tui.panes.seed_editor import InstanceRow
+
+    assert InstanceRow(Instance("in", "out")).value() == Instance("in", "out")

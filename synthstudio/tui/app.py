@@ -87,6 +87,8 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):  # busy: no full collection now
             self.quiet_gc.input()
+            if isinstance(event, events.Key) and isinstance(self.screen, StudioScreen):
+                self.screen.hurry_frame()
         await super().on_event(event)
 
     # -- start ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
-from synthstudio.tui.frame_timer import frame_timer
+from synthstudio.tui.frame_timer import FrameTimer, frame_timer
 from synthstudio.tui.panes import Pane
 
 
@@ -36,6 +36,12 @@ class StudioScreen(Screen[None]):
         super().__init__(id="_default")
         self.last_pane: Pane | None = None
         self._frames: Timer | None = None
+
+    def hurry_frame(self) -> None:
+        """A key was pressed: its frame is drawn without waiting out the 1/60 s."""
+        timer = self._update_timer
+        if isinstance(timer, FrameTimer):
+            timer.hurry()
 
     @property
     def _update_timer(self) -> Timer:

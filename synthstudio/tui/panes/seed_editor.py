@@ -52,8 +52,13 @@ class InstanceRow(Horizontal):
         yield Button("✕", compact=True, classes="inst-remove", tooltip="Remove this instance")
 
     def value(self) -> Instance:
-        return Instance(self.query_one(".inst-input", TextArea).text,
-                        self.query_one(".inst-output", TextArea).text)
+        """What the row holds: its text boxes, or, while they are not mounted yet (a focus
+        change can ask in between), the instance it was made with: nothing was typed."""
+        try:
+            return Instance(self.query_one(".inst-input", TextArea).text,
+                            self.query_one(".inst-output", TextArea).text)
+        except NoMatches:
+            return self._instance
 
 
 class SeedEditor(VerticalScroll):
