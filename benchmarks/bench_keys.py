@@ -53,6 +53,7 @@ from benchmarks.studio_probe import (  # noqa: E402
     info,
     key_to_screen,
     line,
+    moved,
     pct,
     until,
 )
@@ -130,7 +131,7 @@ async def keys(path: Path, presses: int) -> bool:
                 key = "down" if i % 2 == 0 else "up"
                 at = gen.listing.highlighted
                 down.append(await press(
-                    app, key, lambda at=at: gen.listing.highlighted != at, "down"))
+                    app, key, moved(app, at), "down"))
             base = pct([t * 1000 for t in down], 50)
             info("Down / Up in the queue (baseline): median / p99",
                  f"{base:.1f} / {pct([t * 1000 for t in down], 99):.1f} ms; "

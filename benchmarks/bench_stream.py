@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.studio_probe import info, key_to_screen, line, pct, until  # noqa: E402
+from benchmarks.studio_probe import info, key_to_screen, line, moved, pct, until  # noqa: E402
 
 CPU_TARGET = 10.0
 MEDIAN_RATIO_TARGET = 1.25
@@ -89,7 +89,7 @@ async def keys(app: object, n: int) -> list[float]:
     for i in range(n):
         at = gen.listing.highlighted
         times.append(await key_to_screen(app, "down" if i % 2 == 0 else "up",  # type: ignore[arg-type]
-                                         lambda at=at: gen.listing.highlighted != at))
+                                         moved(app, at)))
         await asyncio.sleep(0.05)  # a person's pace, not a flood
     return times
 

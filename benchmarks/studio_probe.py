@@ -57,6 +57,21 @@ async def key_to_screen(app: App[Any], key: str, done: Callable[[], bool],
     return time.perf_counter() - start
 
 
+def moved(app: Any, at: int | None) -> Callable[[], bool]:
+    """``done`` for Down/Up in the queue: the highlight has left ``at`` and the candidate
+    it is on is the one in focus (the Scores pane shows it, the next key acts on it).
+    The focus follows the highlight by message, so a frame can come in between."""
+    listing = app.generation.listing
+
+    def check() -> bool:
+        shown = listing.current()
+        focus = app.focus_candidate
+        return (listing.highlighted != at and shown is not None and focus is not None
+                and focus.id == shown.id)
+
+    return check
+
+
 async def until(check: Callable[[], bool], timeout: float = 60.0) -> None:
     start = time.perf_counter()
     while not check():

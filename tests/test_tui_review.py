@@ -223,3 +223,23 @@ async def test_heap_is_frozen_once_queue_and_list_are_shown_and_thawed_at_exit(t
         assert not app.quiet_gc.due(10**6)  # a key was just pressed
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == thresholds
+
+
+async def test_a_key_acts_on_the_highlighted_candidate_before_its_message_arrives(
+        tmp_path, pool):
+    """The focus follows the queue's highlight by message; a key that comes before that
+    message (typed right after Down, or with a frame drawn in between) still acts on the
+    candidate the person sees highlighted, not on the one in focus before."""
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        listing = app.generation.listing
+        assert app.focused is listing and len(app.curator.queue) >= 2
+        first, second = app.curator.queue[0], app.curator.queue[1]
+        assert app.focus_candidate is first
+        listing.highlighted = 1  # as Down does; its message is queued, not yet handled
+        app.action_accept()  # the key's action, in the same turn of the loop
+        await settled(pilot)
+        assert pool.get_candidate(second.id).status == ACCEPTED
+        assert pool.get_candidate(first.id).status == PROPOSED

@@ -29,7 +29,21 @@ class CurationActions(PoolSync):
         self.request_queue()
         self.check_counts()
 
+    def _follow_highlight(self) -> None:
+        """Make the candidate highlighted in the focused list the one in focus. Its
+        ``CandidateFocused`` message may still be on its way when a key comes right after
+        the one that moved the highlight (a frame can be drawn in between), and a key
+        must act on the candidate the person sees highlighted."""
+        for pane, source in ((self.generation, "queue"), (self.pool_pane, "pool")):
+            if self.focused is pane.listing:
+                shown = pane.highlighted()
+                now = self.focus_candidate
+                if shown is not None and (now is None or shown.id != now.id):
+                    self.focus_on(shown, source)
+                return
+
     def _target(self) -> Candidate | None:
+        self._follow_highlight()
         c = getattr(self, "focus_candidate", None)
         if c is None:
             self.notify("No candidate in focus: pick one in the queue or the pool.")
