@@ -243,3 +243,18 @@ async def test_a_key_acts_on_the_highlighted_candidate_before_its_message_arrive
         await settled(pilot)
         assert pool.get_candidate(second.id).status == ACCEPTED
         assert pool.get_candidate(first.id).status == PROPOSED
+
+
+async def test_a_frame_shows_the_highlight_and_its_candidate_together(tmp_path, pool):
+    """A frame drawn between the highlight moving and its message arriving already shows
+    the highlighted candidate in the Scores pane (never one frame with the highlight on
+    one candidate and the scores of another)."""
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        listing = app.generation.listing
+        second = app.curator.queue[1]
+        listing.highlighted = 1  # as Down does; its message is queued, not yet handled
+        app.screen._on_timer_update()  # a frame now
+        assert app.focus_candidate is second and app.scores.candidate is second

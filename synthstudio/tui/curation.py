@@ -42,6 +42,13 @@ class CurationActions(PoolSync):
                     self.focus_on(shown, source)
                 return
 
+    def before_frame(self) -> None:
+        """Called before each frame of the studio screen: the highlight and the candidate
+        it puts in focus (the Scores pane) are drawn in the same frame, not one after
+        the other."""
+        if self.ui_ready():
+            self._follow_highlight()
+
     def _target(self) -> Candidate | None:
         self._follow_highlight()
         c = getattr(self, "focus_candidate", None)

@@ -37,6 +37,14 @@ class StudioScreen(Screen[None]):
         self.last_pane: Pane | None = None
         self._frames: Timer | None = None
 
+    def _on_timer_update(self) -> None:
+        """A frame: the app first brings what follows a highlight by message up to date
+        (``before_frame``), so that the frame shows both."""
+        before = getattr(self.app, "before_frame", None)
+        if before is not None and self.is_current:
+            before()
+        super()._on_timer_update()
+
     def hurry_frame(self) -> None:
         """A key was pressed: its frame is drawn without waiting out the 1/60 s."""
         timer = self._update_timer
