@@ -412,6 +412,24 @@ def _slow_reader_thread(monkeypatch, seconds: float) -> None:
                         lambda *a, **kw: connect(*a, factory=Slow, **kw))
 
 
+def _counted_reader_process(monkeypatch) -> list[int]:
+    """The export's reader process from now on: up before the first range is handed out;
+    the list it returns gets the start of every range the process is asked for."""
+    asked: list[int] = []
+
+    class Counted(exread.ReaderProcess):
+        def __init__(self, *args):
+            super().__init__(*args)
+            assert self.ready.result(timeout=30) is True
+
+        def submit(self, lo, hi):
+            asked.append(lo)
+            return super().submit(lo, hi)
+
+    monkeypatch.setattr(exread, "ReaderProcess", Counted)
+    return asked
+
+
 def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
     """From PROCESS_FROM ids on, a reader process renders batches once it has started;
     the file is the same, line for line, as the reader thread alone writes, and so are
@@ -427,18 +445,7 @@ def test_a_reader_process_gives_the_same_file(tmp_path, monkeypatch):
         monkeypatch.setattr(exread, "PROCESS_FROM", 0)
         alone = export(p, "messages", tmp_path / "alone.jsonl")
         monkeypatch.setattr(exread, "PROCESS_FROM", 1)
-        rendered: list[int] = []
-
-        class Started(exread.ReaderProcess):  # up before the first range is handed out
-            def __init__(self, *args):
-                super().__init__(*args)
-                assert self.ready.result(timeout=30) is True
-
-            def submit(self, lo, hi):
-                rendered.append(lo)
-                return super().submit(lo, hi)
-
-        monkeypatch.setattr(exread, "ReaderProcess", Started)
+        rendered = _counted_reader_process(monkeypatch)
         _slow_reader_thread(monkeypatch, 0.05)
         both = export(p, "messages", tmp_path / "both.jsonl")  # status: a StrEnum member
     assert len(rendered) >= 2  # of 8 ranges: the process took its share
@@ -458,18 +465,7 @@ def test_each_reader_takes_the_next_range_when_it_is_free(tmp_path, monkeypatch)
         monkeypatch.setattr(exread, "PROCESS_FROM", 0)
         alone = export(p, "alpaca", tmp_path / "alone.jsonl")
         monkeypatch.setattr(exread, "PROCESS_FROM", 1)
-        handed: list[int] = []
-
-        class Counted(exread.ReaderProcess):
-            def __init__(self, *args):
-                super().__init__(*args)
-                assert self.ready.result(timeout=30) is True
-
-            def submit(self, lo, hi):
-                handed.append(lo)
-                return super().submit(lo, hi)
-
-        monkeypatch.setattr(exread, "ReaderProcess", Counted)
+        handed = _counted_reader_process(monkeypatch)
         _slow_reader_thread(monkeypatch, 0.1)
         both = export(p, "alpaca", tmp_path / "both.jsonl")
     assert len(handed) >= 20  # of 30 (the thread holds one range for 0.1 s at a time)
