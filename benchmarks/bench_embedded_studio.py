@@ -6,7 +6,8 @@ The studio runs one textbook item with the embedded model (SmolLM2-135M through
 llama.cpp, temperature 0, ``--tokens`` at most) through Pilot, in this process, with its
 stream pane, queue and status bar live; the exact request it sent is then replayed
 headless (the backend's stream consumed by a bare asyncio loop, no UI), on the same
-loaded model, so both decode the same tokens. Rounds alternate studio and headless.
+loaded model and for as many tokens as the studio decoded (its repetition filter can
+end a reply early), so both decode the same tokens. Rounds alternate studio and headless.
 Each rate is llama.cpp's own (``Final.tokens_per_second``). Target: studio / headless
 at least 0.95.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import statistics
 import sys
@@ -115,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         info(f"round {r + 1}: in the studio", f"{rate:.1f} tokens/s ({n} tokens, {secs:.0f} s "
              f"from start to the item stored)")
         studio_rates.append(rate)
-        rate, n = asyncio.run(headless(backend, backend.requests[-1]))
+        # the same number of tokens as the studio decoded: its repetition filter can end a
+        # reply early, and a shorter context decodes faster
+        sent = backend.requests[-1]
+        same = dataclasses.replace(sent, options=dataclasses.replace(sent.options,
+                                                                     num_predict=n))
+        rate, n = asyncio.run(headless(backend, same))
         info(f"round {r + 1}: headless, the same request", f"{rate:.1f} tokens/s ({n} tokens)")
         headless_rates.append(rate)
     ratio = statistics.median(studio_rates) / statistics.median(headless_rates)
