@@ -60,7 +60,7 @@ from synthstudio.store.export_query import (
     Batch,
     build_query,
     count_by_recipe,
-    row_expr,
+    join_kind,
 )
 from synthstudio.store.export_reader import T, as_is, export_batches
 
@@ -306,7 +306,7 @@ def export(pool: Pool, fmt: str, path: str | Path, *, status: str | None = ACCEP
                        system=system, batched=True, post=_encoded, min_score=min_score)
     st = None if status == "all" else status
     counted: Future[Counter[str]] | None = None
-    if row_expr(fmt, reasoning_style, False)[1] == EACH:
+    if join_kind(fmt) == EACH:
         # one line per instance: an item without any has none, and is counted as skipped;
         # the matching items are counted while the file is written (a scan of its own).
         # The other formats write one line for every item they are asked for.

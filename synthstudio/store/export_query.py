@@ -138,6 +138,14 @@ _INSTANCES = (
 #: how a line reads ``instances``: not at all, one line per instance, or all of an
 #: item's instances in its one line
 NO_JOIN, EACH, GROUPED = "none", "each", "grouped"
+#: the formats that do not write one line per instance (the others: :data:`EACH`)
+_JOINS = {"self-instruct": GROUPED, "textbook": NO_JOIN}
+
+
+def join_kind(fmt: str) -> str:
+    """How ``fmt``'s lines read ``instances``: only with :data:`EACH` can an item have
+    no line (no instances), and be skipped."""
+    return _JOINS.get(fmt, EACH)
 
 
 def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
@@ -152,11 +160,11 @@ def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
         return (f"json_object('id', {key}, 'name', {name}, "
                 f"'instruction', c.instruction, 'instances', {_INSTANCES}, "
                 "'is_classification', json(CASE WHEN c.is_classification THEN 'true' "
-                "ELSE 'false' END))", GROUPED)
+                "ELSE 'false' END))", join_kind(fmt))
     if fmt == "textbook":
         return ("json_object('text', c.text, "
                 + ", ".join(f"'{k}', coalesce({_meta(k)}, '')"
-                            for k in ("audience", "style", "topic")) + ")", NO_JOIN)
+                            for k in ("audience", "style", "topic")) + ")", join_kind(fmt))
     reply = _reply(style)
     if fmt == "alpaca":
         sys_col = ", 'system', :system" if system else ""
