@@ -18,7 +18,6 @@ from textual.app import App, ComposeResult
 from textual.containers import Grid
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from synthstudio.backends.base import Backend
 from synthstudio.config import Settings, default_config_path, save_settings
@@ -31,6 +30,7 @@ from synthstudio.tui.commands import StudioCommands
 from synthstudio.tui.control import RunControl
 from synthstudio.tui.curation import CurationActions
 from synthstudio.tui.judging import JudgeActions
+from synthstudio.tui.key_footer import KeyFooter
 from synthstudio.tui.layout import LayoutActions
 from synthstudio.tui.messages import BackendReady
 from synthstudio.tui.statusbar import embedded_note
@@ -82,7 +82,7 @@ class SynthStudio(CurationActions, RunControl, LayoutActions, JudgeActions):
         with Grid(id="panes", classes="grid"):
             yield from (self._seeds, self._generation, self._scores, self._pool_pane)
         yield self._status
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):  # busy: no full collection now

@@ -6,7 +6,9 @@ the Seeds search box, and the next hot keys (``p``, ``T``) would be typed into i
 Here the focus goes to the pane used last instead (the Generation pane's queue if none).
 
 Its frames are drawn by :class:`synthstudio.tui.frame_timer.FrameTimer`: a frame that is due
-is drawn at once, not on Textual's grid of slots.
+is drawn at once, not on Textual's grid of slots; and by
+:class:`synthstudio.tui.dirty_rows.DirtyRowsCompositor`: a change redraws the widgets and
+rows it touched, not every widget under the rectangle around all changes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
+from synthstudio.tui.dirty_rows import DirtyRowsCompositor
 from synthstudio.tui.frame_timer import FrameTimer, frame_timer
 from synthstudio.tui.panes import Pane
 
@@ -34,6 +37,7 @@ class StudioScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="_default")
+        self._compositor = DirtyRowsCompositor()  # a change redraws only what it touched
         self.last_pane: Pane | None = None
         self._frames: Timer | None = None
 

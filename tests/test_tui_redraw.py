@@ -1,0 +1,119 @@
+"""What a change redraws: only the widgets and rows it touched (tui/dirty_rows.py), with
+the same characters on the terminal as Textual's own partial update; and the footer of
+keys, rebuilt only when the keys it shows change (tui/key_footer.py)."""
+
+from __future__ import annotations
+
+from textual._compositor import Compositor
+from textual.geometry import Region
+from textual.widgets._footer import FooterKey
+
+from synthstudio.tui.dirty_rows import DirtyRowsCompositor, rows_to_draw
+from tests.tui_kit import fill, make_app, settled
+
+SIZE = (100, 30)
+
+
+def test_rows_to_draw_spans_the_changed_rows_across_the_whole_width():
+    widget = Region(10, 5, 30, 20)
+    assert rows_to_draw(widget, [Region(0, 0, 5, 40)]) is None  # beside it
+    assert rows_to_draw(widget, [Region(12, 8, 3, 2)]) == Region(10, 8, 30, 2)
+    # two changes inside it: every row from the first to the last, clipped to it
+    assert rows_to_draw(widget, [Region(12, 8, 3, 1), Region(0, 20, 100, 30)]) == \
+        Region(10, 8, 30, 17)
+
+
+class Checked(DirtyRowsCompositor):
+    """Draws each partial update both ways and keeps the pairs of terminal output."""
+
+    pairs: list[tuple[str, str]] = []
+
+    def render_partial_update(self):  # type: ignore[no-untyped-def]
+        dirty = set(self._dirty_regions)
+        ours = super().render_partial_update()
+        self._dirty_regions.update(dirty)
+        theirs = Compositor.render_partial_update(self)
+        if ours is not None and theirs is not None:
+            console = self._console
+            Checked.pairs.append((ours.render_segments(console),
+                                  theirs.render_segments(console)))
+        return ours
+
+
+async def test_partial_updates_put_the_same_characters_on_the_terminal(tmp_path, pool,
+                                                                         monkeypatch):
+    """Keys that change the queue, the Pool list, the Scores pane, the status bar and the
+    search box: each frame's update, drawn only where it changed, writes exactly what
+    Textual's update of the whole rectangle around the changes writes there."""
+    from rich.console import Console
+
+    monkeypatch.setattr("synthstudio.tui.studio_screen.DirtyRowsCompositor", Checked)
+    monkeypatch.setattr(Checked, "pairs", [])
+    monkeypatch.setattr(Checked, "_console", Console(width=SIZE[0], force_terminal=True,
+                                                     color_system="truecolor"),
+                        raising=False)
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        assert isinstance(app.screen._compositor, Checked)
+        for key in ["down", "a", "r", "down", "up", "4", "u", "down", "slash", "x",
+                    "backspace", "escape", "2", "s", "t"]:
+            await pilot.press(key)
+            await settled(pilot)
+    pairs = Checked.pairs
+    assert len(pairs) >= 10
+    assert all(ours == theirs for ours, theirs in pairs)
+    # and the check can fail: the updates differ from frame to frame
+    assert len({ours for ours, _ in pairs}) > 5
+
+
+async def test_a_decision_does_not_draw_the_seeds_pane(tmp_path, pool):
+    """Accepting changes the queue, the Pool list, the Scores pane and the counts, all
+    beside the Seeds pane: its list is not drawn again."""
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("2")
+        await settled(pilot)
+        seeds = app.query_one("#seed-list")
+        drawn: list[Region] = []
+        real = seeds.render_lines
+
+        def counted(crop: Region):  # type: ignore[no-untyped-def]
+            drawn.append(crop)
+            return real(crop)
+
+        seeds.render_lines = counted  # type: ignore[method-assign]
+        before = len(pool.candidates(status="accepted"))
+        await pilot.press("a")
+        await settled(pilot)
+        assert len(pool.candidates(status="accepted")) == before + 1
+        assert drawn == []
+
+
+def footer_keys(app):  # type: ignore[no-untyped-def]
+    return list(app.query(FooterKey))
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(tmp_path, pool):
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("2")
+        await settled(pilot)
+        keys = footer_keys(app)
+        assert "Accept" in [k.description for k in keys]
+        await pilot.press("4")  # the Pool pane shows the same keys: the same widgets
+        await settled(pilot)
+        assert footer_keys(app) == keys
+        await pilot.press("1")  # the Seeds pane adds its own: rebuilt
+        await settled(pilot)
+        seeds = footer_keys(app)
+        assert "New seed" in [k.description for k in seeds]
+        assert not set(seeds) & set(keys)
+        await pilot.press("escape", "2")
+        await settled(pilot)
+        assert "New seed" not in [k.description for k in footer_keys(app)]
