@@ -105,3 +105,41 @@ async def test_insert_puts_a_record_in_its_place_and_keeps_the_rest() -> None:
         app.listing.insert(0, Item(4, "item 4"))  # moving one that is shown
         await pilot.pause()
         assert rows(app, 2) == ["item 4", "item 0"] and len(app.listing.records) == 21
+
+
+async def test_lines_drawn_in_one_pass_are_the_lines_option_list_draws() -> None:
+    """``render_lines`` looks the highlight, hover, scroll row and styles up once a pass;
+    each line must still be what ``OptionList.render_line`` draws for it: the highlighted,
+    hovered and disabled options in their own styles, blank below the last option."""
+    from textual.geometry import Region
+    from textual.widgets import OptionList
+
+    app = ListApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        items = [Item(i, f"item {i}") for i in range(16)]
+        app.listing.show(items)
+        await pilot.pause()
+        listing = app.listing
+        listing.disable_option("7")
+        listing.highlighted = 5
+        listing._mouse_hovering_over = 6
+        listing.scroll_to(y=3, animate=False, immediate=True)
+        await pilot.pause()
+        assert listing.scroll_offset.y == 3
+        height = listing.size.height
+        drawn = listing.render_lines(Region(0, 0, listing.size.width, height))
+        listing._styles_cache.clear()
+        expected = listing._styles_cache.render_widget(  # each line on its own
+            listing, Region(0, 0, listing.size.width, height))
+        assert [s.text for s in drawn] == [s.text for s in expected]
+        assert drawn == expected
+        # and the styles differ where they should: highlighted, hovered, disabled, plain
+        own = [OptionList.render_line(listing, y) for y in (2, 3, 4, 5)]
+        assert len({tuple(seg.style for seg in s) for s in own}) == 4
+        listing.show(items[:4])  # fewer options than rows: blank lines below them
+        await pilot.pause()
+        drawn = listing.render_lines(Region(0, 0, listing.size.width, height))
+        listing._styles_cache.clear()
+        assert drawn == listing._styles_cache.render_widget(
+            listing, Region(0, 0, listing.size.width, height))
+        assert drawn[3].text.strip() == "item 3" and drawn[-1].text.strip() == ""

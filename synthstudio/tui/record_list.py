@@ -64,17 +64,48 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         self._pass: tuple[Spacing, int] | None = None
         #: (options, width) the line table was last made for
         self._lines_for = (-1, -1)
+        #: scroll row, highlighted and hovered index, styles by kind while lines are drawn
+        self._line_pass: tuple[int, int | None, int | None, dict[str, Style]] | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """The lines in ``crop``; the options' padding and width are looked up once for
-        all of them, not once a line."""
+        """The lines in ``crop``; what every line needs (the options' padding and width,
+        the scroll position, the highlight, the styles) is looked up once for all of
+        them, not once a line."""
         self._update_lines()
         self._pass = (self.get_component_styles("option-list--option").padding,
                       self.scrollable_content_region.width - self._get_left_gutter_width())
+        self._line_pass = (self.scroll_offset.y, self.highlighted, self._mouse_hovering_over,
+                           {})
         try:
             return super().render_lines(crop)
         finally:
-            self._pass = None
+            self._pass = self._line_pass = None
+
+    def render_line(self, y: int) -> Strip:
+        """``OptionList.render_line``, with what it looks up for every line looked up once
+        a pass (:meth:`render_lines`)."""
+        if self._line_pass is None:
+            return super().render_line(y)
+        scroll_y, highlighted, hover, styles = self._line_pass
+        try:
+            index, offset = self._line_cache.lines[scroll_y + y]
+            option = self._options[index]
+        except IndexError:
+            return super().render_line(y)  # below the last option: a blank line
+        if option.disabled:
+            kind = "option-list--option-disabled"
+        elif index == highlighted:
+            kind = "option-list--option-highlighted"
+        elif index == hover:
+            kind = "option-list--option-hover"
+        else:
+            kind = ""
+        style = styles.get(kind)
+        if style is None:
+            style = styles[kind] = (self.get_visual_style("option-list--option", kind)
+                                    if kind else self.get_visual_style("option-list--option"))
+        strips = self._get_option_render(option, style)
+        return strips[offset] if offset < len(strips) else super().render_line(y)
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         """The option's drawing, kept across removals (see the module's docstring)."""
@@ -142,6 +173,8 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         """One line per option: nothing to measure (see the module's docstring). Called
         many times a key press (every render, scroll and highlight): when neither the
         options nor the width changed since the last time, there is nothing to do."""
+        if self._line_pass is not None:  # lines being drawn: made just before
+            return
         region = self.scrollable_content_region
         if not region:
             return
