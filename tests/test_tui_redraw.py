@@ -4,6 +4,10 @@ keys, rebuilt only when the keys it shows change (tui/key_footer.py)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from textual._compositor import Compositor
 from textual.geometry import Region
 from textual.widgets._footer import FooterKey
@@ -12,6 +16,18 @@ from synthstudio.tui.dirty_rows import DirtyRowsCompositor, rows_to_draw
 from tests.tui_kit import fill, make_app, settled
 
 SIZE = (100, 30)
+
+
+@asynccontextmanager
+async def queue_in_focus(tmp_path, pool) -> AsyncIterator[tuple[Any, Any]]:  # type: ignore[no-untyped-def]
+    """The studio on a filled pool, its queue focused (key ``2``): (app, pilot)."""
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("2")
+        await settled(pilot)
+        yield app, pilot
 
 
 def test_rows_to_draw_spans_the_changed_rows_across_the_whole_width():
@@ -71,12 +87,7 @@ async def test_partial_updates_put_the_same_characters_on_the_terminal(tmp_path,
 async def test_a_decision_does_not_draw_the_seeds_pane(tmp_path, pool):
     """Accepting changes the queue, the Pool list, the Scores pane and the counts, all
     beside the Seeds pane: its list is not drawn again."""
-    fill(pool)
-    app = make_app(tmp_path, pool)
-    async with app.run_test(size=SIZE) as pilot:
-        await settled(pilot)
-        await pilot.press("2")
-        await settled(pilot)
+    async with queue_in_focus(tmp_path, pool) as (app, pilot):
         seeds = app.query_one("#seed-list")
         drawn: list[Region] = []
         real = seeds.render_lines
@@ -98,12 +109,7 @@ def footer_keys(app):  # type: ignore[no-untyped-def]
 
 
 async def test_the_footer_is_rebuilt_only_when_its_keys_change(tmp_path, pool):
-    fill(pool)
-    app = make_app(tmp_path, pool)
-    async with app.run_test(size=SIZE) as pilot:
-        await settled(pilot)
-        await pilot.press("2")
-        await settled(pilot)
+    async with queue_in_focus(tmp_path, pool) as (app, pilot):
         keys = footer_keys(app)
         assert "Accept" in [k.description for k in keys]
         await pilot.press("4")  # the Pool pane shows the same keys: the same widgets
