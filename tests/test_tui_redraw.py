@@ -123,3 +123,15 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(tmp_path, pool):
         await pilot.press("escape", "2")
         await settled(pilot)
         assert "New seed" not in [k.description for k in footer_keys(app)]
+
+
+async def test_keys_that_change_while_the_footer_is_rebuilt_are_shown(tmp_path, pool):
+    """Between the panes faster than the footer rebuilds: it ends with the keys of the
+    pane in focus."""
+    async with queue_in_focus(tmp_path, pool) as (app, pilot):
+        await pilot.press("1")
+        await settled(pilot)
+        await pilot.press("2", "1", "2")
+        await settled(pilot)
+        shown = [k.description for k in footer_keys(app)]
+        assert "Accept" in shown and "New seed" not in shown

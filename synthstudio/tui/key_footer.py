@@ -5,13 +5,15 @@ bindings are updated: on every change of focus, though most panes show the same 
 On the studio's screen that rebuild (new widgets styled, a new layout) took about
 100 ms of the event loop, so a key pressed just after ``4`` (to the Pool pane) waited
 for it. :class:`KeyFooter` compares what it would show, each shown binding with whether
-it is enabled and its tooltip, and rebuilds only when that changed.
+it is enabled and its tooltip (and whether the command palette's key is shown), with what
+its widgets were made from, and rebuilds only when that changed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -27,7 +29,20 @@ def shown_keys(screen: Screen[Any], palette_key: str) -> tuple[Any, ...]:
 class KeyFooter(Footer):
     """A ``Footer`` that rebuilds itself only when the keys it shows change."""
 
+    #: what the footer's key widgets were last made from
     _shown: tuple[Any, ...] | None = None
+
+    def _keys(self) -> tuple[Any, ...]:
+        app = self.app
+        return (self.show_command_palette, app.ENABLE_COMMAND_PALETTE,
+                *shown_keys(self.screen, app.COMMAND_PALETTE_BINDING))
+
+    def compose(self) -> ComposeResult:
+        # noted as the widgets are made, from the bindings they are made from: a change
+        # while the old widgets are being removed is then seen by the next check
+        if self._bindings_ready and self.is_attached:
+            self._shown = self._keys()
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
@@ -37,10 +52,5 @@ class KeyFooter(Footer):
             self.call_after_refresh(self._rebuild_if_changed)
 
     async def _rebuild_if_changed(self) -> None:
-        if not self.is_attached:
-            return
-        shown = shown_keys(self.screen, self.app.COMMAND_PALETTE_BINDING)
-        if shown == self._shown:
-            return
-        self._shown = shown
-        await self.recompose()
+        if self.is_attached and self._keys() != self._shown:
+            await self.recompose()
