@@ -135,3 +135,93 @@ async def test_keys_that_change_while_the_footer_is_rebuilt_are_shown(tmp_path, 
         await settled(pilot)
         shown = [k.description for k in footer_keys(app)]
         assert "Accept" in shown and "New seed" not in shown
+
+
+class Terminal:
+    """The cells a terminal shows after the studio's updates (text and colours), kept by
+    replaying each update's segments: moves of the cursor, then characters."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.cells = [[("", None)] * width for _ in range(height)]
+
+    def write(self, segments: Any, x: int = 0, y: int = 0) -> None:
+        from rich.cells import cell_len
+        from rich.segment import ControlType
+
+        for seg in segments:
+            if seg.control:
+                for code in seg.control:
+                    if code[0] == ControlType.CURSOR_MOVE_TO:
+                        x, y = code[1], code[2]
+                continue
+            for ch in seg.text:
+                if ch == "\n":
+                    x, y = 0, y + 1
+                    continue
+                look = None if seg.style is None else (seg.style.color, seg.style.bgcolor,
+                                                       seg.style.bold, seg.style.dim)
+                for k in range(cell_len(ch)):
+                    if 0 <= y < len(self.cells) and 0 <= x + k < len(self.cells[y]):
+                        self.cells[y][x + k] = (ch if k == 0 else "", look)
+                x += cell_len(ch)
+
+    def rows(self) -> list[str]:
+        return ["".join(ch for ch, _ in row) for row in self.cells]
+
+
+async def test_the_terminal_shows_the_screen_as_it_is_after_every_key(tmp_path, pool):
+    """Every update the studio sends, replayed on a terminal of cells, leaves the terminal
+    showing what a full drawing of the screen shows, text and colours, after each key:
+    decisions, moves, pane switches (the focus no longer redraws the whole screen), a
+    search and a theme change. Nothing drawn before is left standing."""
+    from rich.console import Console
+
+    async with queue_in_focus(tmp_path, pool) as (app, pilot):
+        width, height = SIZE
+        term = Terminal(width, height)
+        console = Console(width=width, height=height, force_terminal=True,
+                          color_system="truecolor")
+        display = app._display
+
+        def shown(screen: Any, update: Any) -> None:
+            if update is not None:
+                term.write(update.__rich_console__(console, console.options))
+            display(screen, update)
+
+        app._display = shown  # type: ignore[method-assign]
+        app.screen.refresh()  # start from a whole screen
+        await settled(pilot)
+        checked = 0
+        for key in ["down", "a", "4", "down", "u", "3", "1", "down", "2", "r", "4",
+                    "slash", "x", "escape", "2", "s", "t", "a"]:
+            await pilot.press(key)
+            await settled(pilot)
+            if app.screen.id != "_default":  # a dialog: not the studio's screen
+                continue
+            full = Terminal(width, height)
+            for y, strip in enumerate(app.screen._compositor.render_strips()):
+                full.write(list(strip), 0, y)
+            assert term.rows() == full.rows(), key
+            assert term.cells == full.cells, key
+            checked += 1
+        assert checked >= 15
+
+
+async def test_moving_the_focus_between_panes_redraws_only_what_changed(tmp_path, pool):
+    """A pane switch restyles the two panes; Textual also drew the whole screen again for
+    the new focus (its ``focused`` repaints the screen), the Seeds pane included."""
+    async with queue_in_focus(tmp_path, pool) as (app, pilot):
+        compositor = app.screen._compositor
+        full: list[bool] = []
+        real = compositor.render_full_update
+
+        def counted(simplify: bool = False):  # type: ignore[no-untyped-def]
+            full.append(True)
+            return real(simplify)
+
+        compositor.render_full_update = counted  # type: ignore[method-assign]
+        for key, pane in (("4", app.pool_pane), ("2", app.generation), ("3", app.scores)):
+            await pilot.press(key)
+            await settled(pilot)
+            assert pane.has_focus_within
+        assert full == []

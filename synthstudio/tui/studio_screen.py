@@ -14,6 +14,7 @@ rows it touched, not every widget under the rectangle around all changes.
 from __future__ import annotations
 
 from textual import events
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -34,6 +35,10 @@ def pane_of(widget: Widget | None) -> Pane | None:
 
 class StudioScreen(Screen[None]):
     AUTO_FOCUS = ""  # never the first focusable widget: see on_screen_resume
+
+    #: Textual's, without drawing the whole screen again when the focus moves: the
+    #: widgets whose look depends on it (focus, focus-within) are restyled and redrawn
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self) -> None:
         super().__init__(id="_default")
