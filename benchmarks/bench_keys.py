@@ -10,9 +10,11 @@ Usage: ``python benchmarks/bench_keys.py [--n 1000000] [--db PATH] [--presses 10
   the typed letter in the box). ``Down`` in the queue is the baseline measured in the
   same run; every line prints its p99 against the 50 ms target, and its ratio to the
   baseline. The time until a search's results are on screen (after the 150 ms pause the
-  box waits for the typing to stop) is printed too, and the CPU the studio's process
-  used over each key press (all its threads, ``process_time``): on a shared machine it
-  moves far less than the wall time, so it is the figure to compare between runs.
+  box waits for the typing to stop) is printed too, and a pane switch (``1``, ``2``,
+  ``4``, a key every 0.2 s, until the pane's list has the focus on screen; no target),
+  and the CPU the studio's process used over each key press (all its threads,
+  ``process_time``): on a shared machine it moves far less than the wall time, so it
+  is the figure to compare between runs.
 * **Start to first screen**: ``synthstudio --db POOL`` run in a pseudo-terminal, as a
   person types it, from the process start until the panes are on screen, and until the
   counts, the queue and the accepted list are filled in. The studio runs as installed:
@@ -181,6 +183,20 @@ async def keys(path: Path, presses: int) -> bool:
             info(f"  search {SEARCH_WORD!r}: last key to results on screen, median",
                  f"{pct([t * 1000 for t in shown], 50):.0f} ms (150 ms of it the pause "
                  f"for typing)")
+            await key_to_screen(app, "escape", lambda: not box.has_focus)
+            # pane switches, at a person's pace (no target: printed against Down)
+            seeds = app.query_one("#seed-list")
+            switches: dict[str, list[float]] = {"1": [], "2": [], "4": []}
+            for _ in range(max(3, presses // 10)):
+                for key, widget in (("1", seeds), ("2", gen.listing),
+                                    ("4", pane.listing), ("2", gen.listing)):
+                    switches[key].append(await key_to_screen(
+                        app, key, lambda w=widget: w.has_focus) * 1000)
+                    await asyncio.sleep(0.2)
+            for key, name in (("1", "Seeds"), ("2", "queue"), ("4", "Pool")):
+                ms = switches[key]
+                info(f"pane switch: {key} ({name}), median / worst of {len(ms)}",
+                     f"{pct(ms, 50):.1f} / {max(ms):.1f} ms ({pct(ms, 50) / base:.1f}x Down)")
             app.exit()
         await asyncio.to_thread(app.settle)
     finally:
