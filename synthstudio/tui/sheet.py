@@ -218,6 +218,8 @@ class Sheet(QuietScrollBars, can_focus=True):
         """The lines in ``crop``; the style and width are looked up once for all of them
         (``rich_style`` walks every ancestor's styles: most of a line's cost)."""
         self._pass = (self.rich_style, self.scrollable_content_region.width)
+        if self._pass[1] != self._width:  # a scroll bar came or went: draw again (checked
+            self.call_later(self._draw)  # whatever rows are drawn, not only the first)
         try:
             return super().render_lines(crop)
         finally:
@@ -226,8 +228,6 @@ class Sheet(QuietScrollBars, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         style, width = self._pass or (self.rich_style, self.scrollable_content_region.width)
-        if y == 0 and width != self._width:  # a scroll bar came or went: draw again
-            self.call_later(self._draw)
         index = scroll_y + y
         if index >= len(self._lines):
             return Strip.blank(width, style)

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -152,12 +152,17 @@ class StreamView(ScrollView, can_focus=True):
         self._rewrap()
         self._update()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # a scroll bar came or went: wrap again (checked whatever rows are drawn: a frame
+        # draws only the rows that changed, often not the first)
+        if self.scrollable_content_region.width != self._width:
+            self.call_later(self.on_resize)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
-        if y == 0 and width != self._width:  # a scroll bar came or went: wrap again
-            self.call_later(self.on_resize)
         style = self.rich_style
         if self._empty and index == 0 and self.placeholder:
             strip = Strip([*Text(self.placeholder).render(self.app.console)])
