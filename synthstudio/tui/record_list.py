@@ -18,7 +18,7 @@ an accept redraws only what changed, not every row in view.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import Generic, Self, TypeVar
+from typing import Generic, NamedTuple, Self, TypeVar
 
 from textual import events
 from textual.cache import LRUCache
@@ -33,6 +33,17 @@ from textual.widgets.option_list import Option
 from synthstudio.tui.scrollbars import QuietScrollBars
 
 R = TypeVar("R")
+
+
+class _Pass(NamedTuple):
+    """What every line of a drawing pass needs, looked up once for all of them."""
+
+    padding: Spacing
+    width: int
+    scroll_y: int
+    highlighted: int | None
+    hover: int | None
+    styles: dict[str, Style]  # by kind of option, filled as lines need them
 
 
 class Row(Option):
@@ -60,33 +71,31 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         self._made: dict[str, tuple[R, Option]] = {}
         self._drawn: LRUCache[tuple[Option, Style, Spacing, int], tuple[Visual, list[Strip]]]
         self._drawn = LRUCache(maxsize=2048)
-        #: the options' padding and width while lines are drawn (render_lines)
-        self._pass: tuple[Spacing, int] | None = None
         #: (options, width) the line table was last made for
         self._lines_for = (-1, -1)
-        #: scroll row, highlighted and hovered index, styles by kind while lines are drawn
-        self._line_pass: tuple[int, int | None, int | None, dict[str, Style]] | None = None
+        #: while lines are drawn (render_lines): what every line needs, looked up once
+        self._pass: _Pass | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines in ``crop``; what every line needs (the options' padding and width,
         the scroll position, the highlight, the styles) is looked up once for all of
         them, not once a line."""
         self._update_lines()
-        self._pass = (self.get_component_styles("option-list--option").padding,
-                      self.scrollable_content_region.width - self._get_left_gutter_width())
-        self._line_pass = (self.scroll_offset.y, self.highlighted, self._mouse_hovering_over,
-                           {})
+        self._pass = _Pass(
+            self.get_component_styles("option-list--option").padding,
+            self.scrollable_content_region.width - self._get_left_gutter_width(),
+            self.scroll_offset.y, self.highlighted, self._mouse_hovering_over, {})
         try:
             return super().render_lines(crop)
         finally:
-            self._pass = self._line_pass = None
+            self._pass = None
 
     def render_line(self, y: int) -> Strip:
         """``OptionList.render_line``, with what it looks up for every line looked up once
         a pass (:meth:`render_lines`)."""
-        if self._line_pass is None:
+        if self._pass is None:
             return super().render_line(y)
-        scroll_y, highlighted, hover, styles = self._line_pass
+        _padding, _width, scroll_y, highlighted, hover, styles = self._pass
         try:
             index, offset = self._line_cache.lines[scroll_y + y]
             option = self._options[index]
@@ -109,7 +118,8 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         """The option's drawing, kept across removals (see the module's docstring)."""
-        padding, width = self._pass or (
+        drawing = self._pass
+        padding, width = (drawing.padding, drawing.width) if drawing else (
             self.get_component_styles("option-list--option").padding,
             self.scrollable_content_region.width - self._get_left_gutter_width())
         visual = self._get_visual(option)  # a new one when the prompt was replaced
@@ -173,7 +183,7 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         """One line per option: nothing to measure (see the module's docstring). Called
         many times a key press (every render, scroll and highlight): when neither the
         options nor the width changed since the last time, there is nothing to do."""
-        if self._line_pass is not None:  # lines being drawn: made just before
+        if self._pass is not None:  # lines being drawn: made just before
             return
         region = self.scrollable_content_region
         if not region:
