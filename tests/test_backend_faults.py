@@ -60,6 +60,9 @@ async def run_engine(pool: Pool, backend: OllamaBackend, target: int = 2,
     engine = Engine(pool, backend, SelfInstruct(), Settings(), target=target,
                     auto_accept=True, emit=emit, seed=1, backoff_base_s=0.001,
                     concurrency=concurrency)
+    # retries stay as many as a user gets; only their pauses shrink (12 busy retries
+    # doubling from 1 ms would otherwise wait 4 s per step)
+    engine.ctx.backoff_max_s = 0.01
     try:
         summary = await engine.run()
     finally:
