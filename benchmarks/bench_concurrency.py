@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from synthstudio.backends.base import Backend  # noqa: E402
 from synthstudio.backends.openai_compat import OpenAIBackend  # noqa: E402
-from synthstudio.config import Settings  # noqa: E402
+from synthstudio.config.settings import Settings  # noqa: E402
 from synthstudio.datasets.seeds import ensure_default_seeds  # noqa: E402
 from synthstudio.engine import Engine  # noqa: E402
 from synthstudio.events import RequestStarted  # noqa: E402

@@ -62,7 +62,7 @@ async def in_studio(backend: Recording, tokens: int) -> tuple[float, int, float]
     """(tokens/s, tokens, seconds) of one textbook item generated in the studio."""
     from textual import events
 
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
     from synthstudio.records import Topic
     from synthstudio.store import Pool
     from synthstudio.tui.app import SynthStudio

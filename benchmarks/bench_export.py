@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_pool import ensure_pool  # noqa: E402
 
+from synthstudio.boundary.files import atomic_writer  # noqa: E402
 from synthstudio.datasets.export import FORMATS, export  # noqa: E402
-from synthstudio.fileio import atomic_writer  # noqa: E402
 from synthstudio.store import Pool  # noqa: E402
 
 TARGET = 100_000

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from synthstudio.config import JudgeSettings  # noqa: E402
+from synthstudio.config.settings import JudgeSettings  # noqa: E402
 from synthstudio.judge.rater import Judge  # noqa: E402
 from synthstudio.judge.rubric import load_rubric  # noqa: E402
 from synthstudio.judge.verdict import parse_reply  # noqa: E402

@@ -105,7 +105,7 @@ def report(what: str, times: list[float], base: float) -> bool:
 
 
 async def keys(path: Path, presses: int) -> bool:
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
     from synthstudio.store import Pool
     from synthstudio.tui.app import SynthStudio
 

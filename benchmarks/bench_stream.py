@@ -95,7 +95,7 @@ async def keys(app: object, n: int) -> list[float]:
 
 
 async def run(url: str, rate: float, seconds: float, presses: int) -> bool:
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
     from synthstudio.records import PROPOSED, Candidate, Topic
     from synthstudio.store import Pool
     from synthstudio.tui.app import SynthStudio

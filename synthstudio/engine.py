@@ -20,7 +20,7 @@ from typing import Any
 
 from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.base import Backend
-from synthstudio.config import Settings, concurrency_for
+from synthstudio.config.settings import Settings, concurrency_for
 from synthstudio.errors import BackendError, SynthError
 from synthstudio.events import CandidateReady, EventSink, Status
 from synthstudio.recipes.base import Recipe

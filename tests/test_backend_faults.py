@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from synthstudio.backends.ollama import OllamaBackend
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.datasets.seeds import ensure_default_seeds
 from synthstudio.engine import Engine, RunSummary
 from synthstudio.events import CandidateReady, Status

@@ -16,7 +16,7 @@ import pytest
 
 from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.openai_compat import OpenAIBackend
-from synthstudio.config import Settings, concurrency_for, load_settings
+from synthstudio.config.settings import Settings, concurrency_for, load_settings
 from synthstudio.datasets.seeds import ensure_default_seeds
 from synthstudio.engine import Engine
 from synthstudio.events import CandidateReady, RequestStarted, Status, StreamChunk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synthstudio.config import Settings, load_settings, save_settings
+from synthstudio.config.settings import Settings, load_settings, save_settings
 from synthstudio.errors import ConfigError
 
 
@@ -97,7 +97,8 @@ def test_every_setting_has_a_docstring():
     import ast
     import inspect
 
-    from synthstudio import config, recipe_settings
+    from synthstudio.config import recipes as recipe_settings
+    from synthstudio.config import settings as config
 
     for module in (config, recipe_settings):
         tree = ast.parse(inspect.getsource(module))
@@ -113,7 +114,7 @@ def test_every_setting_has_a_docstring():
 
 
 def test_choices_match_the_registries():
-    from synthstudio.choices import NOISE_FILTER_NAMES, RECIPE_CHOICES
+    from synthstudio.config.choices import NOISE_FILTER_NAMES, RECIPE_CHOICES
     from synthstudio.filters.noise import NOISE_FILTERS
     from synthstudio.recipes import RECIPES
 

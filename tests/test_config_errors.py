@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from synthstudio.cli import main
-from synthstudio.config import load_settings
+from synthstudio.config.settings import load_settings
 from synthstudio.errors import ConfigError
 
 pytestmark = pytest.mark.timeout(60)
@@ -117,7 +117,7 @@ def test_doctor_exits_1_when_the_configured_backend_is_broken(nothing_running, m
 
 
 async def test_the_studio_shows_unknown_config_keys_as_notifications(tmp_path, pool):
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
     from synthstudio.tui.app import SynthStudio
     from tests.fakes import ScriptedBackend
     from tests.tui_kit import replies

@@ -50,7 +50,7 @@ def test_disable_leaves_a_filter_out():
 
 
 def test_generation_rules_only_on_request():
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
 
     record = ("Plot the file sizes.", "", "Use a bar chart with one bar per file.")
     plain = check_record(*record)
@@ -60,7 +60,7 @@ def test_generation_rules_only_on_request():
 
 
 def test_settings_can_disable_filters():
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
 
     v = check_record("Name a colour.", "", "", settings=Settings(check={"disable": ["no_output"]}))
     assert "no_output" not in v.scores and v.passed

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from synthstudio import fileio
+from synthstudio.boundary import files as fileio
 from synthstudio.cli import main
 from synthstudio.datasets.seeds import import_seed_file
 from synthstudio.errors import InputError

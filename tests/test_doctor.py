@@ -14,7 +14,7 @@ from synthstudio.backends.ollama import OllamaBackend
 from synthstudio.backends.openai_compat import OpenAIBackend
 from synthstudio.backends.select import make_backend, open_backend, resolve_auto
 from synthstudio.cli import main
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.errors import BackendError
 from tests.standins import OllamaStandin, OpenAIStandin
 

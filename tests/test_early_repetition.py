@@ -12,7 +12,7 @@ from synthstudio.backends import embedded
 from synthstudio.backends.base import ChatRequest, Message
 from synthstudio.backends.collect import collect
 from synthstudio.backends.embedded import REPEAT_PENALTY, EmbeddedBackend
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.engine import Engine
 from synthstudio.events import StreamChunk
 from synthstudio.filters.noise import MAX_LOOP, NOISE_FILTERS, repetition_doomed

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from synthstudio import fileio
+from synthstudio.boundary import files as fileio
+from synthstudio.boundary.files import atomic_writer
 from synthstudio.errors import SynthError
-from synthstudio.fileio import atomic_writer
 
 
 def test_writes_through_a_symlink_to_its_target(tmp_path):
@@ -75,7 +75,7 @@ def test_a_big_file_is_flushed_while_it_is_written(tmp_path, monkeypatch):
     import io
     import time
 
-    from synthstudio import fileio
+    from synthstudio.boundary import files as fileio
 
     synced: list[int] = []
     monkeypatch.setattr(fileio, "EARLY_SYNC_S", 0.01)

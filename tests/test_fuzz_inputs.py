@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from synthstudio.config import load_settings
+from synthstudio.config.settings import load_settings
 from synthstudio.datasets.seeds import import_seed_file
 from synthstudio.errors import SynthError
 from synthstudio.store import Pool

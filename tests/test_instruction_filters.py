@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from synthstudio.config.recipes import DEFAULT_BLACKLIST
 from synthstudio.filters.instance import filter_instances
 from synthstudio.filters.instruction import (
     blacklist_filter,
@@ -13,7 +14,6 @@ from synthstudio.filters.instruction import (
     words_filter,
 )
 from synthstudio.filters.script import count_words
-from synthstudio.recipe_settings import DEFAULT_BLACKLIST
 from synthstudio.records import Instance
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthstudio.config import JudgeSettings, load_settings
+from synthstudio.config.settings import JudgeSettings, load_settings
 from synthstudio.errors import ConfigError, InputError
 from synthstudio.judge.rubric import SCHEMA, load_rubric
 from synthstudio.judge.subject import judged_parts
@@ -112,7 +112,7 @@ def test_every_judge_setting_has_a_docstring():
     import ast
     import inspect
 
-    import synthstudio.config as config
+    import synthstudio.config.settings as config
 
     tree = ast.parse(inspect.getsource(config))
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "JudgeSettings")

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from synthstudio.cli import main
-from synthstudio.config import JudgeSettings
+from synthstudio.config.settings import JudgeSettings
 from synthstudio.judge.judge_pass import judge_pass
 from synthstudio.judge.rater import Judge
 from synthstudio.judge.rubric import SCHEMA, load_rubric
@@ -328,7 +328,7 @@ async def test_a_refused_connection_is_tried_once_more_only(pool):
 
 
 def test_the_judges_backend_is_sized_for_its_concurrency():
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
     from synthstudio.judge.server import judge_view
 
     s = Settings()

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import InputError
 from synthstudio.recipes import make_recipe

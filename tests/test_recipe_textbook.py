@@ -9,7 +9,7 @@ import pytest
 
 from synthstudio import prompts
 from synthstudio.backends.base import ChatRequest
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import InputError
 from synthstudio.recipes import make_recipe

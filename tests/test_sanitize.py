@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthstudio.sanitize import has_controls, inert
+from synthstudio.boundary.inert import has_controls, inert
 
 
 def test_escape_sequences_become_visible():

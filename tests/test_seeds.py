@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from synthstudio.boundary.shipped import seeds_dir
 from synthstudio.datasets.seeds import (
     ensure_default_seeds,
     export_seeds,
@@ -16,7 +17,6 @@ from synthstudio.datasets.seeds import (
 )
 from synthstudio.errors import InputError
 from synthstudio.records import RunOptions, SeedTask
-from synthstudio.resources import seeds_dir
 from tests.conftest import PUBLIC_SEEDS
 
 

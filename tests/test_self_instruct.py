@@ -6,7 +6,7 @@ import asyncio
 import random
 from collections import Counter
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import BackendError
 from synthstudio.events import CandidateReady, Status

@@ -20,7 +20,7 @@ from synthstudio.backends.collect import UNREACHABLE_ATTEMPTS
 from synthstudio.backends.ollama import OllamaBackend
 from synthstudio.backends.openai_compat import OpenAIBackend
 from synthstudio.cli import main
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.datasets.seeds import ensure_default_seeds
 from synthstudio.engine import Engine
 from synthstudio.errors import BackendError

@@ -8,7 +8,7 @@ import threading
 import time
 
 from synthstudio.backends.base import ContentDelta
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.curation import Curator, Decision
 from synthstudio.recipes.context import Context
 from synthstudio.recipes.guard import StateGuard

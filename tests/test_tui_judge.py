@@ -3,7 +3,7 @@ ordering by score, and automatic rating of new candidates, against a stand-in ju
 
 from __future__ import annotations
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.records import ACCEPTED, PROPOSED, Candidate, FilterResult, Instance
 from tests.judge_standins import MODEL, JudgeOllama
 from tests.tui_kit import make_app, settled, wait_for

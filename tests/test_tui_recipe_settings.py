@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TabbedContent
 
-from synthstudio.config import Settings, load_settings
+from synthstudio.config.settings import Settings, load_settings
 from synthstudio.records import REJECTED, Candidate
 from synthstudio.tui.screens.audiences import AudiencesScreen
 from synthstudio.tui.screens.settings import SettingsScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.recipes.textbook import AUDIENCES, STYLES
 from synthstudio.records import ACCEPTED, PROPOSED, Candidate, Problem, Topic
 from synthstudio.tui.commands import studio_commands

@@ -8,7 +8,7 @@ import threading
 
 from textual.widgets import DataTable, Static
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.records import Problem, RunOptions
 from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.choose_run import ChooseRunScreen

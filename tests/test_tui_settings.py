@@ -6,7 +6,7 @@ import json
 
 from textual.widgets import DataTable, Input
 
-from synthstudio.config import Settings, load_settings
+from synthstudio.config.settings import Settings, load_settings
 from synthstudio.records import ACCEPTED, RunOptions
 from synthstudio.tui.commands import studio_commands
 from synthstudio.tui.screens.choose_run import ChooseRunScreen

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import pytest_textual_snapshot
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.store import Pool
 from tests.tui_kit import fill, make_app, settled
 

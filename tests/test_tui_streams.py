@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from synthstudio.backends.base import Completion, ContentDelta
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.tui.stream_feed import StreamFeed
 from synthstudio.tui.streams import Streams
 from tests.tui_kit import fill, make_app, wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from synthstudio.backends.base import Completion, ContentDelta, Final, ThinkingDelta
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.curation import Curator
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate
 from synthstudio.tui import bindings

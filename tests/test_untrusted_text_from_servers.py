@@ -18,7 +18,7 @@ from synthstudio.backends.base import ChatRequest, ContentDelta, Message, Thinki
 from synthstudio.backends.ollama import OllamaBackend
 from synthstudio.backends.openai_compat import OpenAIBackend
 from synthstudio.cli import main
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.datasets.seeds import ensure_default_seeds
 from synthstudio.engine import Engine
 from synthstudio.recipes.self_instruct import SelfInstruct

@@ -8,7 +8,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.records import (
     ACCEPTED,
     PROPOSED,

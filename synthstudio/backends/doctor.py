@@ -16,7 +16,7 @@ from synthstudio.backends.embedded import EMBEDDED_NOTE, EmbeddedBackend, bundle
 from synthstudio.backends.ollama import SUGGESTED_MODEL, OllamaBackend
 from synthstudio.backends.openai_compat import OpenAIBackend
 from synthstudio.backends.select import make_backend, open_backend
-from synthstudio.config import Settings, concurrency_for
+from synthstudio.config.settings import Settings, concurrency_for
 from synthstudio.errors import BackendError
 
 PROBE_S = 1.5

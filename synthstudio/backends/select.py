@@ -13,8 +13,8 @@ from synthstudio.backends.base import Backend
 from synthstudio.backends.embedded import EmbeddedBackend, bundled_model_path
 from synthstudio.backends.ollama import SUGGESTED_MODEL, OllamaBackend
 from synthstudio.backends.openai_compat import OpenAIBackend
-from synthstudio.choices import SERVER_BACKENDS
-from synthstudio.config import Settings, concurrency_for
+from synthstudio.config.choices import SERVER_BACKENDS
+from synthstudio.config.settings import Settings, concurrency_for
 from synthstudio.errors import BackendError
 
 BACKENDS = SERVER_BACKENDS

@@ -11,8 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from synthstudio.choices import BACKEND_CHOICES
 from synthstudio.cli.common import console_err, run_command
+from synthstudio.config.choices import BACKEND_CHOICES
 from synthstudio.errors import SynthError
 
 COMMAND_MODULES = [

@@ -17,7 +17,7 @@ from synthstudio.cli.common import (
 )
 
 if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
     from synthstudio.datasets.check import CheckSummary
 
 
@@ -48,10 +48,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from synthstudio.boundary.files import is_stdout
+    from synthstudio.boundary.inert import inert
     from synthstudio.cli.common import load_settings
     from synthstudio.datasets.check import check_file
-    from synthstudio.fileio import is_stdout
-    from synthstudio.sanitize import inert
 
     if args.judge:
         from synthstudio.cli.judge_cmd import judge_settings
@@ -92,9 +92,9 @@ def run(args: argparse.Namespace) -> int:
 async def _check_and_judge(args: argparse.Namespace, settings: Settings,
                            progress: Callable[[int, int, int], None]) -> CheckSummary:
     """``check --judge``: the judge's server opened on this loop, closed at the end."""
+    from synthstudio.boundary.inert import inert
     from synthstudio.datasets.check import check_and_judge
     from synthstudio.judge.server import open_judge
-    from synthstudio.sanitize import inert
 
     judge, why = await open_judge(settings)
     try:

@@ -49,9 +49,9 @@ def _thresholds(items: list[str]) -> dict[str, float]:
 def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from synthstudio.boundary.files import is_stdout
+    from synthstudio.boundary.inert import inert
     from synthstudio.datasets.clean import clean_file
-    from synthstudio.fileio import is_stdout
-    from synthstudio.sanitize import inert
 
     s = clean_file(args.input, args.output, fields=args.field or None,
                    report=args.report, disable=args.disable,

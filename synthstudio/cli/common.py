@@ -15,7 +15,7 @@ from rich.markup import escape
 from synthstudio.errors import InputError, SynthError
 
 if TYPE_CHECKING:  # imported when a command needs it (the CLI starts fast)
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -57,14 +57,14 @@ def _say_waiting() -> None:
 def load_settings(args: argparse.Namespace, warnings: list[str] | None = None) -> Settings:
     """The settings of the config file and environment; unknown keys in the file are warned
     about on stderr, or added to ``warnings`` when the caller shows them itself."""
-    from synthstudio.config import load_settings as _load
+    from synthstudio.config.settings import load_settings as _load
 
     shown: list[str] = [] if warnings is None else warnings
     try:
         return _load(config_path(args), warnings=shown)
     finally:  # a typo may be why a value is missing: warn before any error, too
         if warnings is None:
-            from synthstudio.sanitize import inert
+            from synthstudio.boundary.inert import inert
 
             for line in shown:
                 console_err.print(f"[yellow]warning:[/] {escape(inert(line))}",
@@ -105,7 +105,7 @@ def file_error(exc: OSError) -> SynthError:
 
 
 def _report(err: SynthError) -> int:
-    from synthstudio.sanitize import inert
+    from synthstudio.boundary.inert import inert
 
     console_err.print(f"[bold red]error:[/] {escape(inert(err.message))}", soft_wrap=True)
     if err.hint:

@@ -36,9 +36,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from synthstudio.boundary.files import is_stdout
+    from synthstudio.boundary.inert import inert
     from synthstudio.datasets.dedup import DedupProgress, dedup_file
-    from synthstudio.fileio import is_stdout
-    from synthstudio.sanitize import inert
 
     bar = Progress(TextColumn("dedup"), BarColumn(), TextColumn("{task.fields[counts]}"),
                    TimeElapsedColumn(), console=console_err, transient=True)

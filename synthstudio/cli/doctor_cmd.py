@@ -9,9 +9,9 @@ import sys
 
 from rich.text import Text
 
+from synthstudio.boundary.inert import inert
 from synthstudio.cli.common import config_path, console, load_settings
 from synthstudio.errors import ConfigError
-from synthstudio.sanitize import inert
 
 LABELS = {"ollama": "Ollama", "openai": "OpenAI-compatible", "embedded": "embedded"}
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     from synthstudio.backends.doctor import diagnose
-    from synthstudio.config import Settings, default_config_path
+    from synthstudio.config.settings import Settings, default_config_path
 
     path = config_path(args) or default_config_path()
     config_problem = ""

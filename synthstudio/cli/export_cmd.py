@@ -48,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from synthstudio.boundary.files import is_stdout
+    from synthstudio.boundary.inert import inert
     from synthstudio.datasets.dataset_info import entry_for, write_entry
     from synthstudio.datasets.export import export, parse_when
-    from synthstudio.fileio import is_stdout
-    from synthstudio.sanitize import inert
 
     if args.min_score is not None and not 0 <= args.min_score <= 5:
         raise InputError("must be between 0 and 5", field="--min-score")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from synthstudio.choices import BACKEND_CHOICES
+from synthstudio.boundary.inert import inert
 from synthstudio.cli.common import (
     console,
     console_err,
@@ -16,12 +16,12 @@ from synthstudio.cli.common import (
     load_settings,
     open_pool,
 )
+from synthstudio.config.choices import BACKEND_CHOICES
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
-from synthstudio.sanitize import inert
 
 if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -46,8 +46,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
+    from synthstudio.boundary.inert import inert
     from synthstudio.datasets.importer import import_file
-    from synthstudio.sanitize import inert
 
     settings = load_settings(args)
     bar, show = file_progress("import")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
+from synthstudio.boundary.inert import inert
 from synthstudio.cli.common import (
     console,
     console_err,
@@ -21,10 +22,9 @@ from synthstudio.cli.common import (
 )
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, PROPOSED, STATUSES, JudgeScore
-from synthstudio.sanitize import inert
 
 if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

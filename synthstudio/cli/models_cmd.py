@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.table import Table
 
-from synthstudio.choices import BACKEND_CHOICES
+from synthstudio.boundary.inert import inert
 from synthstudio.cli.common import console, load_settings
-from synthstudio.sanitize import inert
+from synthstudio.config.choices import BACKEND_CHOICES
 
 if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
     from synthstudio.backends.ollama import OllamaBackend
-    from synthstudio.config import Settings
+    from synthstudio.config.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -11,10 +11,10 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from synthstudio.boundary.inert import inert
 from synthstudio.cli.common import console, open_pool
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, REJECTED, STATUSES
-from synthstudio.sanitize import inert
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

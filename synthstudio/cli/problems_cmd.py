@@ -15,6 +15,8 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from synthstudio.boundary.files import is_stdout
+from synthstudio.boundary.inert import inert
 from synthstudio.cli.common import console, open_pool
 from synthstudio.cli.topics_cmd import (
     RowTable,
@@ -25,9 +27,7 @@ from synthstudio.cli.topics_cmd import (
     write_jsonl,
 )
 from synthstudio.errors import InputError
-from synthstudio.fileio import is_stdout
 from synthstudio.records import Problem
-from synthstudio.sanitize import inert
 from synthstudio.store import Pool
 
 

@@ -35,9 +35,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from synthstudio.boundary.files import atomic_writer
     from synthstudio.datasets.report import build_report
     from synthstudio.errors import SynthError
-    from synthstudio.fileio import atomic_writer
 
     with open_pool(args, load_defaults=False) as pool:
         data = build_report(pool, args.recipe, status=args.status)
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                 fh.write(render_html(data))
         except OSError as exc:
             raise SynthError(f"Cannot write {args.html}: {exc.strerror or exc}.") from exc
-        from synthstudio.sanitize import inert
+        from synthstudio.boundary.inert import inert
 
         console.print(f"HTML report: {inert(args.html)}", markup=False)
     return 0
@@ -78,7 +78,7 @@ def render_terminal(data: ReportData, out: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from synthstudio.sanitize import inert
+    from synthstudio.boundary.inert import inert
 
     def t(s: object) -> Text:
         return Text(inert(str(s)))

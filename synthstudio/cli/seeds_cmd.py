@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
+from synthstudio.boundary.inert import inert
 from synthstudio.cli.common import console, open_pool
-from synthstudio.sanitize import inert
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -50,8 +50,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from synthstudio.boundary.files import atomic_writer, is_stdout, to_terminal
     from synthstudio.datasets.seeds import export_seeds
-    from synthstudio.fileio import atomic_writer, is_stdout, to_terminal
 
     with open_pool(args) as pool, atomic_writer(args.output or "-") as f:
         n = export_seeds(pool, f, terminal=to_terminal(args.output))

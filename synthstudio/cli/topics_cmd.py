@@ -18,12 +18,12 @@ from typing import Any, Generic, TypeVar
 from rich.markup import escape
 from rich.table import Table
 
+from synthstudio.boundary.files import atomic_writer, is_stdout, to_terminal
+from synthstudio.boundary.inert import inert, json_line
 from synthstudio.cli.common import console, open_pool
 from synthstudio.datasets.reader import DatasetReader
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer, is_stdout, to_terminal
 from synthstudio.records import Problem, Topic
-from synthstudio.sanitize import inert, json_line
 from synthstudio.store import Pool
 
 #: a topic or a problem, the two kinds of row these commands import and export

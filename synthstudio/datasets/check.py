@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synthstudio.config import Settings
+from synthstudio.boundary.files import atomic_writer
+from synthstudio.boundary.inert import json_line
+from synthstudio.config.settings import Settings
 from synthstudio.datasets.formats import Example, check_format, to_example
 from synthstudio.datasets.reader import MAX_FIELD, DatasetReader, Record
 from synthstudio.datasets.verdicts import judged, workers_for
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer
 from synthstudio.filters.dataset import RecordVerdict
 from synthstudio.records import Candidate, JudgeScore
-from synthstudio.sanitize import json_line
 
 if TYPE_CHECKING:
     from synthstudio.judge.rater import Judge

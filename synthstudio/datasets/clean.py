@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthstudio.boundary.files import atomic_writer
+from synthstudio.boundary.inert import json_line
 from synthstudio.datasets.reader import MAX_FIELD, DatasetReader
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer
 from synthstudio.filters.noise import NOISE_FILTERS, run_noise_filters
 from synthstudio.records import FilterResult
-from synthstudio.sanitize import json_line
 
 
 @dataclass(slots=True)

@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from synthstudio.boundary.files import atomic_writer, open_input
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer, open_input
 
 FILE_NAME = "dataset_info.json"
 

@@ -8,7 +8,7 @@ Input is JSON lines or a JSON list of objects, read by
 :class:`~synthstudio.datasets.reader.DatasetReader` (either form whatever the name, BOM or
 not). Line numbers are 1-based lines of the file, for both forms.  The output is written
 in the output's own format (``.json``: a list, otherwise JSON lines), UTF-8 with
-``ensure_ascii=False``, through :func:`~synthstudio.fileio.atomic_writer` (``-`` is
+``ensure_ascii=False``, through :func:`~synthstudio.boundary.files.atomic_writer` (``-`` is
 standard output): on bad input nothing is written.  The optional report has one JSON
 line per dropped item: ``{"line", <field>: its text, "score", "nearest_line",
 "nearest_source": "input" or the against file, "nearest_text"}``, the nearest being the
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
+from synthstudio.boundary.files import atomic_writer
+from synthstudio.boundary.inert import json_line
 from synthstudio.datasets.reader import MAX_FIELD, DatasetReader
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer
-from synthstudio.sanitize import json_line
 from synthstudio.similarity import RougeIndex
 
 __all__ = ["DedupProgress", "DedupSummary", "dedup_file", "read_records"]

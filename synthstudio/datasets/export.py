@@ -29,7 +29,7 @@ Lines are rendered and joined inside SQLite (:mod:`synthstudio.store.export_quer
 order, a batch of ids at a time on a reader thread while the previous batch is written, so
 memory stays bounded and a 1M-item pool streams fast;
 :func:`candidate_rows` is the same mapping in Python for one item (previews, tests).
-Writing is atomic (:func:`synthstudio.fileio.atomic_writer`): a temporary file beside the
+Writing is atomic (:func:`synthstudio.boundary.files.atomic_writer`): a temporary file beside the
 target, fsync, ``os.replace``; on any error the target is left as it was.
 """
 
@@ -46,10 +46,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+from synthstudio.boundary.files import atomic_writer, is_stdout, synced_while_writing, to_terminal
+from synthstudio.boundary.inert import json_line
 from synthstudio.errors import InputError
-from synthstudio.fileio import atomic_writer, is_stdout, synced_while_writing, to_terminal
 from synthstudio.records import ACCEPTED, STATUSES, Candidate, FilterResult
-from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
 from synthstudio.store.export_query import (
     EACH,

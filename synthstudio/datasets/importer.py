@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.datasets.check import mapped
 from synthstudio.datasets.formats import Example, check_format
 from synthstudio.datasets.reader import MAX_FIELD, DatasetReader, Record

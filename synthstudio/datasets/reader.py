@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from synthstudio.boundary.files import open_input
 from synthstudio.datasets.json_array import CHUNK, iter_array, json_reason, size_text
 from synthstudio.errors import InputError
-from synthstudio.fileio import open_input
 
 #: default limit on one string value, in characters
 MAX_FIELD = 1_000_000

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from synthstudio.boundary.inert import json_line
+from synthstudio.boundary.shipped import seeds_dir
 from synthstudio.datasets.formats import seed_from_obj, to_example
 from synthstudio.datasets.reader import MAX_FIELD, DatasetReader
 from synthstudio.errors import InputError
 from synthstudio.records import Problem, SeedTask, Topic
-from synthstudio.resources import seeds_dir
-from synthstudio.sanitize import json_line
 from synthstudio.store import Pool
 
 DEFAULT_SEEDS = "self_instruct_seeds.jsonl"

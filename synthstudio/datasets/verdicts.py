@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.datasets.formats import Example
 from synthstudio.datasets.reader import Record
 from synthstudio.errors import InputError

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.filters.instance import ends_with_colon, symbols_only
 from synthstudio.filters.instruction import (
     blacklist_filter,

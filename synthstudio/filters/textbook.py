@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
+from synthstudio.config.recipes import DEFAULT_LENGTHS
 from synthstudio.filters.script import count_words
-from synthstudio.recipe_settings import DEFAULT_LENGTHS
 from synthstudio.records import FilterResult
 from synthstudio.similarity.minhash import DupMatch
 

@@ -18,7 +18,7 @@ from typing import Any
 from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.base import Backend, ChatRequest, Chunk, GenOptions, Message
 from synthstudio.backends.collect import RetryBudget, collect
-from synthstudio.config import JudgeSettings
+from synthstudio.config.settings import JudgeSettings
 from synthstudio.errors import BackendError
 from synthstudio.judge.rubric import SCHEMA, Rubric
 from synthstudio.judge.subject import judged_parts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from synthstudio.backends.base import Backend
 from synthstudio.backends.select import open_backend
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.judge.rater import Judge
 from synthstudio.judge.rubric import load_rubric
 

@@ -29,7 +29,7 @@ from synthstudio.backends.base import (
     Message,
 )
 from synthstudio.backends.collect import RetryBudget, collect
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.errors import BackendError
 from synthstudio.events import EventSink, RequestFinished, RequestStarted, Status, StreamChunk
 from synthstudio.records import Problem, SeedTask, Topic

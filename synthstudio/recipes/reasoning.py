@@ -16,6 +16,7 @@ from typing import Any
 
 from synthstudio import prompts
 from synthstudio.backends.base import GenOptions
+from synthstudio.config.recipes import ReasoningSettings
 from synthstudio.errors import InputError
 from synthstudio.filters.reasoning import (
     accuracy_check,
@@ -26,7 +27,6 @@ from synthstudio.filters.reasoning import (
     repetition_check,
     split_reasoning,
 )
-from synthstudio.recipe_settings import ReasoningSettings
 from synthstudio.recipes.context import Context, RequestRecord
 from synthstudio.records import REJECTED, Candidate, FilterResult, Problem
 

@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from synthstudio import prompts
-from synthstudio.choices import AUDIENCES, STYLES
+from synthstudio.config.choices import AUDIENCES, STYLES
+from synthstudio.config.recipes import TextbookSettings
 from synthstudio.errors import InputError
 from synthstudio.filters.noise import repetition_doomed, run_noise_filters
 from synthstudio.filters.task_cues import asks_for
 from synthstudio.filters.textbook import near_dup_filter, text_filters
-from synthstudio.recipe_settings import TextbookSettings
 from synthstudio.recipes.context import Context, RecipeStore
 from synthstudio.recipes.guard import StateGuard
 from synthstudio.records import REJECTED, Candidate, FilterResult, Topic

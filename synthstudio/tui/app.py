@@ -20,7 +20,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from synthstudio.backends.base import Backend
-from synthstudio.config import Settings, default_config_path, save_settings
+from synthstudio.config.settings import Settings, default_config_path, save_settings
 from synthstudio.curation import Curator
 from synthstudio.errors import SynthError
 from synthstudio.store import Pool

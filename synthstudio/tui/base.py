@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.app import App
 
 from synthstudio.backends.base import Backend
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.curation import Curator
 from synthstudio.engine import Engine
 from synthstudio.recipes.base import Recipe

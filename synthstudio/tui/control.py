@@ -18,7 +18,7 @@ from typing import Any
 from textual.worker import Worker, WorkerState
 
 from synthstudio.backends.base import Backend
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.engine import Engine
 from synthstudio.errors import SynthError
 from synthstudio.events import (

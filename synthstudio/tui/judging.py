@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from synthstudio.backends.aimd import AdaptiveLimit
 from synthstudio.backends.base import Backend, Chunk, ContentDelta
-from synthstudio.config import JudgeSettings, Settings
+from synthstudio.config.settings import JudgeSettings, Settings
 from synthstudio.errors import SynthError
 from synthstudio.records import REJECTED, Candidate, FilterResult, JudgeScore
 from synthstudio.tui.base import StudioBase

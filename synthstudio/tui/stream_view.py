@@ -26,7 +26,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from synthstudio.sanitize import inert
+from synthstudio.boundary.inert import inert
 
 
 @dataclass

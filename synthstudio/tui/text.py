@@ -2,7 +2,7 @@
 
 Static widgets and option lists get Textual ``Content`` (styles may use theme variables
 such as ``$success``); data table cells get Rich ``Text``. Neither parses markup, and the
-text always goes through :func:`synthstudio.sanitize.inert` first.
+text always goes through :func:`synthstudio.boundary.inert.inert` first.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 from rich.text import Text
 from textual.content import Content
 
+from synthstudio.boundary.inert import inert
 from synthstudio.records import ACCEPTED, PROPOSED, Candidate
-from synthstudio.sanitize import inert
 from synthstudio.similarity.tokens import is_cjk, tokenize
 
 _WORD = re.compile(r"[^\W_]+")

@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import App
 from textual.theme import Theme
 
-from synthstudio.resources import themes_dir
+from synthstudio.boundary.shipped import themes_dir
 
 DARK = Theme(
     name="synthstudio-dark",

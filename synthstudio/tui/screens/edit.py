@@ -15,8 +15,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, Static, TextArea
 
+from synthstudio.boundary.inert import inert
 from synthstudio.records import Candidate, Instance
-from synthstudio.sanitize import inert
 from synthstudio.tui import bindings
 from synthstudio.tui.panes.seed_editor import InstanceRow
 

@@ -27,8 +27,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 
+from synthstudio.boundary.inert import inert
 from synthstudio.records import Problem, Topic
-from synthstudio.sanitize import inert
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.debounce import Debouncer

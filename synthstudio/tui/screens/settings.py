@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
-from synthstudio.config import Settings
+from synthstudio.config.settings import Settings
 from synthstudio.tui import bindings
 from synthstudio.tui.screens.settings_sections import SECTIONS, SettingsSection
 

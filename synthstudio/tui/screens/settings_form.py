@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from synthstudio.choices import AUDIENCES, STYLES, TEXTBOOK_MODES
-from synthstudio.config import Settings
+from synthstudio.config.choices import AUDIENCES, STYLES, TEXTBOOK_MODES
+from synthstudio.config.settings import Settings
 
 
 def number(text: str, name: str, low: float, high: float, integer: bool = False) -> float:

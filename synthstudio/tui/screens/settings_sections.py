@@ -14,8 +14,8 @@ from textual.containers import Grid
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList
 
-from synthstudio.choices import AUDIENCES, BACKEND_CHOICES, STYLES, TEXTBOOK_MODES
-from synthstudio.config import Settings
+from synthstudio.config.choices import AUDIENCES, BACKEND_CHOICES, STYLES, TEXTBOOK_MODES
+from synthstudio.config.settings import Settings
 from synthstudio.recipes import RECIPES
 from synthstudio.tui.screens.settings_form import (
     apply_general,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PKG = Path(__file__).parent
+_PKG = Path(__file__).parent.parent  # the synthstudio package
 
 
 def _find(name: str) -> Path:

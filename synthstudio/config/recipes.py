@@ -1,6 +1,6 @@
 """The settings of each recipe: one typed model per recipe, a docstring per field.
 
-``Settings`` (:mod:`synthstudio.config`) holds one of each as ``self_instruct``,
+``Settings`` (:mod:`synthstudio.config.settings`) holds one of each as ``self_instruct``,
 ``textbook`` and ``reasoning``; the config file has a table for each.
 """
 
@@ -10,7 +10,7 @@ from typing import get_args
 
 from pydantic import BaseModel, Field
 
-from synthstudio.choices import (
+from synthstudio.config.choices import (
     Audience,
     NoiseFilterName,
     StructuredMode,

@@ -17,10 +17,10 @@ import platformdirs
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from synthstudio.choices import BackendName, JudgeBackendName, RecipeName
+from synthstudio.boundary.files import atomic_writer
+from synthstudio.config.choices import BackendName, JudgeBackendName, RecipeName
+from synthstudio.config.recipes import ReasoningSettings, SelfInstructSettings, TextbookSettings
 from synthstudio.errors import ConfigError
-from synthstudio.fileio import atomic_writer
-from synthstudio.recipe_settings import ReasoningSettings, SelfInstructSettings, TextbookSettings
 
 #: how many items the studio asks a run for when the config sets none
 DEFAULT_COUNT = 10
