@@ -34,6 +34,7 @@ from synthstudio.records import (
     Run,
     RunCounts,
     RunOptions,
+    RunStatus,
 )
 from synthstudio.store import Pool
 
@@ -48,7 +49,8 @@ class RunSummary:
     accepted: int = 0
     rejected: int = 0
     requests: int = 0
-    status: str = "finished"  # finished | stopped | exhausted | failed
+    #: finished, stopped, exhausted or failed (never running)
+    status: RunStatus = RunStatus.FINISHED
     message: str = ""
     accepted_ids: list[int] = field(default_factory=list)
 
@@ -232,32 +234,32 @@ class Engine:
                                       "warning", err.kind))
                     self._save_state(summary)
             if self._stop:
-                summary.status = "stopped"
+                summary.status = RunStatus.STOPPED
             elif summary.produced < self.target:
-                summary.status = "exhausted"
+                summary.status = RunStatus.EXHAUSTED
                 summary.message = (
                     f"Stopped after {summary.requests} requests with {summary.produced} of "
                     f"{self.target} items: the model's output kept failing the filters.")
         except SynthError as err:  # backend gave up, or the recipe lacks its inputs
-            summary.status = "failed"
+            summary.status = RunStatus.FAILED
             summary.message = err.full()
             self._emit(Status(err.full(), "error", getattr(err, "kind", "")))
         except BaseException:  # cancelled, Ctrl-C, or a bug: the run must not stay "running"
-            summary.status = "stopped"
+            summary.status = RunStatus.STOPPED
             try:
                 await _cancel_all(tasks)
             finally:  # also when a second cancel (the studio closing) cuts the wait short
                 with contextlib.suppress(Exception):  # e.g. the disk is full: keep the first
-                    self.pool.finish_run(summary.run_id, "stopped")
+                    self.pool.finish_run(summary.run_id, RunStatus.STOPPED)
             raise
         finally:
             await _cancel_all(tasks)
         try:
-            self.pool.finish_run(summary.run_id, "finished" if summary.status == "finished"
-                                 else "stopped" if summary.status in ("stopped", "failed")
-                                 else summary.status)
+            # a failed run is stored as stopped: it can be resumed
+            self.pool.finish_run(summary.run_id, RunStatus.STOPPED
+                                 if summary.status == RunStatus.FAILED else summary.status)
         except SynthError as err:  # e.g. the disk is still full: report the first error
-            if summary.status != "failed":
+            if summary.status != RunStatus.FAILED:
                 raise
             self._emit(Status(f"The run could not be marked stopped: {err}", "warning"))
         return summary

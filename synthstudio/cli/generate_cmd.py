@@ -18,7 +18,7 @@ from synthstudio.cli.common import (
 )
 from synthstudio.config.choices import BACKEND_CHOICES
 from synthstudio.errors import InputError
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED
+from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, RunStatus
 
 if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
     from synthstudio.config.settings import Settings
@@ -163,9 +163,9 @@ async def _generate(args: argparse.Namespace, settings: Settings) -> int:
         f"({summary.accepted} accepted), {summary.rejected} filtered out, "
         f"{summary.requests} steps. Pool: {counts[ACCEPTED]} accepted, "
         f"{counts[PROPOSED]} proposed, {counts[REJECTED]} rejected.")
-    if summary.status == "failed":  # an error: on stderr, like every other command's
+    if summary.status == RunStatus.FAILED:  # an error: on stderr, like every other command's
         console_err.print(f"[bold red]error:[/] {escape(inert(summary.message))}",
                           soft_wrap=True)
     elif summary.message:
         console.print(f"[yellow]{escape(inert(summary.message))}[/]")
-    return 0 if summary.status in ("finished", "stopped") else 1
+    return 0 if summary.status in (RunStatus.FINISHED, RunStatus.STOPPED) else 1

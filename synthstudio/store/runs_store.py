@@ -50,7 +50,7 @@ class RunStore(PoolBase):
             conn.execute("UPDATE runs SET state = ?, counts = ?, updated_at = ? WHERE id = ?",
                          (_dumps(data), _dumps(totals), now(), run_id))
 
-    def finish_run(self, run_id: int, status: str) -> None:
+    def finish_run(self, run_id: int, status: RunStatus) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE runs SET status = ?, ended_at = ?, updated_at = ? "
                          "WHERE id = ?", (RunStatus(status), now(), now(), run_id))

@@ -29,7 +29,7 @@ from synthstudio.events import (
     StreamChunk,
 )
 from synthstudio.recipes import make_recipe
-from synthstudio.records import ACCEPTED, PROPOSED, Run
+from synthstudio.records import ACCEPTED, PROPOSED, Run, RunStatus
 from synthstudio.tui.engine_thread import EngineThread
 from synthstudio.tui.messages import (
     CandidateArrived,
@@ -146,7 +146,7 @@ class RunControl(PoolSync):
         from synthstudio.tui.screens.choose_run import ChooseRunScreen
 
         run = event.run
-        made = event.counts.get("proposed", 0) + event.counts.get("accepted", 0)
+        made = event.counts.get(PROPOSED, 0) + event.counts.get(ACCEPTED, 0)
 
         def answer(choice: str | None) -> None:
             if choice == "resume":
@@ -200,7 +200,7 @@ class RunControl(PoolSync):
         try:
             recipe = make_recipe(name)
         except SynthError as err:
-            self.post_message(RunEnded("failed", err.full()))
+            self.post_message(RunEnded(RunStatus.FAILED, err.full()))
             return
         self._feeds.clear()  # request ids start again with each run
         engine = Engine(self.pool, backend, recipe, settings, target=settings.count,
@@ -214,13 +214,13 @@ class RunControl(PoolSync):
                 await check()
             summary = await engine.run()
         except SynthError as err:
-            self.post_message(RunEnded("failed", err.full()))
+            self.post_message(RunEnded(RunStatus.FAILED, err.full()))
             return
         except asyncio.CancelledError:
-            self.post_message(RunEnded("stopped"))
+            self.post_message(RunEnded(RunStatus.STOPPED))
             raise
         except Exception as exc:  # noqa: BLE001 - a bug, not a backend error: say it
-            self.post_message(RunEnded("failed", f"{type(exc).__name__}: {exc}"))
+            self.post_message(RunEnded(RunStatus.FAILED, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(RunEnded(summary.status, summary.message, summary))
 
@@ -399,12 +399,12 @@ class RunControl(PoolSync):
         self.generation.set_state(f"run {event.status}")
         self.status.update_right(state=f"run {event.status}")
         self.show_next_recipe(ended=True)
-        if event.status != "finished":
+        if event.status != RunStatus.FINISHED:
             self._find_unfinished_run()
         text = f"The run {event.status}."
         if event.message:
             text += f" {event.message}"
-        self.notify(text, severity="error" if event.status == "failed" else "information")
+        self.notify(text, severity="error" if event.status == RunStatus.FAILED else "information")
 
     def _find_unfinished_run(self) -> None:
         """After a run stopped or failed, g asks again (looked up on the pool thread)."""

@@ -18,7 +18,8 @@ from typing import Any
 from textual.message import Message
 
 from synthstudio.backends.base import Completion
-from synthstudio.records import Candidate, JudgeScore, Run
+from synthstudio.engine import RunSummary
+from synthstudio.records import Candidate, JudgeScore, Run, RunStatus
 
 
 @dataclass
@@ -72,9 +73,9 @@ class EngineStatus(Message):
 class RunEnded(Message):
     """The engine's run returned (finished, stopped, exhausted or failed)."""
 
-    status: str
+    status: RunStatus
     message: str = ""
-    summary: Any = None
+    summary: RunSummary | None = None
 
 
 @dataclass
