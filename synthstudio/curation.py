@@ -49,7 +49,7 @@ class Decision:
     edited: bool = False
 
     @staticmethod
-    def of(c: Candidate, status: str, reason: str) -> Decision:
+    def of(c: Candidate, status: ItemStatus, reason: str) -> Decision:
         """``c`` going from its status now to ``status``."""
         return Decision(c, c.status, c.reason, ItemStatus(status), reason)
 
@@ -119,7 +119,7 @@ class Curator:
 
     # -- decisions (in memory, then submitted) --------------------------------------------
 
-    def decision(self, c: Candidate, status: str, reason: str = "") -> Decision:
+    def decision(self, c: Candidate, status: ItemStatus, reason: str = "") -> Decision:
         """Set ``c``'s status in memory and keep the queue in step; nothing is written."""
         if c.id is None:
             raise ValueError("the candidate is not stored")
@@ -133,7 +133,7 @@ class Curator:
             self._drop(c)
         return done
 
-    def decide(self, c: Candidate, status: str, reason: str = "") -> Decision:
+    def decide(self, c: Candidate, status: ItemStatus, reason: str = "") -> Decision:
         d = self.decision(c, status, reason)
         self.submit([d])
         return d

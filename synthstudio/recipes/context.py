@@ -32,7 +32,7 @@ from synthstudio.backends.collect import RetryBudget, collect
 from synthstudio.config.settings import Settings
 from synthstudio.errors import BackendError
 from synthstudio.events import EventSink, RequestFinished, RequestStarted, Status, StreamChunk
-from synthstudio.records import Problem, SeedTask, Topic
+from synthstudio.records import ItemStatus, Problem, SeedTask, Topic
 from synthstudio.store.recipe_queries import CoverageKey
 
 
@@ -44,7 +44,7 @@ class RecipeStore(Protocol):
 
     def list_seeds(self, search: str = "") -> list[SeedTask]: ...
 
-    def instructions(self, statuses: tuple[str, ...] = ...,
+    def instructions(self, statuses: tuple[ItemStatus, ...] = ...,
                      recipe: str = ...) -> list[tuple[int, str]]: ...
 
     def topics(self) -> list[Topic]: ...

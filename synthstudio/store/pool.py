@@ -181,7 +181,7 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                                      part).rowcount
         return gone
 
-    def set_status(self, candidate_id: int, status: str, reason: str = "") -> None:
+    def set_status(self, candidate_id: int, status: ItemStatus, reason: str = "") -> None:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         with self.transaction() as conn:
@@ -342,7 +342,7 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                          accepted_instances=self.count_accepted_instances(),
                          runs=self.count_runs())
 
-    def instructions(self, statuses: tuple[str, ...] = (ACCEPTED,),
+    def instructions(self, statuses: tuple[ItemStatus, ...] = (ACCEPTED,),
                      recipe: str = "self-instruct") -> list[tuple[int, str]]:
         marks = ",".join("?" * len(statuses))
         return [(r["id"], r["instruction"]) for r in self.query(

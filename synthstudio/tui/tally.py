@@ -10,7 +10,7 @@ reports after the count read it is not counted twice. No textual here.
 from __future__ import annotations
 
 from synthstudio.curation import Decision
-from synthstudio.records import REJECTED, STATUSES, Candidate
+from synthstudio.records import REJECTED, STATUSES, Candidate, ItemStatus
 
 NO_REASON = "(no reason)"
 
@@ -29,7 +29,7 @@ class Tally:
         self.last_id = max(self.last_id, last_id)
         self.known = True
 
-    def _move(self, status: str, reason: str, by: int) -> None:
+    def _move(self, status: ItemStatus, reason: str, by: int) -> None:
         self.counts[status] = max(0, self.counts.get(status, 0) + by)
         if status == REJECTED:
             key = reason or NO_REASON

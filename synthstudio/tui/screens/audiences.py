@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from synthstudio.recipes.textbook import AUDIENCES, STYLE_LABELS
 from synthstudio.recipes.textbook import NAME as TEXTBOOK
-from synthstudio.records import ACCEPTED, REJECTED, Candidate
+from synthstudio.records import ACCEPTED, REJECTED, Candidate, ItemStatus
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
 from synthstudio.tui.text import safe
@@ -33,7 +33,7 @@ COLUMN_LABELS = {"young_children": "young children", "high_school": "high school
 @dataclass(frozen=True, slots=True)
 class Written:
     id: int
-    status: str
+    status: ItemStatus
     text: str
     reason: str = ""
 
