@@ -120,3 +120,16 @@ def test_choices_match_the_registries():
 
     assert set(NOISE_FILTER_NAMES) == set(NOISE_FILTERS)
     assert set(RECIPE_CHOICES) == set(RECIPES)
+
+
+def test_the_judge_backend_is_empty_or_a_backend():
+    from typing import get_args
+
+    from synthstudio.config.choices import BACKEND_CHOICES, JudgeBackendName
+    from synthstudio.config.settings import JudgeSettings
+
+    assert get_args(JudgeBackendName) == ("", *BACKEND_CHOICES)
+    assert JudgeSettings(backend="").backend == ""
+    assert JudgeSettings(backend="embedded").backend == "embedded"
+    with pytest.raises(ValueError, match="'', 'auto', 'ollama', 'openai' or 'embedded'"):
+        JudgeSettings(backend="nope")

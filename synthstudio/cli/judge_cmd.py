@@ -20,6 +20,7 @@ from synthstudio.cli.common import (
     load_settings,
     open_pool,
 )
+from synthstudio.config.choices import BACKEND_CHOICES
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, PROPOSED, STATUSES, JudgeScore
 
@@ -49,7 +50,7 @@ def add_judge_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> N
     """The judge's server, model, rubric and concurrency (``judge`` and ``check --judge``)."""
     p.add_argument("--concurrency", type=int,
                    help="requests in flight at once (default from config: judge.concurrency)")
-    p.add_argument("--backend", choices=["auto", "ollama", "openai", "embedded"],
+    p.add_argument("--backend", choices=BACKEND_CHOICES,
                    help="the judge's model server (default: judge.backend, else the "
                         "generator's)")
     p.add_argument("--model", help="the judge's model")

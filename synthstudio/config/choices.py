@@ -14,8 +14,8 @@ BACKEND_CHOICES: tuple[str, ...] = get_args(BackendName)
 #: the concrete model servers (what ``auto`` chooses between, and more)
 SERVER_BACKENDS: tuple[str, ...] = tuple(b for b in BACKEND_CHOICES if b != "auto")
 
-#: the judge's server: empty means the generator's
-JudgeBackendName = Literal["", "auto", "ollama", "openai", "embedded"]
+#: the judge's server: empty means the generator's (typing flattens the nested Literal)
+JudgeBackendName = Literal["", BackendName]
 
 RecipeName = Literal["self-instruct", "textbook", "reasoning"]
 RECIPE_CHOICES: tuple[str, ...] = get_args(RecipeName)
