@@ -77,3 +77,12 @@ def test_candidate_ids_sqlite_cannot_hold_are_one_sentence(tmp_path, capsys, arg
     err = capsys.readouterr().err
     assert "is not a candidate id (ids run from 1 to 9223372036854775807)" in err
     assert "Traceback" not in err and "OverflowError" not in err
+
+
+def test_an_unknown_recipe_is_refused_before_anything_opens(tmp_path, capsys):
+    db = tmp_path / "p.db"
+    with pytest.raises(SystemExit) as exit_:
+        main(["generate", "--recipe", "nope", "--count", "1", "--db", str(db)])
+    assert exit_.value.code == 2
+    assert "'self-instruct', 'textbook', 'reasoning'" in capsys.readouterr().err
+    assert not db.exists()  # no backend opened, no pool made

@@ -16,7 +16,7 @@ from synthstudio.cli.common import (
     load_settings,
     open_pool,
 )
-from synthstudio.config.choices import BACKEND_CHOICES
+from synthstudio.config.choices import BACKEND_CHOICES, RECIPE_CHOICES
 from synthstudio.errors import InputError
 from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, RunStatus
 
@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # imported when the command runs (the CLI starts fast)
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("generate", parents=[common], help="run a recipe without the studio")
-    p.add_argument("--recipe", default=None,
-                   help="self-instruct (default), textbook or reasoning")
+    p.add_argument("--recipe", default=None, choices=RECIPE_CHOICES,
+                   help="which recipe to run (default from config: self-instruct)")
     p.add_argument("--count", type=int, default=10,
                    help="how many items that pass the filters to make (default 10)")
     p.add_argument("--backend", choices=BACKEND_CHOICES,
