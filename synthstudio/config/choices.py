@@ -22,6 +22,9 @@ RECIPE_CHOICES: tuple[str, ...] = get_args(RecipeName)
 
 Audience = Literal["young_children", "high_school", "college", "researchers"]
 AUDIENCES: tuple[str, ...] = get_args(Audience)
+#: an audience as the studio shows it: its value with spaces for underscores (the
+#: textbook prompt has longer names of its own)
+AUDIENCE_SHORT_LABELS: dict[str, str] = {a: a.replace("_", " ") for a in AUDIENCES}
 
 Style = Literal["textbook", "story", "howto", "blog"]
 STYLES: tuple[str, ...] = get_args(Style)

@@ -17,8 +17,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from synthstudio.recipes.textbook import AUDIENCES, STYLE_LABELS
+from synthstudio.config.choices import AUDIENCE_SHORT_LABELS, AUDIENCES
 from synthstudio.recipes.textbook import NAME as TEXTBOOK
+from synthstudio.recipes.textbook import STYLE_LABELS
 from synthstudio.records import ACCEPTED, REJECTED, Candidate, ItemStatus
 from synthstudio.store import Pool
 from synthstudio.tui import bindings
@@ -26,8 +27,6 @@ from synthstudio.tui.text import safe
 
 MISSING = ("not written yet — choose the all-audiences mode in settings (o, Textbook tab) "
            "to write a topic for every audience")
-COLUMN_LABELS = {"young_children": "young children", "high_school": "high school",
-                 "college": "college", "researchers": "researchers"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +99,7 @@ class AudiencesScreen(ModalScreen[None]):
 
     def _label(self, audience: str) -> Content:
         w = self.texts.get(audience)
-        parts: list[str | tuple[str, str]] = [(COLUMN_LABELS[audience], "bold $accent")]
+        parts: list[str | tuple[str, str]] = [(AUDIENCE_SHORT_LABELS[audience], "bold $accent")]
         if w is not None:
             parts.append((f"  #{w.id} {w.mark}", "$error" if w.status == REJECTED
                           else "dim"))

@@ -14,9 +14,15 @@ from textual.containers import Grid
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList
 
-from synthstudio.config.choices import AUDIENCES, BACKEND_CHOICES, STYLES, TEXTBOOK_MODES
+from synthstudio.config.choices import (
+    AUDIENCE_SHORT_LABELS,
+    AUDIENCES,
+    BACKEND_CHOICES,
+    RECIPE_CHOICES,
+    STYLES,
+    TEXTBOOK_MODES,
+)
 from synthstudio.config.settings import Settings
-from synthstudio.recipes import RECIPES
 from synthstudio.tui.screens.settings_form import (
     apply_general,
     apply_reasoning,
@@ -24,8 +30,6 @@ from synthstudio.tui.screens.settings_form import (
     apply_textbook,
 )
 
-AUDIENCE_LABELS = {"young_children": "young children", "high_school": "high school",
-                   "college": "college", "researchers": "researchers"}
 MODE_LABELS = {"even": "even: one text a step, least covered first",
                "all_audiences": "all audiences: one topic for every audience a step"}
 
@@ -61,7 +65,7 @@ class GeneralSection(SettingsSection):
 
     def compose(self) -> ComposeResult:
         s = self.settings
-        yield from field("Recipe", Select([(r, r) for r in RECIPES], value=s.recipe,
+        yield from field("Recipe", Select([(r, r) for r in RECIPE_CHOICES], value=s.recipe,
                                           allow_blank=False, id="set-recipe", compact=True))
         yield from field("Backend", Select([(b, b) for b in BACKEND_CHOICES], value=s.backend,
                                            allow_blank=False, id="set-backend",
@@ -106,7 +110,7 @@ class TextbookSection(SettingsSection):
     def compose(self) -> ComposeResult:
         tb = self.settings.textbook
         yield from field("Audiences", SelectionList[str](
-            *[(AUDIENCE_LABELS[a], a, a in tb.audiences) for a in AUDIENCES],
+            *[(AUDIENCE_SHORT_LABELS[a], a, a in tb.audiences) for a in AUDIENCES],
             id="set-audiences", compact=True))
         yield from field("Styles", SelectionList[str](
             *[(s, s, s in tb.styles) for s in STYLES], id="set-styles", compact=True))
