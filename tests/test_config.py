@@ -49,6 +49,13 @@ def test_bad_toml_names_the_file(tmp_path):
         load_settings(f)
 
 
+def test_a_config_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_bytes(b'model = "a"\ntheme = "\xff"\n')
+    with pytest.raises(ConfigError, match=r"c.toml, line 2: is not valid UTF-8$"):
+        load_settings(f)
+
+
 def test_save_round_trip_writes_only_changes(tmp_path):
     s = Settings()
     s.theme = "synthstudio-light"

@@ -1,4 +1,5 @@
-"""The one atomic writer: through symlinks, to stdout, and one sentence when a write fails."""
+"""The one reader and the one atomic writer: through symlinks, to stdout, and one sentence
+when a read or a write fails."""
 
 from __future__ import annotations
 
@@ -8,8 +9,29 @@ import os
 import pytest
 
 from synthstudio.boundary import files as fileio
-from synthstudio.boundary.files import atomic_writer
-from synthstudio.errors import SynthError
+from synthstudio.boundary.files import atomic_writer, read_text
+from synthstudio.errors import InputError, SynthError
+
+
+def test_read_text_gives_the_whole_file_with_line_ends_as_text_mode_reads_them(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes("caf\u00e9\r\nnext\rlast\n".encode())
+    assert read_text(path) == "caf\u00e9\nnext\nlast\n"
+    assert read_text(path) == path.read_text(encoding="utf-8")
+
+
+def test_read_text_names_the_file_and_what_is_wrong(tmp_path):
+    with pytest.raises(InputError, match="gone.txt: no such rubric file$"):
+        read_text(tmp_path / "gone.txt", what="rubric file")
+    with pytest.raises(InputError, match="gone.txt: no such file$"):
+        read_text(tmp_path / "gone.txt")
+    with pytest.raises(InputError, match="is a folder, not a file$"):
+        read_text(tmp_path)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"fine\nfine\nbad \xff here\n")
+    with pytest.raises(InputError, match="bad.txt, line 3: is not valid UTF-8$") as info:
+        read_text(bad)
+    assert info.value.hint == "Save it as UTF-8 text."
 
 
 def test_writes_through_a_symlink_to_its_target(tmp_path):

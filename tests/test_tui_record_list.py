@@ -3,17 +3,10 @@ click lands and what is highlighted must stay right after every change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import App, ComposeResult
 
 from synthstudio.tui.record_list import RecordList
-
-
-@dataclass
-class Item:
-    id: int
-    text: str
+from tests.tui_kit import Item
 
 
 class ListApp(App[None]):

@@ -11,7 +11,7 @@ from textual.scrollbar import ScrollBarRender
 
 from synthstudio.tui.record_list import RecordList
 from synthstudio.tui.scrollbars import EMPTY, thumb_cells
-from tests.test_tui_record_list import Item
+from tests.tui_kit import Item
 
 
 def drawn(size: int, virtual: int, window: int, position: float) -> list[tuple[str, object]]:

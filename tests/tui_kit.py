@@ -1,10 +1,12 @@
 """Shared pieces for the studio's tests (no tests here): a fixed pool, scripted replies,
-and an app factory. The pool's contents are fixed so the snapshots are deterministic."""
+an app factory, and a plain record for a bare RecordList. The pool's contents are fixed so
+the snapshots are deterministic."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,14 @@ FRESH = [
     "Offer a friendly greeting a hotel receptionist might use.",
     "Describe how rainbows appear after a summer storm.",
 ]
+
+
+@dataclass
+class Item:
+    """A record for a RecordList on its own: an id to key it and a text to label it."""
+
+    id: int
+    text: str
 
 
 def rouge(score: float, nearest: list[tuple[str, float]], threshold: float = 0.7

@@ -1,5 +1,8 @@
 """Files in and out, for every command: one way to open an input file, one atomic writer.
 
+:func:`open_input` opens a file to read and :func:`read_text` reads a small one whole;
+every way either can fail is one sentence naming the file.
+
 :func:`atomic_writer` writes a temp file in the target's folder, fsyncs it, then renames
 it over the target, so a crash or a full disk leaves the target as it was (or absent),
 never half written. A symlink is written through: the file it points to is replaced and
@@ -26,19 +29,44 @@ from synthstudio.errors import InputError, SynthError
 STDOUT = "-"
 
 
-def open_input(path: str | Path, mode: str = "rb") -> IO[Any]:
-    """Open an input file, turning every way it can fail into one sentence naming it."""
+def open_input(path: str | Path, mode: str = "rb", *, what: str = "file") -> IO[Any]:
+    """Open an input file, turning every way it can fail into one sentence naming it.
+
+    ``what`` names the kind of file where it is missing ("no such rubric file")."""
     path = Path(path)
     try:
         if "b" in mode:
             return path.open(mode)
         return path.open(mode, encoding="utf-8", errors="strict")
     except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
+        raise InputError(f"no such {what}", path=str(path)) from None
     except IsADirectoryError:
         raise InputError("is a folder, not a file", path=str(path)) from None
     except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: OSError) -> InputError:
+    return InputError(f"cannot be read ({exc.strerror or exc})", path=str(path))
+
+
+def read_text(path: str | Path, *, what: str = "file") -> str:
+    """The whole of a small UTF-8 input file (a setting, a rubric, a prompt) as one str,
+    line ends made ``\\n`` as a file opened as text reads them. Fails as
+    :func:`open_input` does; a byte that is not UTF-8 is one sentence naming its line."""
+    path = Path(path)
+    with open_input(path, "rb", what=what) as fh:
+        try:
+            data = fh.read()
+        except OSError as exc:
+            raise _unreadable(path, exc) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError("is not valid UTF-8", path=str(path), line=line,
+                         hint="Save it as UTF-8 text.") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def is_stdout(path: str | Path | None) -> bool:

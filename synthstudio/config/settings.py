@@ -17,10 +17,10 @@ import platformdirs
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from synthstudio.boundary.files import atomic_writer
+from synthstudio.boundary.files import atomic_writer, read_text
 from synthstudio.config.choices import BackendName, JudgeBackendName, RecipeName
 from synthstudio.config.recipes import ReasoningSettings, SelfInstructSettings, TextbookSettings
-from synthstudio.errors import ConfigError
+from synthstudio.errors import ConfigError, InputError
 
 #: how many items the studio asks a run for when the config sets none
 DEFAULT_COUNT = 10
@@ -208,12 +208,15 @@ def load_settings(path: Path | None = None, *, warnings: list[str] | None = None
     data: dict[str, Any] = {}
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            text = read_text(path)
+        except InputError as exc:  # the same sentence, as the config's own kind of error
+            raise ConfigError(exc.reason, path=exc.path, line=exc.line,
+                              hint=exc.hint) from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML ({exc})", path=str(path),
                               hint="Fix the file or delete it to start from defaults.") from exc
-        except OSError as exc:
-            raise ConfigError(f"cannot be read ({exc.strerror})", path=str(path)) from exc
         if warnings is not None:
             warnings.extend(unknown_keys(data, path))
     try:
@@ -325,8 +328,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     doc = tomlkit.document()
     if path.exists():
         try:
-            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
+            doc = tomlkit.parse(read_text(path))
+        except (InputError, tomlkit.exceptions.ParseError):
             doc = tomlkit.document()  # the settings screen only saves what loaded fine
     doc.pop("recipes", None)
     changed = _changed(settings, Settings.model_construct())

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synthstudio import prompts
+from synthstudio.boundary import files
 from synthstudio.errors import InputError
 
 RUBRIC_NAME = "judge_rubric"
@@ -49,13 +50,7 @@ def load_rubric(path: str = "") -> Rubric:
         return _checked(Rubric(prompts.load(RUBRIC_NAME),
                                str(prompts.template_path(RUBRIC_NAME))))
     file = Path(path).expanduser()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such rubric file", path=str(file)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read ({exc})", path=str(file)) from exc
-    return _checked(Rubric(text, str(file)))
+    return _checked(Rubric(files.read_text(file, what="rubric file"), str(file)))
 
 
 def _checked(rubric: Rubric) -> Rubric:

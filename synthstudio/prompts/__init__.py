@@ -14,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-from synthstudio.errors import InputError
+from synthstudio.boundary import files
 
 SHIPPED = Path(__file__).parent
 
@@ -36,19 +36,22 @@ def shipped_names() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.txt"))
 
 
+#: how a missing template is named
+_WHAT = "prompt template"
+
+
 @lru_cache(maxsize=64)
 def _read(path: Path, mtime: float) -> str:
-    return path.read_text(encoding="utf-8")
+    return files.read_text(path, what=_WHAT)
 
 
 def load(name: str) -> str:
     path = template_path(name)
     try:
-        return _read(path, path.stat().st_mtime)
-    except FileNotFoundError:
-        raise InputError("no such prompt template", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read ({exc})", path=str(path)) from exc
+        mtime = path.stat().st_mtime
+    except OSError:  # gone or unreadable: the read says which, naming the file
+        return files.read_text(path, what=_WHAT)
+    return _read(path, mtime)
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

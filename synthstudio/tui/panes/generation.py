@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, OptionList, Static
@@ -24,7 +23,6 @@ from synthstudio.backends.base import ContentDelta, ThinkingDelta
 from synthstudio.records import PROPOSED, Candidate
 from synthstudio.tui import bindings
 from synthstudio.tui.messages import (
-    CandidateFocused,
     RequestBegan,
     RequestEnded,
     TokensStreamed,
@@ -43,6 +41,7 @@ REDRAW_S = 0.25
 class GenerationPane(CandidateListPane):
     BORDER_TITLE = "2 Generation"
     BINDINGS = bindings.GENERATION
+    LIST_ID = SOURCE = "queue"
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -65,7 +64,7 @@ class GenerationPane(CandidateListPane):
         with Collapsible(title="thinking", id="gen-thinking", collapsed=True):
             yield StreamView(id="thinking-text")
         yield StreamView("Press g to generate.", id="gen-stream")
-        yield RecordList(lambda c: c.id, self._line, id="queue")
+        yield RecordList(lambda c: c.id, self._line, id=self.LIST_ID)
 
     def on_mount(self) -> None:
         self.query_one("#gen-thinking").display = False
@@ -266,10 +265,6 @@ class GenerationPane(CandidateListPane):
 
     # -- the queue ----------------------------------------------------------------------
 
-    @property
-    def listing(self) -> RecordList[Candidate]:
-        return self.query_one("#queue", RecordList)
-
     def set_queue(self, queue: list[Candidate], focus: Candidate | None,
                   filtered: bool) -> None:
         """Show ``queue`` and highlight ``focus`` (or the first item)."""
@@ -302,19 +297,6 @@ class GenerationPane(CandidateListPane):
         if self._filtered:
             title += f" · {len(records) - waiting} filtered out shown (f)"
         self.listing.border_title = title
-
-    def highlighted(self) -> Candidate | None:
-        return self.listing.current()
-
-    @on(OptionList.OptionHighlighted, "#queue")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        # the highlight as it is now: an event of an option removed since is stale
-        self.post_message(CandidateFocused(self.listing.current(), "queue"))
-
-    def on_descendant_focus(self, event: DescendantFocus) -> None:
-        if event.widget.id == "queue":
-            self.post_message(CandidateFocused(self.highlighted(), "queue"))
 
     @on(OptionList.OptionSelected, "#queue")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.events import DescendantFocus
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
@@ -55,6 +54,8 @@ def reasons_line(reasons: list[tuple[str, int]]) -> Content:
 class PoolPane(CandidateListPane):
     BORDER_TITLE = "4 Pool"
     BINDINGS = bindings.POOL
+    LIST_ID = "pool-list"
+    SOURCE = "pool"
 
     @dataclass
     class Wanted(Message):
@@ -84,15 +85,11 @@ class PoolPane(CandidateListPane):
         yield reasons
         yield SearchInput(placeholder="search accepted items (/)", id="pool-search",
                           compact=True)
-        yield RecordList(lambda c: c.id, self._line, id="pool-list")
+        yield RecordList(lambda c: c.id, self._line, id=self.LIST_ID)
 
     @property
     def primary(self) -> Widget:
         return self.listing
-
-    @property
-    def listing(self) -> RecordList[Candidate]:
-        return self.query_one("#pool-list", RecordList)
 
     @property
     def items(self) -> list[Candidate]:
@@ -142,7 +139,7 @@ class PoolPane(CandidateListPane):
         self.listing.drop(c, focus.id if focus is not None else None)
         self._subtitle()
         now = self.listing.current()
-        self.post_message(CandidateFocused(now, "pool"))
+        self.post_message(CandidateFocused(now, self.SOURCE))
         return now
 
     def changed(self, c: Candidate) -> None:
@@ -159,19 +156,6 @@ class PoolPane(CandidateListPane):
         line.update(reasons_line(reasons), layout=False)
         line.display = bool(reasons)
         line.tooltip = "\n".join(f"{r}: {n}" for r, n in reasons) or None
-
-    def highlighted(self) -> Candidate | None:
-        return self.listing.current()
-
-    @on(OptionList.OptionHighlighted, "#pool-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        # the highlight as it is now: an event of an option removed since is stale
-        self.post_message(CandidateFocused(self.listing.current(), "pool"))
-
-    def on_descendant_focus(self, event: DescendantFocus) -> None:
-        if event.widget.id == "pool-list":
-            self.post_message(CandidateFocused(self.highlighted(), "pool"))
 
     @on(OptionList.OptionSelected, "#pool-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
