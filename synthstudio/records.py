@@ -5,7 +5,7 @@ from __future__ import annotations
 from copy import deepcopy
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 
 class ItemStatus(StrEnum):
@@ -104,6 +104,48 @@ def first_failure(results: list[FilterResult]) -> FilterResult | None:
     return None
 
 
+class CandidateMeta(TypedDict, total=False):
+    """What a candidate's ``meta`` holds besides its text: a JSON object in the pool,
+    each key set by one recipe (or by curation or an import); the exports read the
+    topic, audience, style and name from it.
+
+    Every key may be missing. A pool written by an older version may hold keys not
+    listed here: the store reads the whole object back, so they are kept and written
+    again unchanged.
+    """
+
+    # -- the textbook recipe
+    topic: str
+    audience: str
+    style: str
+    #: the topic's row id in the pool (the audiences view and the coverage counts)
+    topic_id: int
+    #: the topic's field of study
+    field: str
+    # -- the reasoning recipe
+    #: the problem's reference answer
+    reference: str
+    #: the problem's row id in the pool (how often each problem was sampled)
+    problem_id: int
+    problem_key: str
+    #: how the reference is compared (the problem's ``kind``)
+    kind: str
+    #: which sample of its problem this is, counting from 0 over the pool
+    sample: int
+    #: whether the final answer matched the reference
+    correct: bool
+    # -- an import into the Self-Instruct recipe
+    #: the file format the item came in (alpaca, sharegpt, ...)
+    imported: str
+    #: the record's system prompt
+    system: str
+    #: the record's task name (the Self-Instruct export's ``name``)
+    name: str
+    # -- curation, any recipe
+    #: a person changed the item in the studio
+    edited: bool
+
+
 @dataclass(slots=True)
 class Candidate:
     """One generated item, whatever the recipe.
@@ -121,7 +163,7 @@ class Candidate:
     text: str = ""
     thinking: str = ""
     answer: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: CandidateMeta = field(default_factory=CandidateMeta)
     status: ItemStatus = PROPOSED
     reason: str = ""
     scores: list[FilterResult] = field(default_factory=list)
