@@ -146,6 +146,103 @@ class CandidateMeta(TypedDict, total=False):
     edited: bool
 
 
+class SamplingOptions(TypedDict, total=False):
+    """The sampling options a request was sent with, as stored in provenance: only
+    those set (:meth:`synthstudio.backends.base.GenOptions.as_dict`)."""
+
+    temperature: float
+    top_p: float
+    seed: int
+    #: token limit of the reply
+    num_predict: int
+    num_ctx: int
+    stop: list[str]
+
+
+class RequestStats(TypedDict, total=False):
+    """What the server said of a finished request (the stream's last chunk,
+    :meth:`synthstudio.backends.base.Final.as_dict`); empty when that never came."""
+
+    done_reason: str
+    prompt_tokens: int | None
+    eval_tokens: int | None
+    eval_duration_s: float | None
+    total_duration_s: float | None
+    load_duration_s: float | None
+    model: str
+    tokens_per_second: float | None
+
+
+class RequestProvenance(TypedDict, total=False):
+    """One request behind a candidate, as ``RequestRecord.as_dict`` in
+    :mod:`synthstudio.recipes.context` writes it (always every key; older pools may
+    lack some, so readers use ``get``)."""
+
+    #: what the request was for, e.g. ``instructions``, ``classify``, ``sample 1/4: ...``
+    step: str
+    #: the messages sent (``role``, ``content``)
+    prompt: list[dict[str, str]]
+    raw: str
+    thinking: str
+    options: SamplingOptions
+    stats: RequestStats
+    elapsed_s: float
+    first_token_s: float | None
+    cancelled: bool
+    attempts: int
+
+
+class SampledTasks(TypedDict):
+    """The tasks a Self-Instruct prompt showed: seed row ids and accepted item ids."""
+
+    human: list[int]
+    machine: list[int]
+
+
+class ImportSource(TypedDict, total=False):
+    """Where an imported item was read: its file and its place in it."""
+
+    file: str
+    #: 1-based line where the record starts
+    line: int
+    #: 0-based position among the file's records
+    index: int
+    #: the file format the record was read as
+    format: str
+
+
+class Provenance(TypedDict, total=False):
+    """What produced a candidate: a JSON object beside it in the pool
+    (``candidate_provenance``), each key set by the code named in its comment.
+
+    Every key may be missing. A pool written by an older version may hold keys not
+    listed here: the store reads the whole object back, so they are kept.
+    """
+
+    #: the recipe that made the item (recipes; imports leave it out)
+    recipe: str
+    #: the server, or ``import`` for an imported item (recipes, import)
+    backend: str
+    #: the model ("" for an imported item) (recipes, import)
+    model: str
+    #: the main request's sampling options (recipes)
+    options: SamplingOptions
+    #: every request of the item, in order (recipes)
+    requests: list[RequestProvenance]
+    #: the prompt template's name (textbook)
+    template: str
+    #: whether thinking was asked for, None for the server's default (reasoning)
+    think: bool | None
+    #: the tasks shown in the prompt (Self-Instruct)
+    sampled: SampledTasks
+    #: the run that stored the item (the engine)
+    run_id: int
+    #: the file and record it came from (import)
+    source: ImportSource
+    #: the record as decoded from the file, any JSON (import)
+    original: object
+
+
 @dataclass(slots=True)
 class Candidate:
     """One generated item, whatever the recipe.
@@ -171,7 +268,8 @@ class Candidate:
     prompt: list[dict[str, str]] = field(default_factory=list)
     raw_output: str = ""
     #: model, backend, options, every request with its stats and timings
-    provenance: dict[str, Any] = field(default_factory=dict)
+    #: (:class:`Provenance`)
+    provenance: Provenance = field(default_factory=Provenance)
     run_id: int | None = None
     id: int | None = None
     created_at: str = ""
