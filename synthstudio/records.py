@@ -367,9 +367,14 @@ class Run:
     model: str = ""
     options: RunOptions = field(default_factory=RunOptions)
     #: the whole settings of the run as JSON data: a snapshot from the version that
-    #: started it, kept as written (older ones may not fit today's settings)
+    #: started it, kept as written. Free-form on purpose: an older version's snapshot
+    #: may lack today's settings or hold ones since renamed or dropped, so a typed
+    #: record would fail on it or lose keys; it is a record of the run, never read
+    #: back as settings
     settings: dict[str, Any] = field(default_factory=dict)
-    #: the recipe's own state, for resume (JSON whose shape each recipe decides)
+    #: the recipe's own state, for resume. Free-form on purpose: each recipe decides
+    #: its shape (``Recipe.state``) and reads it back itself (``Recipe.restore``), so
+    #: the run cannot name its keys, and a new recipe needs no change here
     state: dict[str, Any] = field(default_factory=dict)
     engine: EngineState = field(default_factory=EngineState)
     counts: RunCounts = field(default_factory=RunCounts)
