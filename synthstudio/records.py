@@ -5,7 +5,7 @@ from __future__ import annotations
 from copy import deepcopy
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 
 class ItemStatus(StrEnum):
@@ -104,6 +104,145 @@ def first_failure(results: list[FilterResult]) -> FilterResult | None:
     return None
 
 
+class CandidateMeta(TypedDict, total=False):
+    """What a candidate's ``meta`` holds besides its text: a JSON object in the pool,
+    each key set by one recipe (or by curation or an import); the exports read the
+    topic, audience, style and name from it.
+
+    Every key may be missing. A pool written by an older version may hold keys not
+    listed here: the store reads the whole object back, so they are kept and written
+    again unchanged.
+    """
+
+    # -- the textbook recipe
+    topic: str
+    audience: str
+    style: str
+    #: the topic's row id in the pool (the audiences view and the coverage counts)
+    topic_id: int
+    #: the topic's field of study
+    field: str
+    # -- the reasoning recipe
+    #: the problem's reference answer
+    reference: str
+    #: the problem's row id in the pool (how often each problem was sampled)
+    problem_id: int
+    problem_key: str
+    #: how the reference is compared (the problem's ``kind``)
+    kind: str
+    #: which sample of its problem this is, counting from 0 over the pool
+    sample: int
+    #: whether the final answer matched the reference
+    correct: bool
+    # -- an import into the Self-Instruct recipe
+    #: the file format the item came in (alpaca, sharegpt, ...)
+    imported: str
+    #: the record's system prompt
+    system: str
+    #: the record's task name (the Self-Instruct export's ``name``)
+    name: str
+    # -- curation, any recipe
+    #: a person changed the item in the studio
+    edited: bool
+
+
+class SamplingOptions(TypedDict, total=False):
+    """The sampling options a request was sent with, as stored in provenance: only
+    those set (:meth:`synthstudio.backends.base.GenOptions.as_dict`)."""
+
+    temperature: float
+    top_p: float
+    seed: int
+    #: token limit of the reply
+    num_predict: int
+    num_ctx: int
+    stop: list[str]
+
+
+class RequestStats(TypedDict, total=False):
+    """What the server said of a finished request (the stream's last chunk,
+    :meth:`synthstudio.backends.base.Final.as_dict`); empty when that never came."""
+
+    done_reason: str
+    prompt_tokens: int | None
+    eval_tokens: int | None
+    eval_duration_s: float | None
+    total_duration_s: float | None
+    load_duration_s: float | None
+    model: str
+    tokens_per_second: float | None
+
+
+class RequestProvenance(TypedDict, total=False):
+    """One request behind a candidate, as ``RequestRecord.as_dict`` in
+    :mod:`synthstudio.recipes.context` writes it (always every key; older pools may
+    lack some, so readers use ``get``)."""
+
+    #: what the request was for, e.g. ``instructions``, ``classify``, ``sample 1/4: ...``
+    step: str
+    #: the messages sent (``role``, ``content``)
+    prompt: list[dict[str, str]]
+    raw: str
+    thinking: str
+    options: SamplingOptions
+    stats: RequestStats
+    elapsed_s: float
+    first_token_s: float | None
+    cancelled: bool
+    attempts: int
+
+
+class SampledTasks(TypedDict):
+    """The tasks a Self-Instruct prompt showed: seed row ids and accepted item ids."""
+
+    human: list[int]
+    machine: list[int]
+
+
+class ImportSource(TypedDict, total=False):
+    """Where an imported item was read: its file and its place in it."""
+
+    file: str
+    #: 1-based line where the record starts
+    line: int
+    #: 0-based position among the file's records
+    index: int
+    #: the file format the record was read as
+    format: str
+
+
+class Provenance(TypedDict, total=False):
+    """What produced a candidate: a JSON object beside it in the pool
+    (``candidate_provenance``), each key set by the code named in its comment.
+
+    Every key may be missing. A pool written by an older version may hold keys not
+    listed here: the store reads the whole object back, so they are kept.
+    """
+
+    #: the recipe that made the item (recipes; imports leave it out)
+    recipe: str
+    #: the server, or ``import`` for an imported item (recipes, import)
+    backend: str
+    #: the model ("" for an imported item) (recipes, import)
+    model: str
+    #: the main request's sampling options (recipes)
+    options: SamplingOptions
+    #: every request of the item, in order (recipes)
+    requests: list[RequestProvenance]
+    #: the prompt template's name (textbook)
+    template: str
+    #: whether thinking was asked for, None for the server's default (reasoning)
+    think: bool | None
+    #: the tasks shown in the prompt (Self-Instruct)
+    sampled: SampledTasks
+    #: the run that stored the item (the engine)
+    run_id: int
+    #: the file and record it came from (import)
+    source: ImportSource
+    #: the record as decoded from the file, any JSON (import)
+    original: object
+
+
 @dataclass(slots=True)
 class Candidate:
     """One generated item, whatever the recipe.
@@ -121,7 +260,7 @@ class Candidate:
     text: str = ""
     thinking: str = ""
     answer: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: CandidateMeta = field(default_factory=CandidateMeta)
     status: ItemStatus = PROPOSED
     reason: str = ""
     scores: list[FilterResult] = field(default_factory=list)
@@ -129,7 +268,8 @@ class Candidate:
     prompt: list[dict[str, str]] = field(default_factory=list)
     raw_output: str = ""
     #: model, backend, options, every request with its stats and timings
-    provenance: dict[str, Any] = field(default_factory=dict)
+    #: (:class:`Provenance`)
+    provenance: Provenance = field(default_factory=Provenance)
     run_id: int | None = None
     id: int | None = None
     created_at: str = ""
@@ -227,9 +367,14 @@ class Run:
     model: str = ""
     options: RunOptions = field(default_factory=RunOptions)
     #: the whole settings of the run as JSON data: a snapshot from the version that
-    #: started it, kept as written (older ones may not fit today's settings)
+    #: started it, kept as written. Free-form on purpose: an older version's snapshot
+    #: may lack today's settings or hold ones since renamed or dropped, so a typed
+    #: record would fail on it or lose keys; it is a record of the run, never read
+    #: back as settings
     settings: dict[str, Any] = field(default_factory=dict)
-    #: the recipe's own state, for resume (JSON whose shape each recipe decides)
+    #: the recipe's own state, for resume. Free-form on purpose: each recipe decides
+    #: its shape (``Recipe.state``) and reads it back itself (``Recipe.restore``), so
+    #: the run cannot name its keys, and a new recipe needs no change here
     state: dict[str, Any] = field(default_factory=dict)
     engine: EngineState = field(default_factory=EngineState)
     counts: RunCounts = field(default_factory=RunCounts)

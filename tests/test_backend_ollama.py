@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import time
 from collections.abc import Iterator
@@ -93,6 +94,18 @@ async def test_passes_options_think_format_keep_alive(ol: OllamaStandin) -> None
                                "num_ctx": 2048, "stop": ["\n\n"]}
     assert body["messages"] == [{"role": "user", "content": "hi"}]
     await b.aclose()
+
+
+def test_options_and_stats_as_data_name_every_field_in_order() -> None:
+    """GenOptions.as_dict and Final.as_dict spell their keys out (typed JSON for the
+    provenance): a field added to either must be added there too."""
+    opts = GenOptions(temperature=0.2, top_p=0.9, seed=7, num_predict=64, num_ctx=2048,
+                      stop=["x"])
+    assert list(opts.as_dict()) == [f.name for f in dataclasses.fields(GenOptions)]
+    assert opts.as_dict()["stop"] is not opts.stop and GenOptions().as_dict() == {}
+    final = Final(prompt_tokens=3, eval_tokens=8, eval_duration_s=2.0, model="m")
+    assert final.as_dict() == {**dataclasses.asdict(final), "tokens_per_second": 4.0}
+    assert list(final.as_dict()) == [*dataclasses.asdict(final), "tokens_per_second"]
 
 
 async def test_default_model_is_first_installed_and_models_listed(ol: OllamaStandin) -> None:

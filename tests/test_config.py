@@ -31,6 +31,8 @@ def test_file_then_env(tmp_path, monkeypatch):
     ("[self_instruct]\nrouge_threshold = 1.5", "self_instruct.rouge_threshold"),
     ('[textbook]\naudiences = ["toddlers"]', "textbook.audiences.0"),
     ("[textbook]\nnoise_thresholds = {nope = 1}", "textbook.noise_thresholds.nope.[key]"),
+    ("[textbook]\nmin_words = {essay = 20}", "textbook.min_words.essay.[key]"),
+    ('[textbook]\nmax_words = {story = "many"}', "textbook.max_words.story"),
     ("[reasoning]\nsamples = 0", "reasoning.samples"),
     ("count = 0", "count"),
 ])
@@ -40,6 +42,17 @@ def test_bad_values_name_the_field(tmp_path, text, field):
     with pytest.raises(ConfigError) as info:
         load_settings(f)
     assert info.value.field == field and str(f) in str(info.value)
+
+
+def test_word_bounds_are_keyed_by_style(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text("[textbook]\nmin_words = {story = 20}\nmax_words = {blog = 99}\n",
+                 encoding="utf-8")
+    assert load_settings(f).textbook.lengths() == {
+        "textbook": (250, 3000), "story": (20, 2500), "howto": (150, 2500), "blog": (150, 99)}
+    f.write_text("[textbook]\nmax_words = {essay = 20}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'textbook', 'story', 'howto' or 'blog'"):
+        load_settings(f)
 
 
 def test_bad_toml_names_the_file(tmp_path):

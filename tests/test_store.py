@@ -63,6 +63,20 @@ def test_candidate_round_trip_keeps_provenance(pool):
     assert got.provenance == c.provenance and got.created_at
 
 
+def test_keys_the_records_do_not_list_are_kept(pool):
+    """An older pool's meta and provenance may hold keys CandidateMeta and Provenance do
+    not name: reading the item back keeps them, and storing it again writes them."""
+    cid = pool.add_candidate(Candidate("textbook", text="t", meta={"topic": "x", "old": [1]},
+                                       provenance={"model": "m", "gone": {"a": 1}}))
+    got = pool.get_candidate(cid)
+    assert got.meta == {"topic": "x", "old": [1]}
+    assert got.provenance == {"model": "m", "gone": {"a": 1}}
+    got.meta["edited"] = True
+    pool.update_candidate(got)
+    again = pool.get_candidate(cid)
+    assert again.meta == {"topic": "x", "old": [1], "edited": True}
+
+
 def test_transaction_is_all_or_nothing(pool):
     with pytest.raises(RuntimeError):
         with pool.transaction():

@@ -25,6 +25,9 @@ def test_length_bounds_per_style() -> None:
     assert not short.passed and short.value == 100 and short.detail == "too short"
     assert not length_filter("word " * 3500, "textbook").passed
     assert length_filter("word " * 180, "howto").passed  # howto allows shorter texts
+    # a style the settings do not know (an older pool's) gets broad bounds
+    assert length_filter("word " * 60, "essay").threshold == "50..5000"
+    assert length_filter("word " * 100, "textbook", {"story": (10, 20)}).threshold == "250..3000"
 
 
 def test_length_configurable_and_cjk_characters_count_as_words() -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+from synthstudio.records import RequestStats, SamplingOptions
 
 #: UTF-16 surrogates: valid in JSON (``"\ud800"``) and in a Python str, but not encodable
 #: as UTF-8, so SQLite, files and the terminal all fail on a lone one
@@ -42,8 +44,22 @@ class GenOptions:
     num_ctx: int | None = None
     stop: list[str] | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    def as_dict(self) -> SamplingOptions:
+        """The options set, in field order (JSON data: provenance, request bodies)."""
+        out = SamplingOptions()
+        if self.temperature is not None:
+            out["temperature"] = self.temperature
+        if self.top_p is not None:
+            out["top_p"] = self.top_p
+        if self.seed is not None:
+            out["seed"] = self.seed
+        if self.num_predict is not None:
+            out["num_predict"] = self.num_predict
+        if self.num_ctx is not None:
+            out["num_ctx"] = self.num_ctx
+        if self.stop is not None:
+            out["stop"] = list(self.stop)
+        return out
 
 
 @dataclass(slots=True)
@@ -85,10 +101,12 @@ class Final:
             return self.eval_tokens / self.eval_duration_s
         return None
 
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["tokens_per_second"] = self.tokens_per_second
-        return d
+    def as_dict(self) -> RequestStats:
+        return RequestStats(
+            done_reason=self.done_reason, prompt_tokens=self.prompt_tokens,
+            eval_tokens=self.eval_tokens, eval_duration_s=self.eval_duration_s,
+            total_duration_s=self.total_duration_s, load_duration_s=self.load_duration_s,
+            model=self.model, tokens_per_second=self.tokens_per_second)
 
 
 Chunk = ContentDelta | ThinkingDelta | Final

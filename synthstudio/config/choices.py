@@ -6,7 +6,7 @@ argparse and the settings screen offer), so a choice is spelled in one place.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 BackendName = Literal["auto", "ollama", "openai", "embedded"]
 #: every ``backend`` setting value, ``auto`` first
@@ -28,6 +28,12 @@ AUDIENCE_SHORT_LABELS: dict[str, str] = {a: a.replace("_", " ") for a in AUDIENC
 
 Style = Literal["textbook", "story", "howto", "blog"]
 STYLES: tuple[str, ...] = get_args(Style)
+
+
+def is_style(value: str) -> TypeGuard[Style]:
+    """Whether ``value`` is one of the styles (a style read from the pool is a str)."""
+    return value in STYLES
+
 
 TextbookMode = Literal["even", "all_audiences"]
 TEXTBOOK_MODES: tuple[str, ...] = get_args(TextbookMode)

@@ -19,7 +19,7 @@ from synthstudio.config.choices import (
 )
 
 #: words per style (lower, upper) when the config sets none
-DEFAULT_LENGTHS: dict[str, tuple[int, int]] = {
+DEFAULT_LENGTHS: dict[Style, tuple[int, int]] = {
     "textbook": (250, 3000),
     "story": (200, 2500),
     "howto": (150, 2500),
@@ -78,9 +78,9 @@ class TextbookSettings(BaseModel):
     mode: TextbookMode = "even"
     """even: one text a step, least-covered combination first; all_audiences: one topic
     and style for all audiences a step."""
-    min_words: dict[str, int] = Field(default_factory=dict)
+    min_words: dict[Style, int] = Field(default_factory=dict)
     """Per-style lower length bounds, merged over the defaults."""
-    max_words: dict[str, int] = Field(default_factory=dict)
+    max_words: dict[Style, int] = Field(default_factory=dict)
     """Per-style upper length bounds, merged over the defaults."""
     near_dup_threshold: float = Field(0.7, gt=0.0, le=1.0)
     """Reject a text whose estimated Jaccard (word 5-grams) with a pool text reaches this."""

@@ -49,7 +49,7 @@ from typing import Any, cast
 from synthstudio.boundary.files import atomic_writer, is_stdout, synced_while_writing, to_terminal
 from synthstudio.boundary.inert import json_line
 from synthstudio.errors import InputError
-from synthstudio.records import ACCEPTED, STATUSES, Candidate, FilterResult
+from synthstudio.records import ACCEPTED, STATUSES, Candidate, CandidateMeta, FilterResult
 from synthstudio.store import Pool
 from synthstudio.store.export_query import (
     EACH,
@@ -88,7 +88,7 @@ class ExportSummary:
 
 # -- one item to training rows (the reference; export_query renders the same in SQL) ----
 
-def textbook_prompt(meta: dict[str, Any], fallback: str = "") -> str:
+def textbook_prompt(meta: CandidateMeta, fallback: str = "") -> str:
     """``Write a {style} about {topic} for {audience}.``, leaving out what is missing."""
     style = str(meta.get("style") or "").strip(WS) or "text"
     topic = str(meta.get("topic") or "").strip(WS) or fallback.strip(WS)

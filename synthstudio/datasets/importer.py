@@ -33,7 +33,7 @@ from synthstudio.datasets.verdicts import judged, workers_for
 from synthstudio.errors import InputError
 from synthstudio.filters.dataset import RecordVerdict
 from synthstudio.filters.placeholder import normalise_input
-from synthstudio.records import ACCEPTED, PROPOSED, Candidate, Instance
+from synthstudio.records import ACCEPTED, PROPOSED, Candidate, CandidateMeta, Instance
 from synthstudio.store import Pool
 
 CHUNK = 2000
@@ -57,7 +57,7 @@ def to_candidate(rec: Record, ex: Example, verdict: RecordVerdict, source: str,
                  status: str) -> Candidate:
     instances = [Instance(normalise_input(i.input, ex.instruction), i.output)
                  for i in ex.instances]
-    meta: dict[str, object] = {"imported": ex.format}
+    meta = CandidateMeta(imported=ex.format)
     if ex.system:
         meta["system"] = ex.system
     if ex.name:

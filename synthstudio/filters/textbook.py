@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from synthstudio.config.choices import is_style
 from synthstudio.config.recipes import DEFAULT_LENGTHS
 from synthstudio.filters.script import count_words
 from synthstudio.records import FilterResult
@@ -70,7 +71,8 @@ def _found(pattern: re.Pattern[str], text: str, caps_only: tuple[str, ...] = ())
 
 def length_filter(text: str, style: str,
                   lengths: dict[str, tuple[int, int]] | None = None) -> FilterResult:
-    lo, hi = (lengths or DEFAULT_LENGTHS).get(style, DEFAULT_LENGTHS.get(style, (50, 5000)))
+    default = DEFAULT_LENGTHS.get(style, (50, 5000)) if is_style(style) else (50, 5000)
+    lo, hi = (lengths or {}).get(style, default)
     n = count_words(text)
     ok = lo <= n <= hi
     detail = "" if ok else ("too short" if n < lo else "too long")

@@ -8,12 +8,12 @@ the final answer (the thinking is left out: the rubric rates the answer).
 
 from __future__ import annotations
 
-from synthstudio.records import Candidate
+from synthstudio.records import Candidate, CandidateMeta
 
 NONE = "(none)"
 
 
-def textbook_request(meta: dict[str, object], fallback: str = "") -> str:
+def textbook_request(meta: CandidateMeta, fallback: str = "") -> str:
     style = str(meta.get("style") or "text").strip()
     topic = str(meta.get("topic") or fallback).strip()
     audience = str(meta.get("audience") or "").strip()

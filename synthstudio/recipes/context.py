@@ -32,7 +32,14 @@ from synthstudio.backends.collect import RetryBudget, collect
 from synthstudio.config.settings import Settings
 from synthstudio.errors import BackendError
 from synthstudio.events import EventSink, RequestFinished, RequestStarted, Status, StreamChunk
-from synthstudio.records import ItemStatus, Problem, SeedTask, Topic
+from synthstudio.records import (
+    ItemStatus,
+    Problem,
+    RequestProvenance,
+    RequestStats,
+    SeedTask,
+    Topic,
+)
 from synthstudio.store.recipe_queries import CoverageKey
 
 
@@ -236,7 +243,7 @@ class RequestRecord:
     cancelled: bool
     attempts: int
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> RequestProvenance:
         """The record as it goes into a candidate's ``provenance["requests"]`` (JSON)."""
         return {
             "step": self.step,
@@ -244,7 +251,7 @@ class RequestRecord:
             "raw": self.raw,
             "thinking": self.thinking,
             "options": self.options.as_dict(),
-            "stats": self.final.as_dict() if self.final else {},
+            "stats": self.final.as_dict() if self.final else RequestStats(),
             "elapsed_s": round(self.elapsed_s, 4),
             "first_token_s": self.first_token_s,
             "cancelled": self.cancelled,

@@ -31,7 +31,15 @@ from synthstudio.recipes.self_instruct_parsers import (
     parse_numbered_instructions,
     parse_yes_no,
 )
-from synthstudio.records import ACCEPTED, PROPOSED, REJECTED, Candidate, FilterResult
+from synthstudio.records import (
+    ACCEPTED,
+    PROPOSED,
+    REJECTED,
+    Candidate,
+    FilterResult,
+    Provenance,
+    SampledTasks,
+)
 from synthstudio.similarity import RougeIndex
 
 NAME = "self-instruct"
@@ -128,7 +136,7 @@ class SelfInstruct:
 
     # -- prompts ----------------------------------------------------------------------
 
-    def sample_tasks(self, ctx: Context) -> tuple[list[str], dict[str, list[int]]]:
+    def sample_tasks(self, ctx: Context) -> tuple[list[str], SampledTasks]:
         """6 human + 2 machine tasks (all from the seeds while fewer machine tasks exist)."""
         cfg = ctx.settings.self_instruct
         total = cfg.human_tasks + cfg.machine_tasks
@@ -178,8 +186,8 @@ class SelfInstruct:
         prompt = self.instruction_prompt(tasks)
         options = ctx.options(num_predict=cfg.request_tokens, stop=["\n20.", "20."])
         comp, record = await ctx.ask("instructions", prompt, options)
-        base = {"recipe": NAME, "backend": ctx.backend.name, "model": ctx.backend.model,
-                "options": options.as_dict(), "sampled": sampled}
+        base = Provenance(recipe=NAME, backend=ctx.backend.name, model=ctx.backend.model,
+                          options=options.as_dict(), sampled=sampled)
         if comp.cancelled:
             return []
         out: list[Candidate] = []

@@ -230,6 +230,8 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
         inst = (self._instances_for("candidate_id", [r["id"] for r in rows])
                 if with_instances else {})
         out = []
+        # meta and provenance come back as the whole stored object, so keys that
+        # CandidateMeta and Provenance do not list (an older version's) are kept
         for r in rows:
             ic = r["is_classification"]
             out.append(Candidate(
