@@ -102,3 +102,35 @@ async def test_a_new_theme_draws_the_table_in_its_colours():
         light = sheet.render_line(0)._segments[0].style.bgcolor
         assert dark is not None and light is not None and dark != light
         assert sheet.render_line(0).text.startswith(" filter")
+
+
+async def test_showing_a_page_again_redraws_only_the_lines_that_changed():
+    """The same candidate shown again with a new status differs in a line or two: only
+    those are drawn again; a page of another length is redrawn to its old end."""
+    app = One()
+    async with app.run_test(size=(40, 14)) as pilot:
+        sheet = app.query_one(Sheet)
+
+        def page(verdict: str, n: int = 3) -> list[Block | Table]:
+            return [Block("verdict", Content(verdict), keep=True),
+                    Table("filters", COLUMNS, rows(n)), Block("after", Content("x"), pad=1)]
+
+        sheet.show(page("#1 accepted"))
+        await pilot.pause()
+        lines: list[tuple[int, int]] = []
+        whole: list[bool] = []
+        real_lines, real_refresh = sheet.refresh_lines, sheet.refresh
+        sheet.refresh_lines = lambda y, n=1: (lines.append((y, n)),  # type: ignore[method-assign]
+                                              real_lines(y, n))[1]
+        sheet.refresh = lambda *a, **k: (whole.append(not a),  # type: ignore[method-assign]
+                                         real_refresh(*a, **k))[1]
+        sheet.show(page("#1 accepted"))  # the same page: nothing to draw
+        assert lines == [] and True not in whole
+        sheet.show(page("#1 proposed"))  # one line differs
+        assert lines == [(0, 1)] and True not in whole
+        lines.clear()
+        sheet.show(page("#1 proposed", n=1))  # shorter: from the first change to the old end
+        assert lines == [(3, 4)] and True not in whole
+        await pilot.pause()
+        assert sheet.shown_text().splitlines() == [
+            "#1 proposed", " filter  result  detail", " check0  ✓ pass  ok", "", "x"]

@@ -99,6 +99,9 @@ class Sheet(QuietScrollBars, can_focus=True):
         self.parts: list[Part] = []
         self._lines: list[Strip] = []
         self._width = -1  # the width the lines were drawn for
+        #: the width and style the lines on screen were drawn with (a change of either
+        #: redraws the whole view; otherwise only the lines that changed)
+        self._drawn_for: tuple[int, object] | None = None
         #: the page's style and view width while its lines are drawn (render_lines)
         self._pass: tuple[Style, int] | None = None
 
@@ -135,6 +138,7 @@ class Sheet(QuietScrollBars, can_focus=True):
         that comes or goes changes the width: drawn once more for that one)."""
         if not self.is_attached or not self.size:
             return
+        before, drawn_for, offset = self._lines, self._drawn_for, self.scroll_offset
         for _ in range(2):
             width = self.scrollable_content_region.width
             if width == self._width:
@@ -143,7 +147,28 @@ class Sheet(QuietScrollBars, can_focus=True):
             self._lines = self._render_parts(width)
             wide = max((s.cell_length for s in self._lines), default=0)
             self._resize(Size(max(width, wide), len(self._lines)))
-        self.refresh()
+        self._drawn_for = (self._width, self.visual_style)
+        if drawn_for == self._drawn_for and self.scroll_offset == offset:
+            self._refresh_changed(before)
+        else:
+            self.refresh()
+
+    def _refresh_changed(self, before: list[Strip]) -> None:
+        """Redraw only the lines from the first that differs from ``before`` to the last
+        (the same candidate shown again with a new status changes a line or two, not the
+        page)."""
+        after = self._lines
+        longest = max(len(before), len(after))
+        first = next((i for i, (a, b) in enumerate(zip(before, after, strict=False))
+                      if a != b),
+                     min(len(before), len(after)))
+        if first == longest:
+            return  # the same lines
+        last = longest - 1
+        if len(before) == len(after):
+            while last > first and before[last] == after[last]:
+                last -= 1
+        self.refresh_lines(first, last - first + 1)
 
     def _resize(self, size: Size) -> None:
         if size == self.virtual_size:
