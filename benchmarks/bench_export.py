@@ -6,8 +6,9 @@ Usage: ``python benchmarks/bench_export.py [--big] [--db PATH] [--formats F,...]
 (default 5) and every run is printed: wall time of the whole ``export`` call (a user's
 ``synthstudio export`` minus start-up), lines a second, the CPU time of all threads and of
 the reader process (lines per CPU-second hardly depends on how busy the machine is; wall
-time does), and the bytes this process read (``rchar``: what SQLite asked of the file,
-page cache or not; the reader process's reads are not in it).
+time does), the bytes this process read (``rchar``: what SQLite asked of the file,
+page cache or not; the reader process's reads are not in it), and how much of the pool
+had to come from the disk because it was not in the page cache (a cold run).
 
 Baseline, measured in the same process just before each format: writing the same bytes
 (the export's own output, held in memory) to a new file through the same atomic writer.
@@ -49,6 +50,14 @@ def read_bytes() -> int:
     return 0
 
 
+def disk_bytes() -> int:
+    """Bytes this process and its reaped children (the reader process) had read from the
+    disk itself, not the page cache (``ru_inblock``, in 512-byte blocks on Linux): a run
+    right after something else pushed the pool out of memory reads it from the disk."""
+    return 512 * sum(resource.getrusage(who).ru_inblock
+                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+
 def cpu_seconds() -> float:
     """CPU seconds of this process and of its reaped children (the export's reader process)."""
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -84,16 +93,18 @@ def main(argv: list[str] | None = None) -> int:
             label = fmt + (" +provenance" if prov else "")
             rates = []
             for run in range(1, max(1, args.runs) + 1):
-                r0, t, cpu0 = read_bytes(), time.perf_counter(), cpu_seconds()
+                r0, d0 = read_bytes(), disk_bytes()
+                t, cpu0 = time.perf_counter(), cpu_seconds()
                 s = export(pool, fmt, out, with_provenance=prov)
                 wall, cpu = time.perf_counter() - t, cpu_seconds() - cpu0
-                read_mb = (read_bytes() - r0) / 1e6
+                read_mb, disk_mb = (read_bytes() - r0) / 1e6, (disk_bytes() - d0) / 1e6
                 base = baseline(out.read_bytes(), out_dir / "baseline.jsonl")
                 rate = s.rows / wall if wall else 0.0
                 rates.append(rate)
                 print(f"{label:20} run {run}: {s.rows:>9} lines {out.stat().st_size / 1e6:7.1f} MB"
                       f" {wall:6.2f} s {rate:>10,.0f} lines/s  {cpu:6.2f} s CPU"
                       f" ({s.rows / cpu if cpu else 0:>9,.0f} lines/CPU-s)  read {read_mb:7.1f} MB"
+                      f" ({disk_mb:6.1f} MB from disk)"
                       f"  {wall / base if base else 0:5.1f} x baseline ({base:.2f} s)",
                       flush=True)
             if not prov:
