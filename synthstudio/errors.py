@@ -19,7 +19,11 @@ class SynthError(Exception):
 
     def full(self) -> str:
         """The message followed by the hint, for one-line display."""
-        return f"{self.message} {self.hint}".strip()
+        if not self.hint:
+            return self.message
+        # a message from elsewhere (pydantic's, an OS error's) may end without a stop
+        stop = "" if self.message.rstrip().endswith((".", "!", "?", ":", ")")) else "."
+        return f"{self.message}{stop} {self.hint}".strip()
 
 
 class InputError(SynthError):

@@ -231,14 +231,18 @@ def load_settings(path: Path | None = None, *, warnings: list[str] | None = None
                  "or unset it and set the value in the config file.") from exc
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
+        loc, msg = [str(p) for p in err["loc"]], err["msg"]
+        if len(loc) > 1 and loc[-1] == "[key]":  # a table's key, not its value, is wrong
+            msg = f"'{loc[-2]}' is not a valid key here: {msg}"
+            loc = loc[:-2]
+        field = ".".join(loc)
         var = env_var_for(tuple(str(p) for p in err["loc"]))
         if var:
-            error = ConfigError(err["msg"], path=f"environment variable {var}",
+            error = ConfigError(msg, path=f"environment variable {var}",
                                 hint="Fix the value or unset the variable.")
             error.field = field
             raise error from exc
-        raise ConfigError(err["msg"], path=str(path), field=field,
+        raise ConfigError(msg, path=str(path), field=field,
                           hint="Fix the value or remove it to use the default.") from exc
 
 
