@@ -136,3 +136,56 @@ async def test_lines_drawn_in_one_pass_are_the_lines_option_list_draws() -> None
         assert drawn == listing._styles_cache.render_widget(
             listing, Region(0, 0, listing.size.width, height))
         assert drawn[3].text.strip() == "item 3" and drawn[-1].text.strip() == ""
+
+
+class BorderedApp(ListApp):
+    CSS = "RecordList { border: round $primary; padding: 0; height: 12; }"
+
+
+def dirty_rows(app: ListApp) -> list[list[int] | None]:
+    """Record which lines of the list each refresh marks, in its content's coordinates
+    (-1 is the top border), None for a refresh of the whole list."""
+    marked: list[list[int] | None] = []
+    real = app.listing._set_dirty
+
+    def spy(*regions):  # type: ignore[no-untyped-def]
+        marked.append(sorted({y for r in regions for y in range(r.y, r.bottom)})
+                      if regions else None)
+        real(*regions)
+
+    app.listing._set_dirty = spy  # type: ignore[method-assign]
+    return marked
+
+
+def lines_of(marked: list[list[int] | None]) -> list[int]:
+    assert None not in marked, "the whole list was drawn again"
+    return sorted({y for m in marked if m is not None for y in m})
+
+
+async def test_a_moving_highlight_and_a_changed_title_draw_only_their_rows() -> None:
+    """Down redraws the line it leaves and the line it reaches; the title, the top border
+    row; a removal or an insertion, the lines from it down; OptionList drew the whole
+    list for each."""
+    app = BorderedApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        items = [Item(i, f"item {i}") for i in range(30)]
+        app.listing.show(items)
+        app.listing.focus()
+        await pilot.pause()
+        marked = dirty_rows(app)
+        await pilot.press("down")
+        assert lines_of(marked) == [0, 1]
+        marked.clear()
+        app.listing.set_border_title("queue · 29 waiting")
+        assert lines_of(marked) == [-1]
+        marked.clear()
+        app.listing.drop(items[5], focus=1)
+        assert min(lines_of(marked)) == 5
+        await pilot.pause()
+        assert rows(app, 6) == ["item 0", "item 1", "item 2", "item 3", "item 4", "item 6"]
+        marked.clear()
+        app.listing.insert(3, Item(99, "back"))
+        assert min(lines_of(marked)) == 3
+        await pilot.pause()
+        assert rows(app, 5) == ["item 0", "item 1", "item 2", "back", "item 3"]
+        assert app.listing.current() is items[1]  # the highlight stayed on its record

@@ -24,6 +24,7 @@ from textual import events
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Region, Size, Spacing
+from textual.reactive import reactive
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Padding, Visual
@@ -62,6 +63,11 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
     }
     """
 
+    #: ``OptionList``'s, without drawing the whole list again when it moves: the line it
+    #: leaves and the line it reaches are drawn (:meth:`_watch_highlighted`), and a
+    #: scroll that comes with it draws the view
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
+
     def __init__(self, key: Callable[[R], Hashable], label: Callable[[R], Content | str],
                  **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -75,6 +81,34 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         self._lines_for = (-1, -1)
         #: while lines are drawn (render_lines): what every line needs, looked up once
         self._pass: _Pass | None = None
+        #: while options are inserted or removed: the first line that changes (the lines
+        #: above it in view stay as they are drawn)
+        self._changed_from: int | None = None
+
+    def _watch_highlighted(self, old: int | None, new: int | None) -> None:
+        for line in {old, new} - {None}:
+            self.refresh_lines(line)  # type: ignore[arg-type]
+
+    def set_border_title(self, title: str) -> None:
+        """Put ``title`` on the top border, drawing only that row: ``Widget.border_title``
+        draws the whole list again (Textual 8.2 keeps the title as ``_border_title``, made
+        as its setter makes it), and the queue's count changes with every decision."""
+        if title == self.border_title:
+            return
+        self._border_title = self.render_str(title).expand_tabs(4).split()[0]
+        offset = self.content_offset
+        self.refresh(Region(-offset.x, -offset.y, self.outer_size.width, 1))
+
+    def _refresh_from(self, start: int | None) -> None:
+        """Draw the view again from line ``start`` down (all of it when ``start`` is None
+        or above the view: every line in view moved)."""
+        top = self.scroll_y
+        if start is None or start < top or top != int(top):
+            self.refresh()
+            return
+        end = int(top) + self.scrollable_content_region.height
+        if start < end:
+            self.refresh_lines(start, end - start)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines in ``crop``; what every line needs (the options' padding and width,
@@ -147,7 +181,7 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
             cache.heights.pop(index, None)
         del cache.lines[count:]
         self._update_lines()
-        self.refresh()
+        self._refresh_from(self._changed_from)
 
     def _remove_option(self, option: Option) -> Self:
         """``OptionList._remove_option``, with the options after it renumbered in one
@@ -251,7 +285,11 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         """Remove ``record``'s option (if shown) and highlight ``focus``."""
         key = self.option_id(record)
         if self.records.pop(key, None) is not None:
-            self.remove_option(key)
+            self._changed_from = self.get_option_index(key)
+            try:
+                self.remove_option(key)
+            finally:
+                self._changed_from = None
         self.highlight(focus)
 
     def prepend(self, record: R, limit: int) -> None:
@@ -265,9 +303,19 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         are (``show`` would make the list anew: tens of milliseconds for 2,000)."""
         keep = self.current_key()
         key = self.option_id(record)
-        if self.records.pop(key, None) is not None:
-            self.remove_option(key)
-        index = max(0, min(index, len(self._options)))
+        index = max(0, index)
+        try:
+            self._changed_from = min(index, len(self._options))
+            if self.records.pop(key, None) is not None:
+                self._changed_from = min(index, self.get_option_index(key))
+                self.remove_option(key)
+            self._insert(index, key, record, limit)
+        finally:
+            self._changed_from = None
+        self._highlight_again(keep)
+
+    def _insert(self, index: int, key: str, record: R, limit: int | None) -> None:
+        index = min(index, len(self._options))
         option = self._option(key, record)
         self._options.insert(index, option)
         self._id_to_option[key] = option
@@ -282,7 +330,6 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
                 self.remove_option(extra)
         self._clear_caches()
         self._update_lines()
-        self._highlight_again(keep)
 
     def _highlight_again(self, key: str | None) -> None:
         """Highlight ``key`` at its new index without saying so: it is the same record,
@@ -293,9 +340,10 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
             return
         index = self.get_option_index(key)
         if index != self.highlighted:
+            before = self.highlighted
             self.set_reactive(OptionList.highlighted, index)
             self.scroll_to_highlight()
-            self.refresh()
+            self._watch_highlighted(before, index)
 
     def append(self, record: R) -> None:
         key = self.option_id(record)

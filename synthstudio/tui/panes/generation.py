@@ -296,7 +296,7 @@ class GenerationPane(CandidateListPane):
         title = f"queue · {waiting} waiting"
         if self._filtered:
             title += f" · {len(records) - waiting} filtered out shown (f)"
-        self.listing.border_title = title
+        self.listing.set_border_title(title)
 
     @on(OptionList.OptionSelected, "#queue")
     def _selected(self, event: OptionList.OptionSelected) -> None:
