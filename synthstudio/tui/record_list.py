@@ -17,7 +17,8 @@ an accept redraws only what changed, not every row in view.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Generic, NamedTuple, Self, TypeVar
 
 from textual import events
@@ -86,8 +87,19 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         self._changed_from: int | None = None
 
     def _watch_highlighted(self, old: int | None, new: int | None) -> None:
-        for line in {old, new} - {None}:
-            self.refresh_lines(line)  # type: ignore[arg-type]
+        for line in (old, new):
+            if line is not None:
+                self.refresh_lines(line)
+
+    @contextmanager
+    def _changing_from(self, line: int) -> Iterator[None]:
+        """Options are inserted or removed from ``line`` on: the lines above it in view
+        stay as they are drawn (see :meth:`_clear_caches`)."""
+        self._changed_from = line
+        try:
+            yield
+        finally:
+            self._changed_from = None
 
     def set_border_title(self, title: str) -> None:
         """Put ``title`` on the top border, drawing only that row: ``Widget.border_title``
@@ -285,11 +297,8 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         """Remove ``record``'s option (if shown) and highlight ``focus``."""
         key = self.option_id(record)
         if self.records.pop(key, None) is not None:
-            self._changed_from = self.get_option_index(key)
-            try:
+            with self._changing_from(self.get_option_index(key)):
                 self.remove_option(key)
-            finally:
-                self._changed_from = None
         self.highlight(focus)
 
     def prepend(self, record: R, limit: int) -> None:
@@ -304,14 +313,12 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         keep = self.current_key()
         key = self.option_id(record)
         index = max(0, index)
-        try:
-            self._changed_from = min(index, len(self._options))
+        shown = key in self.records
+        first = min(index, self.get_option_index(key) if shown else len(self._options))
+        with self._changing_from(first):
             if self.records.pop(key, None) is not None:
-                self._changed_from = min(index, self.get_option_index(key))
                 self.remove_option(key)
             self._insert(index, key, record, limit)
-        finally:
-            self._changed_from = None
         self._highlight_again(keep)
 
     def _insert(self, index: int, key: str, record: R, limit: int | None) -> None:
