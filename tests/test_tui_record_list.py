@@ -4,6 +4,7 @@ click lands and what is highlighted must stay right after every change."""
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.strip import Strip
 
 from synthstudio.tui.record_list import RecordList
 from tests.tui_kit import Item
@@ -189,3 +190,69 @@ async def test_a_moving_highlight_and_a_changed_title_draw_only_their_rows() -> 
         await pilot.pause()
         assert rows(app, 5) == ["item 0", "item 1", "item 2", "back", "item 3"]
         assert app.listing.current() is items[1]  # the highlight stayed on its record
+
+
+def on_screen(listing: RecordList[Item]) -> list[Strip]:
+    """The list's finished lines as the screen takes them (from Textual's styles cache,
+    where a line drawn before is reused)."""
+    return list(listing._styles_cache.render_widget(listing, listing.size.region))
+
+
+def drawn_anew(listing: RecordList[Item]) -> list[Strip]:
+    """The same lines drawn from nothing."""
+    listing._styles_cache.clear()
+    return on_screen(listing)
+
+
+async def test_lines_moved_by_a_change_are_reused_and_stay_right() -> None:
+    """An insertion or a removal moves the lines below it by one (and a scroll that keeps
+    the highlight in view, all of them): the moved lines are taken from where they were
+    drawn, not styled again, and every line is still what a drawing from nothing gives
+    (a line that changes its look, the highlight, is drawn again)."""
+    app = BorderedApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        items = [Item(i, f"item {i}") for i in range(30)]
+        listing = app.listing
+        listing.show(items)
+        listing.focus()
+        listing.highlighted = 4
+        await pilot.pause()
+        styled: list[int] = []
+        real = listing._styles_cache.render_line
+
+        def spy(styles, y, *args):  # type: ignore[no-untyped-def]
+            styled.append(y)
+            return real(styles, y, *args)
+
+        listing._styles_cache.render_line = spy  # type: ignore[method-assign]
+        height = listing.scrollable_content_region.height
+
+        listing.drop(items[2], focus=items[4].id)  # a removal above the highlight
+        await pilot.pause()
+        shown = on_screen(listing)
+        assert listing.current() is items[4]
+        # the last row (a new option) and the highlight's old and new rows, not the rest
+        assert 0 < len(styled) <= 4, styled
+        assert shown == drawn_anew(listing)
+
+        styled.clear()
+        listing.drop(items[4], focus=items[5].id)  # the highlighted one goes
+        await pilot.pause()
+        shown = on_screen(listing)
+        assert listing.current() is items[5]
+        assert 0 < len(styled) <= 4, styled
+        assert shown == drawn_anew(listing)
+
+        # the highlight on the last row: an insertion above it scrolls the view by one
+        listing.highlighted = height - 1
+        await pilot.pause()
+        keep = listing.current()
+        top = listing.scroll_offset.y
+        styled.clear()
+        listing.insert(1, Item(99, "back"))
+        await pilot.pause()
+        assert listing.scroll_offset.y == top + 1 and listing.current() is keep
+        shown = on_screen(listing)
+        assert 0 < len(styled) <= 4, styled
+        assert shown == drawn_anew(listing)
+        assert "back" in [s.text.strip("│ ") for s in shown]

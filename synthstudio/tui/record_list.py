@@ -85,6 +85,15 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         #: while options are inserted or removed: the first line that changes (the lines
         #: above it in view stay as they are drawn)
         self._changed_from: int | None = None
+        #: while options are inserted or removed: the finished lines of the options in
+        #: view below the change, to be put where those options land
+        self._kept: dict[Option, Strip] = {}
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._kept:  # scrolled by an insertion or removal: every line is drawn again
+            top = self.scroll_offset.y
+            self._reuse_lines(top, top + self.scrollable_content_region.height)
 
     def _watch_highlighted(self, old: int | None, new: int | None) -> None:
         for line in (old, new):
@@ -96,10 +105,49 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         """Options are inserted or removed from ``line`` on: the lines above it in view
         stay as they are drawn (see :meth:`_clear_caches`)."""
         self._changed_from = line
+        self._kept = self._plain_lines_in_view()
         try:
             yield
         finally:
             self._changed_from = None
+            self._kept = {}
+
+    def _plain_line(self, index: int) -> bool:
+        """Whether option ``index`` is drawn as a plain option (not highlighted, under
+        the mouse or disabled): its drawing does not depend on where it is."""
+        return (index != self.highlighted and index != self._mouse_hovering_over
+                and not self._options[index].disabled)
+
+    def _plain_lines_in_view(self) -> dict[Option, Strip]:
+        """The finished lines (styles applied) of the plain options in view, by option,
+        as Textual's styles cache holds them now."""
+        cache, top = self._styles_cache, self.content_offset.y
+        scroll_y = self.scroll_offset.y
+        kept: dict[Option, Strip] = {}
+        for index in range(scroll_y, min(len(self._options),
+                                         scroll_y + self.scrollable_content_region.height)):
+            y = index - scroll_y + top
+            strip = cache._cache.get(y)
+            if strip is not None and y not in cache._dirty_lines and self._plain_line(index):
+                kept[self._options[index]] = strip
+        return kept
+
+    def _reuse_lines(self, start: int, end: int) -> None:
+        """Lines ``start`` to ``end`` (options, in view) are to be drawn again: those that
+        show a plain option kept by :meth:`_changing_from` take its finished line from
+        where it was, instead of being styled again (an insertion or a removal moves
+        every line below it by one, and a scroll that keeps the highlight in view every
+        line; each costs as much to style as to draw)."""
+        if not self._kept:
+            return
+        cache, top = self._styles_cache, self.content_offset.y
+        scroll_y = self.scroll_offset.y
+        for index in range(start, min(end, len(self._options))):
+            strip = self._kept.get(self._options[index])
+            if strip is not None and self._plain_line(index):
+                y = index - scroll_y + top
+                cache._cache[y] = strip
+                cache._dirty_lines.discard(y)
 
     def set_border_title(self, title: str) -> None:
         """Put ``title`` on the top border, drawing only that row: ``Widget.border_title``
@@ -121,6 +169,7 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         end = int(top) + self.scrollable_content_region.height
         if start < end:
             self.refresh_lines(start, end - start)
+            self._reuse_lines(start, end)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines in ``crop``; what every line needs (the options' padding and width,
@@ -296,10 +345,12 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
     def drop(self, record: R, focus: Hashable | None = None) -> None:
         """Remove ``record``'s option (if shown) and highlight ``focus``."""
         key = self.option_id(record)
-        if self.records.pop(key, None) is not None:
-            with self._changing_from(self.get_option_index(key)):
-                self.remove_option(key)
-        self.highlight(focus)
+        if self.records.pop(key, None) is None:
+            self.highlight(focus)
+            return
+        with self._changing_from(self.get_option_index(key)):
+            self.remove_option(key)
+            self.highlight(focus)
 
     def prepend(self, record: R, limit: int) -> None:
         """Put ``record`` first (moving it if it is shown) and keep at most ``limit``;
@@ -319,7 +370,7 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
             if self.records.pop(key, None) is not None:
                 self.remove_option(key)
             self._insert(index, key, record, limit)
-        self._highlight_again(keep)
+            self._highlight_again(keep)
 
     def _insert(self, index: int, key: str, record: R, limit: int | None) -> None:
         index = min(index, len(self._options))
