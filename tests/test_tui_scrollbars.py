@@ -82,3 +82,54 @@ async def test_a_long_list_keeps_its_bar_true_after_removals_and_scrolling() -> 
         listing.scroll_home(animate=False)
         await pilot.pause()
         assert bar_on_screen(app) == top
+
+
+class SheetApp(App[None]):
+    CSS = "Sheet { scrollbar-size-vertical: 2; scrollbar-size-horizontal: 2; }"
+
+    def compose(self) -> ComposeResult:
+        from synthstudio.tui.sheet import Sheet
+
+        yield Sheet(id="sheet")
+
+
+async def test_quick_bars_draw_what_textual_draws_in_every_state() -> None:
+    """QuickScrollBar makes its lines itself: they must be the lines ``ScrollBar`` draws
+    through Rich and the widget's styles, cell for cell and colour for colour, for a
+    thumb anywhere, hovered or grabbed, both directions, thick bars and both themes, with
+    the app's line filters applied the same way."""
+    from rich.text import Text
+    from textual.geometry import Offset
+    from textual.scrollbar import ScrollBar
+
+    from synthstudio.tui.scrollbars import QuickScrollBar
+    from synthstudio.tui.sheet import Table
+
+    app = SheetApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        sheet = app.query_one("#sheet")
+        sheet.show([Table("t", ("a", "b"), [[Text("x" * 70), Text(str(i))]  # type: ignore[attr-defined]
+                                            for i in range(40)])])
+        await pilot.pause()
+        bars = [sheet.vertical_scrollbar, sheet.horizontal_scrollbar]
+        assert all(type(b) is QuickScrollBar and b.size for b in bars)
+        compared = 0
+        assert bars[0].get_line_filters()  # the true-colour filter of a headless app
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            for at in (0, 3, 17, 100):
+                sheet.scroll_to(x=at, y=at, animate=False, immediate=True)
+                for hover, grab in ((False, False), (True, False), (False, True)):
+                    for bar in bars:
+                        bar.mouse_over, bar.grabbed = hover, Offset(0, 0) if grab else None
+                    await pilot.pause()
+                    for bar in bars:
+                        region = bar.size.region
+                        quick = bar.render_lines(region)
+                        bar._styles_cache.clear()
+                        bar.refresh()
+                        assert quick == ScrollBar.render_lines(bar, region), (theme, at)
+                        part = region.crop_size((region.width, 1))  # a crop of one row
+                        assert bar.render_lines(part) == quick[:1]
+                        compared += 1
+        assert compared == 2 * 4 * 3 * 2
