@@ -76,6 +76,9 @@ class QuickScrollBar(ScrollBar):
                  thickness: int = 1) -> None:
         super().__init__(vertical, name, thickness=thickness)
         self._drawn: tuple[tuple[object, ...], list[Strip]] | None = None
+        #: a vertical bar's line for each kind of cell, for one width and base style
+        self._cells: dict[Segment, Strip] = {}
+        self._cells_for: tuple[int, Style] | None = None
 
     def _bar_style(self) -> Style:
         """The colours ``ScrollBar.render`` picks (grabbed, hovered or plain)."""
@@ -112,13 +115,21 @@ class QuickScrollBar(ScrollBar):
             thickness=thickness, vertical=self.vertical,
             back_color=style.bgcolor or Color.parse("#555555"),
             bar_color=style.color or Color.parse("bright_magenta"))
-        segments = [Segment(s.text, base + s.style) for s in cells.segments
-                    if s.text != "\n"]
-        if self.vertical:
-            lines = [Strip([s]).adjust_cell_length(width) for s in segments[:height]]
+        segments = [s for s in cells.segments if s.text != "\n"]
+        if self.vertical:  # a handful of different cells: one strip for each, kept
+            if self._cells_for != (width, base):
+                self._cells_for, self._cells = (width, base), {}
+            cell_lines = self._cells
+            lines = []
+            for cell in segments[:height]:
+                line = cell_lines.get(cell)
+                if line is None:
+                    line = cell_lines[cell] = Strip(
+                        [Segment(cell.text, base + cell.style)]).adjust_cell_length(width)
+                lines.append(line)
         else:
-            row = Strip(segments[:width]).adjust_cell_length(width)
-            lines = [row] * height
+            row = Strip([Segment(s.text, base + s.style) for s in segments[:width]])
+            lines = [row.adjust_cell_length(width)] * height
         lines += [Strip.blank(width)] * (height - len(lines))
         self._drawn = (key, lines)
         return lines
