@@ -134,3 +134,82 @@ async def test_showing_a_page_again_redraws_only_the_lines_that_changed():
         await pilot.pause()
         assert sheet.shown_text().splitlines() == [
             "#1 proposed", " filter  result  detail", " check0  ✓ pass  ok", "", "x"]
+
+
+def spy_drawing(sheet: Sheet) -> list[int]:
+    """Count the pages ``sheet`` draws (kept pages are not drawn again)."""
+    drawn: list[int] = []
+    real = sheet._render_parts
+
+    def spy(parts, width):  # type: ignore[no-untyped-def]
+        drawn.append(width)
+        return real(parts, width)
+
+    sheet._render_parts = spy  # type: ignore[method-assign]
+    return drawn
+
+
+def page(style: str) -> list[Block | Table]:
+    return [Block("verdict", Content.styled("#2 proposed", style), keep=True),
+            Table("filters", COLUMNS, rows(2)), Block("body", Content("text " * 30), pad=1)]
+
+
+async def test_a_page_drawn_ahead_is_shown_without_drawing_it_again():
+    """``prepare`` draws a page that is not shown; showing parts made anew with the same
+    content takes those lines (the same as a page drawn from nothing), while parts with
+    the same words in another style are a different page, drawn."""
+    app = One()
+    async with app.run_test(size=(40, 12)) as pilot:
+        sheet = app.query_one(Sheet)
+        sheet.show([Block("verdict", Content("#1"), keep=True)])
+        await pilot.pause()
+        drawn = spy_drawing(sheet)
+        sheet.prepare(page("bold"))
+        assert len(drawn) == 1 and sheet.text("verdict") == "#1"  # not shown
+        sheet.show(page("bold"))
+        assert len(drawn) == 1  # taken, not drawn
+        kept = sheet._lines
+        sheet._pages.clear()
+        sheet.show(page("bold"))
+        assert len(drawn) == 2 and sheet._lines == kept  # drawn from nothing: the same
+        sheet.show(page("italic"))  # the same plain text, another style
+        assert len(drawn) == 3 and sheet._lines != kept
+        assert sheet._lines[0]._segments[0].style.italic
+
+
+async def test_the_scores_pane_draws_the_next_candidates_page_while_the_person_reads(
+        tmp_path):
+    """After a pause on a candidate, the Scores pane has drawn its neighbours' pages: the
+    next key shows one without drawing; one that changed since is drawn anew."""
+    from synthstudio.records import ACCEPTED
+    from synthstudio.store import Pool
+    from synthstudio.tui.panes.scores import AHEAD_AFTER_S, heading
+    from tests.tui_kit import fill, make_app, settled
+
+    pool = Pool(tmp_path / "pool.db")
+    fill(pool)
+    app = make_app(tmp_path, pool)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settled(pilot)
+            listing = app.generation.listing
+            listing.focus()
+            listing.highlighted = 0
+            await pilot.pause(AHEAD_AFTER_S + 0.2)
+            sheet = app.scores.sheet
+            drawn = spy_drawing(sheet)
+            await pilot.press("down")
+            await pilot.pause()
+            second = listing.current()
+            assert app.scores.candidate is second and drawn == []
+            assert sheet.text("heading") == heading(second).plain
+            # the one after it, drawn ahead in the next pause, changes before it is shown
+            await pilot.pause(AHEAD_AFTER_S + 0.2)
+            third = listing.neighbours(second)[0]
+            third.status = ACCEPTED
+            await pilot.press("down")
+            await pilot.pause()
+            assert app.scores.candidate is third and len(drawn) == 1
+            assert "accepted" in sheet.text("verdict")
+    finally:
+        pool.close()

@@ -339,6 +339,16 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         key = self.current_key()
         return self.records.get(key) if key is not None else None
 
+    def neighbours(self, record: R) -> list[R]:
+        """The records after and before ``record`` in the list (the next one first)."""
+        key = self.option_id(record)
+        if key not in self.records:
+            return []
+        index = self.get_option_index(key)
+        near = [self._options[i].id for i in (index + 1, index - 1)
+                if 0 <= i < len(self._options)]
+        return [self.records[k] for k in near if k is not None and k in self.records]
+
     def record(self, option_id: str | None) -> R | None:
         return self.records.get(option_id) if option_id is not None else None
 

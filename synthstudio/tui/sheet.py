@@ -14,16 +14,22 @@ presses in the queue.
 A table looks as a ``DataTable`` with zebra stripes and no cursor does (the same
 component styles, one cell of padding each side, columns as wide as their widest cell);
 a table wider than the view scrolls sideways with the page.
+
+The last pages drawn are kept, by what they show and the width and look they were
+drawn for, and a page can be drawn ahead (:meth:`Sheet.prepare`) while the person reads:
+the Scores pane draws the neighbours of the candidate in focus that way, so the next
+decision shows a page that is drawn already (a long one took 5-10 ms).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -61,6 +67,19 @@ class Table:
 
 
 Part = Block | Table
+#: pages kept drawn (the one shown, the neighbours drawn ahead, the last few shown)
+PAGES_KEPT = 8
+
+
+def part_key(part: Part) -> Hashable:
+    """What ``part`` shows, hashable: equal keys draw equal lines (``Content`` and
+    ``Text`` compare their plain text only, so their styles are added here)."""
+    if isinstance(part, Table):
+        return ("table", part.name, part.columns, tuple(
+            tuple((c.plain, c.style, tuple(c.spans), c.justify, c.overflow, c.no_wrap)
+                  for c in row) for row in part.rows))
+    content = part.content
+    return ("block", part.name, content.plain, tuple(content.spans), part.pad, part.keep)
 
 
 class Sheet(QuietScrollBars, can_focus=True):
@@ -104,6 +123,8 @@ class Sheet(QuietScrollBars, can_focus=True):
         self._drawn_for: tuple[int, object] | None = None
         #: the page's style and view width while its lines are drawn (render_lines)
         self._pass: tuple[Style, int] | None = None
+        #: pages drawn, by what they show, the width and the look (see the module)
+        self._pages: LRUCache[Hashable, list[Strip]] = LRUCache(PAGES_KEPT)
 
     # -- what is shown -----------------------------------------------------------------
 
@@ -144,7 +165,7 @@ class Sheet(QuietScrollBars, can_focus=True):
             if width == self._width:
                 break
             self._width = width
-            self._lines = self._render_parts(width)
+            self._lines = self._page(self.parts, width)
             wide = max((s.cell_length for s in self._lines), default=0)
             self._resize(Size(max(width, wide), len(self._lines)))
         self._drawn_for = (self._width, self.visual_style)
@@ -178,10 +199,24 @@ class Sheet(QuietScrollBars, can_focus=True):
         self.set_reactive(Sheet.virtual_size, size)
         self._scroll_update(size)
 
-    def _render_parts(self, width: int) -> list[Strip]:
+    def prepare(self, parts: Sequence[Part]) -> None:
+        """Draw ``parts`` for the view's width without showing them: a :meth:`show` of
+        the same parts later takes the lines drawn here."""
+        if self.is_attached and self.size:
+            self._page(parts, self.scrollable_content_region.width)
+
+    def _page(self, parts: Sequence[Part], width: int) -> list[Strip]:
+        """The lines of ``parts`` at ``width``: kept ones, else drawn (and kept)."""
+        key = (tuple(part_key(p) for p in parts if p.shown), width, self.visual_style)
+        lines = self._pages.get(key)
+        if lines is None:
+            lines = self._pages[key] = self._render_parts(parts, width)
+        return lines
+
+    def _render_parts(self, parts: Sequence[Part], width: int) -> list[Strip]:
         lines: list[Strip] = []
         style = self.visual_style
-        for part in self.parts:
+        for part in parts:
             if not part.shown:
                 continue
             if isinstance(part, Table):
@@ -237,6 +272,7 @@ class Sheet(QuietScrollBars, can_focus=True):
         """New styles (a theme): draw again with their colours when next in view."""
         super().notify_style_update()
         self._width = -1
+        self._pages.clear()
         self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:

@@ -12,6 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.timer import Timer
 from textual.widget import Widget
 
 from synthstudio.records import ACCEPTED, PROPOSED, Candidate, first_failure
@@ -20,6 +21,9 @@ from synthstudio.tui.sheet import Block, Part, Sheet, Table
 from synthstudio.tui.text import cell, highlight_overlap, one_line, safe
 
 MAX_INSTANCES = 5
+#: seconds without a new candidate in focus before the pages of its neighbours are drawn
+#: ahead (keys held down, or pressed faster than this, draw nothing ahead)
+AHEAD_AFTER_S = 0.1
 COLUMNS = ("filter", "result", "value", "threshold", "detail")
 Piece = str | Content | tuple[str, str]
 
@@ -131,6 +135,9 @@ class ScoresPane(Pane):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.candidate: Candidate | None = None
+        #: candidates whose pages are to be drawn ahead, the likeliest next first
+        self._ahead: list[Candidate] = []
+        self._ahead_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Sheet(id="scores-body")
@@ -161,11 +168,16 @@ class ScoresPane(Pane):
                 "pool."), keep=True)])
             self.set_subtitle("")
             return
+        self.sheet.show(self.parts(c))
+        self.set_subtitle(origin(c))
+
+    def parts(self, c: Candidate) -> list[Part]:
+        """``c``'s page: its verdict, heading, filter table, body, nearest, reasoning."""
         judge = self.app.judge_row(c)  # type: ignore[attr-defined]
         rows = [[cell(r.name), self._mark(r.passed), fmt_value(r.value),
                  fmt_value(r.threshold), cell(one_line(r.detail, 80))]
                 for r in [*c.scores, *([judge] if judge is not None else [])]]
-        parts: list[Part] = [
+        return [
             Block("verdict", verdict(c), keep=True),
             Block("heading", heading(c), keep=True),
             Table("filters", COLUMNS, rows),
@@ -173,8 +185,26 @@ class ScoresPane(Pane):
             Block("nearest", nearest(c), pad=1),
             Block("reasoning", reasoning(c), pad=1),
         ]
-        self.sheet.show(parts)
-        self.set_subtitle(origin(c))
+
+    def draw_ahead(self, candidates: list[Candidate]) -> None:
+        """Draw the pages of ``candidates`` (the likeliest next in focus first) once no
+        new candidate has come into focus for :data:`AHEAD_AFTER_S`, one page per turn
+        of the event loop. A page is drawn from the candidate as it is then; showing it
+        later draws it again if anything on it changed since."""
+        self._ahead = candidates
+        if self._ahead_timer is not None:
+            self._ahead_timer.stop()
+        self._ahead_timer = self.set_timer(AHEAD_AFTER_S, self._draw_next_ahead) \
+            if candidates else None
+
+    def _draw_next_ahead(self) -> None:
+        if not self._ahead:
+            return
+        c = self._ahead.pop(0)
+        if c is not self.candidate:
+            self.sheet.prepare(self.parts(c))
+        if self._ahead:
+            self.call_later(self._draw_next_ahead)
 
     def text(self, part: str) -> str:
         """What the part ``part`` shows (verdict, heading, body, nearest, reasoning)."""
