@@ -188,14 +188,25 @@ class ScoresPane(Pane):
 
     def draw_ahead(self, candidates: list[Candidate]) -> None:
         """Draw the pages of ``candidates`` (the likeliest next in focus first) once no
-        new candidate has come into focus for :data:`AHEAD_AFTER_S`, one page per turn
+        new candidate has come into focus for :data:`AHEAD_AFTER_S` (up to twice that:
+        the timer counts again from its next tick), one page per turn
         of the event loop. A page is drawn from the candidate as it is then; showing it
         later draws it again if anything on it changed since."""
         self._ahead = candidates
+        if not candidates:
+            return
+        # one timer, counted again from each new candidate (a timer made and stopped on
+        # every key cost a task each time)
+        if self._ahead_timer is None:
+            self._ahead_timer = self.set_interval(AHEAD_AFTER_S, self._ahead_due,
+                                                  pause=True)
+        self._ahead_timer.reset()
+        self._ahead_timer.resume()
+
+    def _ahead_due(self) -> None:
         if self._ahead_timer is not None:
-            self._ahead_timer.stop()
-        self._ahead_timer = self.set_timer(AHEAD_AFTER_S, self._draw_next_ahead) \
-            if candidates else None
+            self._ahead_timer.pause()
+        self._draw_next_ahead()
 
     def _draw_next_ahead(self) -> None:
         if not self._ahead:
