@@ -195,7 +195,7 @@ async def test_a_moving_highlight_and_a_changed_title_draw_only_their_rows() -> 
 def on_screen(listing: RecordList[Item]) -> list[Strip]:
     """The list's finished lines as the screen takes them (from Textual's styles cache,
     where a line drawn before is reused)."""
-    return list(listing._styles_cache.render_widget(listing, listing.size.region))
+    return list(listing._styles_cache.render_widget(listing, listing.outer_size.region))
 
 
 def drawn_anew(listing: RecordList[Item]) -> list[Strip]:
@@ -256,3 +256,24 @@ async def test_lines_moved_by_a_change_are_reused_and_stay_right() -> None:
         assert 0 < len(styled) <= 4, styled
         assert shown == drawn_anew(listing)
         assert "back" in [s.text.strip("│ ") for s in shown]
+
+
+async def test_lines_are_drawn_anew_when_a_change_takes_the_scroll_bar_away() -> None:
+    """A removal that makes the list fit its view takes the scroll bar away and widens
+    the lines: the kept lines, drawn for the narrower view, are not reused."""
+    app = BorderedApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        listing = app.listing
+        height = listing.scrollable_content_region.height
+        items = [Item(i, f"item {i} " + "long words " * 6) for i in range(height + 1)]
+        listing.show(items)
+        listing.focus()
+        await pilot.pause()
+        assert listing.show_vertical_scrollbar
+        narrow = listing.scrollable_content_region.width
+        listing.drop(items[1], focus=items[0].id)  # in view: the lines below it move
+        await pilot.pause()
+        assert not listing.show_vertical_scrollbar
+        assert listing.scrollable_content_region.width > narrow
+        shown = on_screen(listing)
+        assert shown == drawn_anew(listing)

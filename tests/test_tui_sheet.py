@@ -184,18 +184,23 @@ async def test_the_scores_pane_draws_the_next_candidates_page_while_the_person_r
     from synthstudio.records import ACCEPTED
     from synthstudio.store import Pool
     from synthstudio.tui.panes.scores import AHEAD_AFTER_S, heading
-    from tests.tui_kit import fill, make_app, settled
+    from tests.tui_kit import fill, fixed_candidates, make_app, settled
 
     pool = Pool(tmp_path / "pool.db")
     fill(pool)
+    proposed = fixed_candidates()[2]  # a third and a fourth item in the queue
+    for text in ("Tell whether the note sounds sad or glad.",
+                 "Tell whether the line sounds loud or soft."):
+        proposed.id, proposed.instruction = None, text
+        pool.add_candidate(proposed)
     app = make_app(tmp_path, pool)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await settled(pilot)
             listing = app.generation.listing
             listing.focus()
-            listing.highlighted = 0
-            await pilot.pause(AHEAD_AFTER_S + 0.2)
+            await pilot.pause(AHEAD_AFTER_S * 5)  # the person reads the first item
+            assert listing.highlighted == 0
             sheet = app.scores.sheet
             drawn = spy_drawing(sheet)
             await pilot.press("down")
@@ -203,13 +208,21 @@ async def test_the_scores_pane_draws_the_next_candidates_page_while_the_person_r
             second = listing.current()
             assert app.scores.candidate is second and drawn == []
             assert sheet.text("heading") == heading(second).plain
-            # the one after it, drawn ahead in the next pause, changes before it is shown
-            await pilot.pause(AHEAD_AFTER_S + 0.2)
+            # the next pause draws the one after it (the one before is kept already) ...
+            await pilot.pause(AHEAD_AFTER_S * 5)
+            assert len(drawn) == 1
+            # ... which changes before it is shown: drawn anew
             third = listing.neighbours(second)[0]
             third.status = ACCEPTED
             await pilot.press("down")
             await pilot.pause()
-            assert app.scores.candidate is third and len(drawn) == 1
+            assert app.scores.candidate is third and len(drawn) == 2
             assert "accepted" in sheet.text("verdict")
+            # a key that comes while pages are drawn ahead stops the rest of them
+            app.scores._ahead_due()
+            assert len(drawn) == 3  # the first of third's two neighbours
+            app.scores.draw_ahead([second])
+            await pilot.pause()
+            assert len(drawn) == 3
     finally:
         pool.close()

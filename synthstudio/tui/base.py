@@ -121,5 +121,5 @@ class StudioBase(App[int]):
         if not same:  # a list's highlight event repeats what a key already showed
             self.scores.show(c)
             pane = {"queue": self.generation, "pool": self.pool_pane}.get(source)
-            if c is not None and pane is not None:
-                self.scores.draw_ahead(pane.listing.neighbours(c))
+            self.scores.draw_ahead(pane.listing.neighbours(c)
+                                   if c is not None and pane is not None else [])

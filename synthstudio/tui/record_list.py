@@ -88,6 +88,7 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         #: while options are inserted or removed: the finished lines of the options in
         #: view below the change, to be put where those options land
         self._kept: dict[Option, Strip] = {}
+        self._kept_width = -1  # the view's width the kept lines were drawn for
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -106,6 +107,7 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         stay as they are drawn (see :meth:`_clear_caches`)."""
         self._changed_from = line
         self._kept = self._plain_lines_in_view()
+        self._kept_width = self.scrollable_content_region.width
         try:
             yield
         finally:
@@ -139,6 +141,9 @@ class RecordList(OptionList, QuietScrollBars, Generic[R]):
         every line below it by one, and a scroll that keeps the highlight in view every
         line; each costs as much to style as to draw)."""
         if not self._kept:
+            return
+        if self.scrollable_content_region.width != self._kept_width:
+            self._kept = {}  # a scroll bar came or went: the kept lines are too wide or short
             return
         cache, top = self._styles_cache, self.content_offset.y
         scroll_y = self.scroll_offset.y

@@ -138,6 +138,7 @@ class ScoresPane(Pane):
         #: candidates whose pages are to be drawn ahead, the likeliest next first
         self._ahead: list[Candidate] = []
         self._ahead_timer: Timer | None = None
+        self._ahead_turn = 0  # counts new candidates in focus (see _draw_next_ahead)
 
     def compose(self) -> ComposeResult:
         yield Sheet(id="scores-body")
@@ -193,6 +194,7 @@ class ScoresPane(Pane):
         of the event loop. A page is drawn from the candidate as it is then; showing it
         later draws it again if anything on it changed since."""
         self._ahead = candidates
+        self._ahead_turn += 1  # a chain of drawings for earlier neighbours stops
         if not candidates:
             return
         # one timer, counted again from each new candidate (a timer made and stopped on
@@ -206,16 +208,18 @@ class ScoresPane(Pane):
     def _ahead_due(self) -> None:
         if self._ahead_timer is not None:
             self._ahead_timer.pause()
-        self._draw_next_ahead()
+        self._draw_next_ahead(self._ahead_turn)
 
-    def _draw_next_ahead(self) -> None:
-        if not self._ahead:
+    def _draw_next_ahead(self, turn: int) -> None:
+        """Draw the next page ahead, unless a new candidate came into focus since the
+        pause began (its neighbours then wait for the next pause)."""
+        if turn != self._ahead_turn or not self._ahead:
             return
         c = self._ahead.pop(0)
         if c is not self.candidate:
             self.sheet.prepare(self.parts(c))
         if self._ahead:
-            self.call_later(self._draw_next_ahead)
+            self.call_later(self._draw_next_ahead, turn)
 
     def text(self, part: str) -> str:
         """What the part ``part`` shows (verdict, heading, body, nearest, reasoning)."""
