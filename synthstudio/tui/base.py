@@ -18,6 +18,7 @@ from synthstudio.recipes.base import Recipe
 from synthstudio.records import Candidate, FilterResult, JudgeScore, Run
 from synthstudio.store import Pool
 from synthstudio.tui.engine_thread import EngineThread
+from synthstudio.tui.panes.candidate_pane import CandidateListPane
 from synthstudio.tui.panes.generation import GenerationPane
 from synthstudio.tui.panes.pool import PoolPane
 from synthstudio.tui.panes.scores import ScoresPane
@@ -112,6 +113,10 @@ class StudioBase(App[int]):
             self.status.update_right(counts=self.tally.counts)
         self.pool_pane.show_counts(self.tally)
 
+    def list_pane(self, source: str) -> CandidateListPane | None:
+        """The pane whose list ``source`` names ("queue" or "pool"), if any."""
+        return {"queue": self.generation, "pool": self.pool_pane}.get(source)
+
     def focus_on(self, c: Candidate | None, source: str, again: bool = False) -> None:
         """Make ``c`` the candidate in focus: the Scores pane shows it, keys act on it
         (``again``: ``c`` changed, show it anew)."""
@@ -120,6 +125,6 @@ class StudioBase(App[int]):
         self.focus_source = source
         if not same:  # a list's highlight event repeats what a key already showed
             self.scores.show(c)
-            pane = {"queue": self.generation, "pool": self.pool_pane}.get(source)
+            pane = self.list_pane(source)
             self.scores.draw_ahead(pane.listing.neighbours(c)
                                    if c is not None and pane is not None else [])

@@ -20,7 +20,7 @@ class CurationActions(PoolSync):
         """A list highlighted a candidate: follow it if that list is the one in use."""
         if not self.ui_ready():
             return
-        pane = {"queue": self.generation, "pool": self.pool_pane}.get(event.source)
+        pane = self.list_pane(event.source)
         in_use = pane is not None and pane.has_focus_within
         if in_use or event.source == self.focus_source:
             self.focus_on(event.candidate, event.source)

@@ -67,10 +67,11 @@ def set_bar(bar: ScrollBar, virtual_size: int | None = None, window_size: int | 
 
 class QuickScrollBar(ScrollBar):
     """A scroll bar that makes its lines straight from ``ScrollBarRender.render_bar``'s
-    cells, once for each look, instead of through Rich's console and the widget's
-    styles (about 0.05 ms a line: a long page's bar was 2-3 ms of a key press). The
-    lines are those ``ScrollBar`` draws (``tests/test_tui_scrollbars.py`` compares them
-    in every state: thumb anywhere, hovered, grabbed, both directions, thicker bars)."""
+    cells (with the colours and values ``ScrollBar.render`` picks), once for each look,
+    instead of through Rich's console and the widget's styles (about 0.05 ms a line: a
+    long page's bar was 2-3 ms of a key press). The lines are those ``ScrollBar`` draws
+    (``tests/test_tui_scrollbars.py`` compares them in every state: thumb anywhere,
+    hovered, grabbed, both directions, thicker bars)."""
 
     def __init__(self, vertical: bool = True, name: str | None = None, *,
                  thickness: int = 1) -> None:
@@ -80,31 +81,13 @@ class QuickScrollBar(ScrollBar):
         self._cells: dict[Segment, Strip] = {}
         self._cells_for: tuple[int, Style] | None = None
 
-    def _bar_style(self) -> Style:
-        """The colours ``ScrollBar.render`` picks (grabbed, hovered or plain)."""
-        assert self.parent is not None
-        styles = self.parent.styles
-        if self.grabbed:
-            background, color = styles.scrollbar_background_active, styles.scrollbar_color_active
-        elif self.mouse_over:
-            background, color = styles.scrollbar_background_hover, styles.scrollbar_color_hover
-        else:
-            background, color = styles.scrollbar_background, styles.scrollbar_color
-        if background.a < 1:
-            base_background, _ = self.parent.background_colors
-            background = base_background + background
-        color = background + color
-        return Style.from_color(color.rich_color, background.rich_color)
-
     def _lines(self, width: int, height: int) -> list[Strip]:
-        style = self._bar_style()
-        if self.screen.styles.scrollbar_color.a == 0:  # as ScrollBarRender's defaults
-            virtual, window, position = 100, 0, 0.0
-        else:
-            virtual = ceil(self.window_virtual_size)
-            window = ceil(self.window_size if self.window_size < self.window_virtual_size
-                          else 0)
-            position = self.position
+        # Textual's own choice of colours and values (grabbed, hovered, a screen that
+        # hides its bars), as the renderable it would draw through Rich
+        bar = self.render()
+        assert isinstance(bar, ScrollBarRender) and isinstance(bar.style, Style)
+        style, virtual, window, position = (bar.style, bar.virtual_size, bar.window_size,
+                                            bar.position)
         base = self.visual_style.rich_style  # under every cell, as a widget's render
         key = (width, height, virtual, window, position, self.vertical, style, base)
         if self._drawn is not None and self._drawn[0] == key:
