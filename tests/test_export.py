@@ -319,11 +319,16 @@ def test_sql_rendering_matches_python(tmp_path, c, fmt, style, system, prov):
         assert stored is not None
         expected = candidate_rows(stored, fmt, reasoning_style=style, with_provenance=prov,
                                   system=system)
-        sql, params = exsql.build_query(fmt, style=style, system=system, with_provenance=prov,
-                                        recipe=ex.ONLY_RECIPE.get(fmt))
-        got = [json.loads(r[2]) for r in p.conn.execute(sql, {**params, "lo": cid - 1,
-                                                              "hi": cid})]
-        assert got == expected
+        # with the kept instances arrays, without them, and when the item has none kept
+        for arrays, drop in ((True, False), (False, False), (True, True)):
+            if drop:
+                p.conn.execute("DELETE FROM instances_json")
+            sql, params = exsql.build_query(fmt, style=style, system=system,
+                                            with_provenance=prov, arrays=arrays,
+                                            recipe=ex.ONLY_RECIPE.get(fmt))
+            got = [json.loads(r[2]) for r in p.conn.execute(sql, {**params, "lo": cid - 1,
+                                                                  "hi": cid})]
+            assert got == expected
     finally:
         p.close()
 

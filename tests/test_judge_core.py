@@ -212,7 +212,7 @@ def test_a_schema_3_pool_moves_its_provenance_then_gains_the_scores_table(tmp_pa
     db = tmp_path / "old.db"
     shutil.copy(Path(__file__).parent / "data" / "pool-schema3-imported.db", db)
     with Pool(db) as p:
-        assert p.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert p.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         every = p.ids_to_judge(limit=100_000)
         assert every and p.count_to_judge() == len(every)
         rows = p.conn.execute(

@@ -190,7 +190,8 @@ def test_tally_reads_counts_reasons_and_the_newest_id_together(pool):
 def test_a_new_pool_gets_the_schema_sqlite_utils_made(tmp_path):
     """Schema 1 is plain SQL now; a new pool's ``sqlite_master`` is still, byte for byte,
     the one a pool got when sqlite-utils ran it (``tests/data/pool_schema.jsonl``), with
-    schema 6's index on instances (candidate_id, idx) in place of the one on candidate_id."""
+    schema 6's index on instances (candidate_id, idx) in place of the one on candidate_id,
+    and schema 7's instances_json table with its triggers."""
     Pool(tmp_path / "new.db").close()
     conn = sqlite3.connect(tmp_path / "new.db")
     got = [list(r) for r in conn.execute(

@@ -23,6 +23,7 @@ from collections import Counter
 from typing import Any
 
 from synthstudio.store.connection import PoolBase
+from synthstudio.store.schema import arrays_current, instance_array
 
 #: (candidate id, recipe, the JSON line as UTF-8 bytes, straight from SQLite)
 Row = tuple[int, str, bytes]
@@ -124,15 +125,14 @@ _PROVENANCE = (
     "'created_at', coalesce(c.created_at, ''), 'decided_at', coalesce(c.decided_at, ''))"
 )
 
-#: an item's instances as a JSON array, aggregated over the join with ``instances``
-#: grouped by item: the join walks (candidate_id, idx) in order; SQLite from 3.44 is also
-#: told the order inside the aggregate
-_IN_ORDER = " ORDER BY i.idx" if sqlite3.sqlite_version_info >= (3, 44) else ""
-_INSTANCES = (
-    "CASE WHEN count(i.id) THEN json_group_array(json_object('input', "
-    f"coalesce(i.input, ''), 'output', coalesce(i.output, '')){_IN_ORDER}) "
-    "ELSE json_array() END"
-)
+def _instances(kept: bool) -> str:
+    """An item's instances as a JSON array: the one kept in ``instances_json`` when the
+    kept arrays are ``kept`` up to date (else none is read) and there is one for it, else
+    made from ``instances`` here."""
+    made = instance_array("c.id")
+    if not kept:
+        return made
+    return f"coalesce((SELECT json FROM instances_json WHERE candidate_id = c.id), {made})"
 
 
 #: how a line reads ``instances``: not at all, one line per instance, or all of an
@@ -148,19 +148,22 @@ def join_kind(fmt: str) -> str:
     return _JOINS.get(fmt, EACH)
 
 
-def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
+def row_expr(fmt: str, style: str, system: bool, *, arrays: bool = False) -> tuple[str, str]:
     """The JSON expression of one line, and how it joins ``instances`` (:data:`EACH`,
-    :data:`GROUPED` or :data:`NO_JOIN`)."""
+    :data:`GROUPED` or :data:`NO_JOIN`); with ``arrays``, a self-instruct line copies the
+    item's kept instances array (see :func:`_instances`)."""
     if fmt == "self-instruct":
         key = "'synth_task_' || c.id"
         # only a meta that holds the text "name" is parsed: json_extract matches a key as
         # written, so it finds nothing in any other
         name = (f"CASE WHEN instr(c.m, '\"name\"') "
                 f"THEN coalesce({_trimmed(_meta('name'))}, {key}) ELSE {key} END")
-        return (f"json_object('id', {key}, 'name', {name}, "
-                f"'instruction', c.instruction, 'instances', {_INSTANCES}, "
-                "'is_classification', json(CASE WHEN c.is_classification THEN 'true' "
-                "ELSE 'false' END))", join_kind(fmt))
+        # written out rather than json_object: the instances are JSON already, and
+        # json_object would parse them again; json_quote escapes as json_object does
+        return ("printf('{\"id\":%s,\"name\":%s,\"instruction\":%s,\"instances\":%s,"
+                f"\"is_classification\":%s}}', json_quote({key}), json_quote({name}), "
+                f"json_quote(c.instruction), {_instances(arrays)}, "
+                "CASE WHEN c.is_classification THEN 'true' ELSE 'false' END)", join_kind(fmt))
     if fmt == "textbook":
         return ("json_object('text', c.text, "
                 + ", ".join(f"'{k}', coalesce({_meta(k)}, '')"
@@ -246,10 +249,11 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
                 with_provenance: bool = False, status: str | None = None,
                 recipe: str | None = None, since: str | None = None,
                 until: str | None = None, min_score: float | None = None,
-                batched: bool = False) -> tuple[str, dict[str, Any]]:
+                batched: bool = False, arrays: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
-    Rows are :data:`Row`, or one :data:`Batch` with ``batched``."""
-    expr, join_kind = row_expr(fmt, style, bool(system))
+    Rows are :data:`Row`, or one :data:`Batch` with ``batched``. ``arrays``: the kept
+    instances arrays are up to date (:func:`arrays_kept`), so lines may copy them."""
+    expr, join_kind = row_expr(fmt, style, bool(system), arrays=arrays)
     per_instance = join_kind == EACH
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
@@ -278,12 +282,15 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
         sql = (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
                f"ON i.candidate_id = c.id AND {_INSTANCED} "
                f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY {order}")
-    elif join_kind == GROUPED:  # one line per item, its instances aggregated
-        sql = (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
-               f"ON i.candidate_id = c.id GROUP BY c.id ORDER BY {order}")
-    else:
+    else:  # one line per item (its instances, if any, read as one array)
         sql = f"SELECT {head} FROM ({inner}) AS c ORDER BY {order}"
     return (_batch(sql) if batched else sql), params
+
+
+def arrays_kept(pool: PoolBase) -> bool:
+    """Whether the pool's kept instances arrays are up to date (see schema 7)."""
+    with pool.lock:
+        return arrays_current(pool.conn)
 
 
 def count_by_recipe(pool: PoolBase, status: str | None = None, recipe: str | None = None,

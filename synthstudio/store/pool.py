@@ -24,6 +24,7 @@ from synthstudio.records import (
 from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_path, now
 from synthstudio.store.recipe_queries import RecipeQueries
 from synthstudio.store.runs_store import RunStore
+from synthstudio.store.schema import refresh_instance_arrays
 from synthstudio.store.scores_store import ScoreStore
 from synthstudio.store.seeds_store import SeedStore
 
@@ -122,6 +123,7 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                          "provenance) VALUES (?, ?, ?, ?)",
                          (c.id, _dumps(c.prompt), c.raw_output, _dumps(c.provenance)))
             self._write_instances(conn, "candidate_id", c.id, c.instances)
+            refresh_instance_arrays(conn)
         return c.id
 
     def add_candidates(self, candidates: list[Candidate],
@@ -162,6 +164,7 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                 [(i, n, inst.input, inst.output)
                  for i, c in zip(ids, candidates, strict=True)
                  for n, inst in enumerate(c.instances)])
+            refresh_instance_arrays(conn)
         for i, c in zip(ids, candidates, strict=True):
             c.id = i
         return ids
@@ -208,6 +211,7 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                 ),
             )
             self._write_instances(conn, "candidate_id", c.id, c.instances)
+            refresh_instance_arrays(conn)
 
     def get_candidate(self, candidate_id: int) -> Candidate | None:
         rows = self.query(f"{_WITH_PROVENANCE} WHERE c.id = ?", [candidate_id])
