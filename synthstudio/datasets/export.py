@@ -53,13 +53,11 @@ from synthstudio.records import ACCEPTED, STATUSES, Candidate, CandidateMeta, Fi
 from synthstudio.store import Pool
 from synthstudio.store.export_query import (
     EACH,
-    GROUPED,
     LEAN_RECIPES,
     RS,
     US,
     WS,
     Batch,
-    arrays_kept,
     build_query,
     count_by_recipe,
     join_kind,
@@ -246,8 +244,7 @@ def _batches(pool: Pool, fmt: str, *, status: str | None, recipe: str | None,
                               with_provenance=with_provenance,
                               status=None if status == "all" else status, recipe=recipe,
                               since=since, until=until, min_score=min_score,
-                              batched=batched,
-                              arrays=join_kind(fmt) == GROUPED and arrays_kept(pool))
+                              batched=batched)
     return export_batches(pool, sql, params, post=post)
 
 

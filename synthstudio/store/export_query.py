@@ -23,7 +23,7 @@ from collections import Counter
 from typing import Any
 
 from synthstudio.store.connection import PoolBase
-from synthstudio.store.schema import arrays_current, instance_array
+from synthstudio.store.schema import ARRAYS_CURRENT, instance_array
 
 #: (candidate id, recipe, the JSON line as UTF-8 bytes, straight from SQLite)
 Row = tuple[int, str, bytes]
@@ -125,14 +125,11 @@ _PROVENANCE = (
     "'created_at', coalesce(c.created_at, ''), 'decided_at', coalesce(c.decided_at, ''))"
 )
 
-def _instances(kept: bool) -> str:
-    """An item's instances as a JSON array: the one kept in ``instances_json`` when the
-    kept arrays are ``kept`` up to date (else none is read) and there is one for it, else
-    made from ``instances`` here."""
-    made = instance_array("c.id")
-    if not kept:
-        return made
-    return f"coalesce((SELECT json FROM instances_json WHERE candidate_id = c.id), {made})"
+#: an item's instances as a JSON array: the one kept in ``instances_json`` when the kept
+#: arrays are up to date and there is one for the item, else made from ``instances`` here
+_INSTANCES = (f"CASE WHEN {ARRAYS_CURRENT} THEN coalesce((SELECT json FROM instances_json "
+              f"WHERE candidate_id = c.id), {instance_array('c.id')}) "
+              f"ELSE {instance_array('c.id')} END")
 
 
 #: how a line reads ``instances``: not at all, one line per instance, or all of an
@@ -148,10 +145,9 @@ def join_kind(fmt: str) -> str:
     return _JOINS.get(fmt, EACH)
 
 
-def row_expr(fmt: str, style: str, system: bool, *, arrays: bool = False) -> tuple[str, str]:
+def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
     """The JSON expression of one line, and how it joins ``instances`` (:data:`EACH`,
-    :data:`GROUPED` or :data:`NO_JOIN`); with ``arrays``, a self-instruct line copies the
-    item's kept instances array (see :func:`_instances`)."""
+    :data:`GROUPED` or :data:`NO_JOIN`)."""
     if fmt == "self-instruct":
         key = "'synth_task_' || c.id"
         # only a meta that holds the text "name" is parsed: json_extract matches a key as
@@ -162,7 +158,7 @@ def row_expr(fmt: str, style: str, system: bool, *, arrays: bool = False) -> tup
         # json_object would parse them again; json_quote escapes as json_object does
         return ("printf('{\"id\":%s,\"name\":%s,\"instruction\":%s,\"instances\":%s,"
                 f"\"is_classification\":%s}}', json_quote({key}), json_quote({name}), "
-                f"json_quote(c.instruction), {_instances(arrays)}, "
+                f"json_quote(c.instruction), {_INSTANCES}, "
                 "CASE WHEN c.is_classification THEN 'true' ELSE 'false' END)", join_kind(fmt))
     if fmt == "textbook":
         return ("json_object('text', c.text, "
@@ -249,11 +245,10 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
                 with_provenance: bool = False, status: str | None = None,
                 recipe: str | None = None, since: str | None = None,
                 until: str | None = None, min_score: float | None = None,
-                batched: bool = False, arrays: bool = False) -> tuple[str, dict[str, Any]]:
+                batched: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL and named parameters; bind ``lo`` and ``hi`` (ids ``lo < id <= hi``) per batch.
-    Rows are :data:`Row`, or one :data:`Batch` with ``batched``. ``arrays``: the kept
-    instances arrays are up to date (:func:`arrays_kept`), so lines may copy them."""
-    expr, join_kind = row_expr(fmt, style, bool(system), arrays=arrays)
+    Rows are :data:`Row`, or one :data:`Batch` with ``batched``."""
+    expr, join_kind = row_expr(fmt, style, bool(system))
     per_instance = join_kind == EACH
     if with_provenance:
         expr = f"json_set({expr}, '$.provenance', {_PROVENANCE})"
@@ -285,12 +280,6 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
     else:  # one line per item (its instances, if any, read as one array)
         sql = f"SELECT {head} FROM ({inner}) AS c ORDER BY {order}"
     return (_batch(sql) if batched else sql), params
-
-
-def arrays_kept(pool: PoolBase) -> bool:
-    """Whether the pool's kept instances arrays are up to date (see schema 7)."""
-    with pool.lock:
-        return arrays_current(pool.conn)
 
 
 def count_by_recipe(pool: PoolBase, status: str | None = None, recipe: str | None = None,

@@ -123,7 +123,6 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                          "provenance) VALUES (?, ?, ?, ?)",
                          (c.id, _dumps(c.prompt), c.raw_output, _dumps(c.provenance)))
             self._write_instances(conn, "candidate_id", c.id, c.instances)
-            refresh_instance_arrays(conn)
         return c.id
 
     def add_candidates(self, candidates: list[Candidate],
@@ -211,7 +210,6 @@ class Pool(SeedStore, RunStore, RecipeQueries, ScoreStore):
                 ),
             )
             self._write_instances(conn, "candidate_id", c.id, c.instances)
-            refresh_instance_arrays(conn)
 
     def get_candidate(self, candidate_id: int) -> Candidate | None:
         rows = self.query(f"{_WITH_PROVENANCE} WHERE c.id = ?", [candidate_id])

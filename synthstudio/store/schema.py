@@ -170,41 +170,55 @@ def instance_array(item: str) -> str:
             f"WHERE candidate_id = {item} ORDER BY idx, id))")
 
 
+#: the largest instance id whose item's array is up to date in ``instances_json``
+_MARK = "coalesce((SELECT instance_id FROM instances_json_mark WHERE id = 1), -1)"
+#: true when no item's instance lies past the mark (added behind the store's back): then
+#: every kept array is up to date. Uncorrelated: SQLite runs it once per statement, so
+#: it is judged inside the snapshot the statement reads.
+ARRAYS_CURRENT = ("NOT EXISTS (SELECT 1 FROM instances NOT INDEXED "
+                  f"WHERE id > {_MARK} AND candidate_id IS NOT NULL)")
+
 #: triggers that drop an item's row of ``instances_json`` when its instances are changed
-#: or deleted, or the item is deleted: a stale array is never read. Instances added are
-#: found by their ids instead (:func:`refresh_instance_arrays`): a trigger on every insert
-#: made an import of 50,000 items a second slower.
+#: or deleted, or the item is deleted, so that a stale array is never read. Instances
+#: added are found by their ids instead (:func:`refresh_instance_arrays`, and
+#: :data:`ARRAYS_CURRENT` for those added by hand), which holds because the mark never
+#: exceeds the largest id (a delete brings it down), so an id SQLite chooses (the largest
+#: + 1) lies past it. Only an id given by hand can be at or below the mark: the insert
+#: trigger acts on those (``new.id`` is -1 when SQLite chooses), dropping the arrays of
+#: the new row's item and of the row a REPLACE removes (which fires no delete trigger).
+#: A trigger that acted on every insert made an import of 50,000 items a second slower.
 _INSTANCES_JSON_TRIGGERS = [
-    "CREATE TRIGGER IF NOT EXISTS instances_json_ad AFTER DELETE ON instances "
-    "WHEN old.candidate_id IS NOT NULL BEGIN "
-    "DELETE FROM instances_json WHERE candidate_id = old.candidate_id; END",
+    "CREATE TRIGGER IF NOT EXISTS instances_json_bi BEFORE INSERT ON instances "
+    f"WHEN new.id BETWEEN 0 AND {_MARK} BEGIN "
+    "DELETE FROM instances_json WHERE candidate_id IN (new.candidate_id, "
+    "(SELECT candidate_id FROM instances WHERE id = new.id)); END",
+    "CREATE TRIGGER IF NOT EXISTS instances_json_ad AFTER DELETE ON instances BEGIN "
+    "DELETE FROM instances_json WHERE candidate_id = old.candidate_id; "
+    "UPDATE instances_json_mark SET instance_id = min(instance_id, "
+    "(SELECT coalesce(max(id), 0) FROM instances)) WHERE id = 1; END",
     "CREATE TRIGGER IF NOT EXISTS instances_json_au AFTER UPDATE ON instances BEGIN "
     "DELETE FROM instances_json WHERE candidate_id IN (old.candidate_id, new.candidate_id); "
     "END",
     "CREATE TRIGGER IF NOT EXISTS instances_json_cd AFTER DELETE ON candidates BEGIN "
     "DELETE FROM instances_json WHERE candidate_id = old.id; END",
 ]
-#: the largest instance id whose item's array is up to date in ``instances_json``
-_MARK = "coalesce((SELECT instance_id FROM instances_json_mark WHERE id = 1), -1)"
 
 
 def refresh_instance_arrays(conn: sqlite3.Connection) -> None:
     """Write the arrays of the items that gained instances since the last call (ids above
     the mark), then move the mark to the largest instance id. The store calls it in the
-    transaction that added them."""
+    transaction that added them. An item with a BLOB instance (JSON cannot hold one; only
+    a hand-made row has it) gets none: its export fails as it did before."""
+    gained = (f"SELECT DISTINCT candidate_id AS cid FROM instances NOT INDEXED "
+              f"WHERE id > {_MARK} AND candidate_id IS NOT NULL")
+    conn.execute(f"DELETE FROM instances_json WHERE candidate_id IN ({gained})")
     conn.execute(
-        f"INSERT OR REPLACE INTO instances_json (candidate_id, json) SELECT n.cid, "
-        f"{instance_array('n.cid')} FROM (SELECT DISTINCT candidate_id AS cid FROM instances "
-        f"WHERE id > {_MARK} AND candidate_id IS NOT NULL) AS n")
+        f"INSERT INTO instances_json (candidate_id, json) SELECT n.cid, "
+        f"{instance_array('n.cid')} FROM ({gained}) AS n "
+        "WHERE NOT EXISTS (SELECT 1 FROM instances AS b WHERE b.candidate_id = n.cid "
+        "AND 'blob' IN (typeof(b.input), typeof(b.output)))")
     conn.execute("INSERT OR REPLACE INTO instances_json_mark (id, instance_id) "
                  "VALUES (1, (SELECT coalesce(max(id), 0) FROM instances))")
-
-
-def arrays_current(conn: sqlite3.Connection) -> bool:
-    """Whether every item's kept array is up to date: no item's instance was added past
-    the mark (by hand, say) since the store last wrote them."""
-    return not conn.execute(f"SELECT EXISTS (SELECT 1 FROM instances WHERE id > {_MARK} "
-                            "AND candidate_id IS NOT NULL)").fetchone()[0]
 
 
 def _v7(conn: sqlite3.Connection) -> None:
@@ -214,9 +228,9 @@ def _v7(conn: sqlite3.Connection) -> None:
     SQL time on the 1,000,000-item pool. The instances stay the truth: triggers drop an
     array when its instances change, the store writes the arrays of items that gained
     instances (``instances_json_mark`` holds how far it got), and the export makes an
-    array itself where none is kept, or for every item when instances were added behind
-    the store's back. Made here for every item at once (about 17 s for the 1,000,000-item
-    benchmark pool, once).
+    array itself where none is kept, or for every item when instances were added past
+    the mark behind the store's back. Made here for every item at once (about 16 s for
+    the 1,000,000-item benchmark pool, once).
 
     A later migration that rebuilds ``instances`` or ``candidates`` (drop and rename, as
     schema 4 did) must make these triggers again."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from synthstudio.records import Instance, Problem, SeedTask, Topic
 from synthstudio.store.connection import PoolBase, now
+from synthstudio.store.schema import refresh_instance_arrays
 
 #: the columns of a topic and of a problem that the records set (besides ``source``):
 #: an insert writes them, an update rewrites them; ``id`` and ``created_at`` are the store's
@@ -53,6 +54,7 @@ class SeedStore(PoolBase):
             f"INSERT INTO instances ({owner}, idx, input, output) VALUES (?, ?, ?, ?)",
             [(owner_id, i, inst.input, inst.output) for i, inst in enumerate(instances)],
         )
+        refresh_instance_arrays(conn)  # an item's array; the mark passes a seed's rows
 
     def _instances_for(self, owner: str, ids: list[int]) -> dict[int, list[Instance]]:
         out: dict[int, list[Instance]] = {i: [] for i in ids}
