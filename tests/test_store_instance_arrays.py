@@ -288,3 +288,22 @@ def test_a_self_instruct_line_has_the_bytes_json_object_gave(pool):
             new = pool.conn.execute(sql, {**params, "lo": cid - 1, "hi": cid}).fetchone()[2]
             old = pool.conn.execute(_OLD_LINE.format(cid=cid)).fetchone()[0]
             assert new == old
+
+
+def test_a_command_says_once_that_it_upgrades_an_older_pool(tmp_path, capsys):
+    from synthstudio.cli import main
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    for migration in MIGRATIONS[:6]:
+        migration(conn)
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    assert main(["pool", "stats", "--db", str(path)]) == 0
+    first = " ".join(capsys.readouterr().err.split())  # rich wraps the line
+    assert main(["pool", "stats", "--db", str(path)]) == 0
+    again = capsys.readouterr().err
+    assert "Upgrading the pool" in first and "from schema 6 to 7" in first
+    assert "Upgrading" not in again
+    assert main(["pool", "stats", "--db", str(tmp_path / "new.db")]) == 0
+    assert "Upgrading" not in capsys.readouterr().err  # a new pool is made, not upgraded

@@ -41,7 +41,16 @@ def open_pool(args: argparse.Namespace, *, load_defaults: bool = True):  # type:
     from synthstudio.datasets.seeds import ensure_default_seeds
     from synthstudio.store import Pool
 
-    pool = Pool(db_path(args))
+    path = db_path(args)
+
+    def say_upgrading(found: int) -> None:
+        from synthstudio.store.schema import SCHEMA_VERSION
+
+        console_err.print(f"Upgrading the pool {escape(str(path))} from schema {found} to "
+                          f"{SCHEMA_VERSION}: once, and a large pool takes a while "
+                          "(about 16 s for 1,000,000 items).")
+
+    pool = Pool(path, on_upgrade=say_upgrading)
     pool.on_wait = _say_waiting
     if load_defaults:
         ensure_default_seeds(pool)

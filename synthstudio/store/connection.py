@@ -99,7 +99,10 @@ def import_sqlite_utils():  # type: ignore[no-untyped-def]
 class PoolBase:
     """A connection to one pool file. Thread-safe for one process (a lock serialises use)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *,
+                 on_upgrade: Callable[[int], None] | None = None) -> None:
+        """Open (make, migrate) the pool at ``path``; ``on_upgrade(schema found)`` is
+        called before a pool from an older version is upgraded."""
         self.path = Path(path)
         try:
             if str(path) != ":memory:":
@@ -111,7 +114,8 @@ class PoolBase:
             _wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn)  # re-reads the version under the write lock: safe across processes
+            # re-reads the version under the write lock: safe across processes
+            migrate(conn, on_upgrade)
         except sqlite3.DatabaseError as exc:
             mapped = storage_error(exc, self.path)
             # disk full, read-only, damaged: say so, with the way on (not for a file that

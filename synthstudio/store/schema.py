@@ -248,8 +248,11 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the database up to :data:`SCHEMA_VERSION`; return the version found."""
+def migrate(conn: sqlite3.Connection,
+            announce: Callable[[int], None] | None = None) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; return the version found.
+    ``announce(found)`` is called first when a pool made by an older version is
+    upgraded (a large one takes a while: schema 7 about 16 s for 1,000,000 items)."""
     found = conn.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
         from synthstudio.errors import StoreError
@@ -261,6 +264,8 @@ def migrate(conn: sqlite3.Connection) -> int:
         )
     if found == SCHEMA_VERSION:
         return int(found)
+    if found and announce is not None:
+        announce(int(found))
     # a migration may rebuild a table others point at: keys are checked once it is done
     # (the pragma is a no-op inside a transaction, so it is switched here)
     keys_on = conn.execute("PRAGMA foreign_keys").fetchone()[0]
