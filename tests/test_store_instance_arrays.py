@@ -205,6 +205,41 @@ def test_a_replaced_instance_row_is_seen_for_both_items(pool, tmp_path):
         "VALUES (1, {b}, 9, 'moved', 'z')"])
 
 
+def test_a_negative_id_given_by_hand_is_seen(pool, tmp_path):
+    _one_stale(pool, tmp_path, [
+        "INSERT INTO instances (id, candidate_id, idx, input, output) "
+        "VALUES (-5, {a}, 9, 'negative', 'id')"])
+
+
+def test_an_id_changed_onto_another_row_is_seen_for_both_items(pool, tmp_path):
+    """``UPDATE OR REPLACE`` removes the row in the way without a delete trigger."""
+    _one_stale(pool, tmp_path, [
+        "UPDATE OR REPLACE instances SET id = (SELECT min(id) FROM instances "
+        "WHERE candidate_id = {a}) WHERE id = (SELECT max(id) FROM instances)"])
+
+
+def test_an_id_changed_downward_lowers_the_mark(pool, tmp_path):
+    _one_stale(pool, tmp_path, [
+        "UPDATE instances SET id = 0 WHERE id = (SELECT max(id) FROM instances)",
+        "INSERT INTO instances (candidate_id, idx, input, output) "
+        "VALUES ({a}, 9, 'after', 'the change')"])
+
+
+def test_past_sqlites_largest_id_every_insert_drops_its_items_array(pool, tmp_path):
+    """From the largest id on SQLite chooses ids at random, below the mark."""
+    a = pool.add_candidate(_item(1, 2))
+    with pool.transaction() as conn:
+        conn.execute("INSERT INTO instances (id, candidate_id, idx, input, output) "
+                     "VALUES (9223372036854775807, NULL, 0, 'a seed''s', 'row')")
+    b = pool.add_candidate(_item(2, 1))  # the store writes: the mark is the largest id
+    with pool.transaction() as conn:
+        conn.execute("INSERT INTO instances (candidate_id, idx, input, output) "
+                     "VALUES (?, 9, 'random', 'id')", (a,))
+    truth = _truth(pool)
+    assert _exported(pool, tmp_path / "x.jsonl") == {a: truth[a], b: truth[b]}
+    assert truth[a][-1] == {"input": "random", "output": "id"}
+
+
 def test_an_item_deleted_through_the_store_frees_ids_that_come_back(pool, tmp_path):
     a, b = pool.add_candidates([_item(1, 2), _item(2, 2)])
     pool.delete_candidates([b])
@@ -253,7 +288,7 @@ def test_a_store_write_reads_only_the_instances_past_the_mark(pool):
                                       in x for x in p)]
     past_mark = [p for p in plans if any("instances USING INTEGER PRIMARY KEY (rowid>?)" in x
                                          for x in p)]
-    assert len(ran) == 3 and not walked and len(past_mark) == 3, plans
+    assert len(ran) == 4 and not walked and len(past_mark) == 3, plans
 
 
 #: the self-instruct line as schema 6 rendered it, in one json_object (kept here to hold

@@ -44,9 +44,10 @@ def open_pool(args: argparse.Namespace, *, load_defaults: bool = True):  # type:
     path = db_path(args)
 
     def say_upgrading(found: int) -> None:
+        from synthstudio.boundary.inert import inert
         from synthstudio.store.schema import SCHEMA_VERSION
 
-        console_err.print(f"Upgrading the pool {escape(str(path))} from schema {found} to "
+        console_err.print(f"Upgrading the pool {escape(inert(str(path)))} from schema {found} to "
                           f"{SCHEMA_VERSION}: once, and a large pool takes a while "
                           "(about 16 s for 1,000,000 items).")
 
