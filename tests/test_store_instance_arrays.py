@@ -9,6 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from synthstudio.datasets.export import export
 from synthstudio.records import Candidate, Instance, SeedTask
 from synthstudio.store import Pool
@@ -175,69 +177,44 @@ def _one_stale(pool: Pool, tmp_path: Path, change: list[str]) -> None:
     assert _exported(pool, tmp_path / "x.jsonl") == {i: truth.get(i, []) for i in (a, b)}
 
 
-def test_an_instance_id_freed_at_the_top_and_given_again_is_seen(pool, tmp_path):
-    """Without AUTOINCREMENT SQLite gives the largest id + 1: once the top rows are gone,
-    an id at or below the mark comes back (the mark follows the largest id down)."""
-    _one_stale(pool, tmp_path, [
+#: raw changes, each on a connection of its own (``{a}``/``{b}``: two items' ids), that
+#: could leave a kept array stale if nothing caught them
+HAND_CHANGES = {
+    # without AUTOINCREMENT SQLite gives the largest id + 1: once the top rows are gone,
+    # an id at or below the mark comes back (the mark follows the largest id down)
+    "id-freed-at-the-top-given-again": [
         "DELETE FROM instances WHERE id = (SELECT max(id) FROM instances)",
         "INSERT INTO instances (candidate_id, idx, input, output) "
-        "VALUES ({a}, 5, 'reused id', 'x')"])
-
-
-def test_a_delete_never_moves_the_mark_past_rows_added_by_hand(pool, tmp_path):
-    _one_stale(pool, tmp_path, [
+        "VALUES ({a}, 5, 'reused id', 'x')"],
+    "a-delete-after-rows-past-the-mark": [
         "INSERT INTO instances (candidate_id, idx, input, output) "
         "VALUES ({a}, 5, 'past', 'the mark')",
-        "DELETE FROM instances WHERE candidate_id = {b} AND idx = 0"])
-
-
-def test_an_instance_given_an_id_below_the_mark_by_hand_is_seen(pool, tmp_path):
-    _one_stale(pool, tmp_path, [
+        "DELETE FROM instances WHERE candidate_id = {b} AND idx = 0"],
+    "id-below-the-mark-given-by-hand": [
         "DELETE FROM instances WHERE candidate_id = {b} AND idx = 0",
         "INSERT INTO instances (id, candidate_id, idx, input, output) "
-        "VALUES (3, {a}, 7, 'old id', 'y')"])
-
-
-def test_a_replaced_instance_row_is_seen_for_both_items(pool, tmp_path):
-    """``INSERT OR REPLACE`` removes the old row without firing delete triggers."""
-    _one_stale(pool, tmp_path, [
+        "VALUES (3, {a}, 7, 'old id', 'y')"],
+    # INSERT OR REPLACE removes the old row without firing delete triggers
+    "insert-or-replace-moves-a-row": [
         "INSERT OR REPLACE INTO instances (id, candidate_id, idx, input, output) "
-        "VALUES (1, {b}, 9, 'moved', 'z')"])
-
-
-def test_a_negative_id_given_by_hand_is_seen(pool, tmp_path):
-    _one_stale(pool, tmp_path, [
+        "VALUES (1, {b}, 9, 'moved', 'z')"],
+    "negative-id-given-by-hand": [
         "INSERT INTO instances (id, candidate_id, idx, input, output) "
-        "VALUES (-5, {a}, 9, 'negative', 'id')"])
-
-
-def test_an_id_changed_onto_another_row_is_seen_for_both_items(pool, tmp_path):
-    """``UPDATE OR REPLACE`` removes the row in the way without a delete trigger."""
-    _one_stale(pool, tmp_path, [
+        "VALUES (-5, {a}, 9, 'negative', 'id')"],
+    # UPDATE OR REPLACE removes the row in the way without a delete trigger
+    "id-changed-onto-another-row": [
         "UPDATE OR REPLACE instances SET id = (SELECT min(id) FROM instances "
-        "WHERE candidate_id = {a}) WHERE id = (SELECT max(id) FROM instances)"])
-
-
-def test_an_id_changed_downward_lowers_the_mark(pool, tmp_path):
-    _one_stale(pool, tmp_path, [
+        "WHERE candidate_id = {a}) WHERE id = (SELECT max(id) FROM instances)"],
+    "id-changed-downward-then-an-insert": [
         "UPDATE instances SET id = 0 WHERE id = (SELECT max(id) FROM instances)",
         "INSERT INTO instances (candidate_id, idx, input, output) "
-        "VALUES ({a}, 9, 'after', 'the change')"])
+        "VALUES ({a}, 9, 'after', 'the change')"],
+}
 
 
-def test_past_sqlites_largest_id_every_insert_drops_its_items_array(pool, tmp_path):
-    """From the largest id on SQLite chooses ids at random, below the mark."""
-    a = pool.add_candidate(_item(1, 2))
-    with pool.transaction() as conn:
-        conn.execute("INSERT INTO instances (id, candidate_id, idx, input, output) "
-                     "VALUES (9223372036854775807, NULL, 0, 'a seed''s', 'row')")
-    b = pool.add_candidate(_item(2, 1))  # the store writes: the mark is the largest id
-    with pool.transaction() as conn:
-        conn.execute("INSERT INTO instances (candidate_id, idx, input, output) "
-                     "VALUES (?, 9, 'random', 'id')", (a,))
-    truth = _truth(pool)
-    assert _exported(pool, tmp_path / "x.jsonl") == {a: truth[a], b: truth[b]}
-    assert truth[a][-1] == {"input": "random", "output": "id"}
+@pytest.mark.parametrize("change", list(HAND_CHANGES.values()), ids=list(HAND_CHANGES))
+def test_a_change_by_hand_is_never_exported_stale(pool, tmp_path, change):
+    _one_stale(pool, tmp_path, change)
 
 
 def test_an_item_deleted_through_the_store_frees_ids_that_come_back(pool, tmp_path):
