@@ -15,7 +15,8 @@ from synthstudio.datasets.export import export
 from synthstudio.records import Candidate, Instance, SeedTask
 from synthstudio.store import Pool
 from synthstudio.store.export_query import build_query
-from synthstudio.store.schema import ARRAYS_CURRENT, MIGRATIONS, instance_array
+from synthstudio.store.instance_arrays import ARRAYS_CURRENT, instance_array
+from synthstudio.store.schema import MIGRATIONS
 
 
 def _item(n: int, instances: int) -> Candidate:
@@ -249,7 +250,7 @@ def test_a_store_write_reads_only_the_instances_past_the_mark(pool):
     """The refresh, and the export's check, search instances by id, not the whole
     (candidate_id, idx) index: on a pool of 900,000 instances walking that index took
     each write 100 ms."""
-    from synthstudio.store.schema import refresh_instance_arrays
+    from synthstudio.store.instance_arrays import refresh_instance_arrays
 
     pool.add_candidates([_item(n, 2) for n in range(20)])
     ran: list[str] = []

@@ -23,7 +23,7 @@ from collections import Counter
 from typing import Any
 
 from synthstudio.store.connection import PoolBase
-from synthstudio.store.schema import ARRAYS_CURRENT, instance_array
+from synthstudio.store.instance_arrays import ARRAYS_CURRENT, instance_array
 
 #: (candidate id, recipe, the JSON line as UTF-8 bytes, straight from SQLite)
 Row = tuple[int, str, bytes]
@@ -127,16 +127,15 @@ _PROVENANCE = (
 
 #: an item's instances as a JSON array: the one kept in ``instances_json`` when the kept
 #: arrays are up to date and there is one for the item, else made from ``instances`` here
-_INSTANCES = (f"CASE WHEN {ARRAYS_CURRENT} THEN coalesce((SELECT json FROM instances_json "
-              f"WHERE candidate_id = c.id), {instance_array('c.id')}) "
-              f"ELSE {instance_array('c.id')} END")
+_INSTANCES = (f"coalesce(CASE WHEN {ARRAYS_CURRENT} THEN (SELECT json FROM instances_json "
+              f"WHERE candidate_id = c.id) END, {instance_array('c.id')})")
 
 
-#: how a line reads ``instances``: not at all, one line per instance, or all of an
-#: item's instances in its one line
-NO_JOIN, EACH, GROUPED = "none", "each", "grouped"
+#: how a line reads ``instances``: not through a join (one line per item; a self-instruct
+#: line reads its item's array, :data:`_INSTANCES`), or one line per instance
+NO_JOIN, EACH = "none", "each"
 #: the formats that do not write one line per instance (the others: :data:`EACH`)
-_JOINS = {"self-instruct": GROUPED, "textbook": NO_JOIN}
+_JOINS = {"self-instruct": NO_JOIN, "textbook": NO_JOIN}
 
 
 def join_kind(fmt: str) -> str:
@@ -146,8 +145,8 @@ def join_kind(fmt: str) -> str:
 
 
 def row_expr(fmt: str, style: str, system: bool) -> tuple[str, str]:
-    """The JSON expression of one line, and how it joins ``instances`` (:data:`EACH`,
-    :data:`GROUPED` or :data:`NO_JOIN`)."""
+    """The JSON expression of one line, and how it joins ``instances`` (:data:`EACH` or
+    :data:`NO_JOIN`)."""
     if fmt == "self-instruct":
         key = "'synth_task_' || c.id"
         # only a meta that holds the text "name" is parsed: json_extract matches a key as
@@ -277,7 +276,7 @@ def build_query(fmt: str, *, style: str = "think", system: str = "",
         sql = (f"SELECT {head} FROM ({inner}) AS c LEFT JOIN instances AS i "
                f"ON i.candidate_id = c.id AND {_INSTANCED} "
                f"WHERE NOT ({_INSTANCED}) OR i.id IS NOT NULL ORDER BY {order}")
-    else:  # one line per item (its instances, if any, read as one array)
+    else:  # one line per item
         sql = f"SELECT {head} FROM ({inner}) AS c ORDER BY {order}"
     return (_batch(sql) if batched else sql), params
 

@@ -22,9 +22,9 @@ from synthstudio.records import (
     PoolStats,
 )
 from synthstudio.store.connection import PoolBase, _dumps, _loads, default_db_path, now
+from synthstudio.store.instance_arrays import refresh_instance_arrays
 from synthstudio.store.recipe_queries import RecipeQueries
 from synthstudio.store.runs_store import RunStore
-from synthstudio.store.schema import refresh_instance_arrays
 from synthstudio.store.scores_store import ScoreStore
 from synthstudio.store.seeds_store import SeedStore
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from synthstudio.records import Instance, Problem, SeedTask, Topic
 from synthstudio.store.connection import PoolBase, now
-from synthstudio.store.schema import refresh_instance_arrays
+from synthstudio.store.instance_arrays import refresh_instance_arrays
 
 #: the columns of a topic and of a problem that the records set (besides ``source``):
 #: an insert writes them, an update rewrites them; ``id`` and ``created_at`` are the store's
